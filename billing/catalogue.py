@@ -1,0 +1,226 @@
+"""Reading a package from what an operator typed: one set of rules for the
+form, the CSV import and the command line, each failure naming its field."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Mapping
+
+from .charges import PackageTerms
+from .money import MoneyError, parse_amount
+from .schedule import WEEKDAYS, Frequency
+
+NAME_MAX = 80
+DESCRIPTION_MAX = 500
+SERVICE_MAX = 40
+MINIMUM_DAYS_MAX = 3650
+
+#: Field order of the form and of CSV files.
+PACKAGE_FIELDS = (
+    "name",
+    "retail",
+    "cost",
+    "setup_retail",
+    "setup_cost",
+    "frequency",
+    "frequency_match",
+    "description",
+    "upstream_service",
+    "minimum_spend",
+    "minimum_days",
+)
+
+FIELD_LABELS = {
+    "name": "name",
+    "retail": "retail",
+    "cost": "cost",
+    "setup_retail": "setup retail",
+    "setup_cost": "setup cost",
+    "frequency": "frequency",
+    "frequency_match": "frequency match",
+    "description": "description",
+    "upstream_service": "upstream service",
+    "minimum_spend": "minimum spend",
+    "minimum_days": "minimum days",
+}
+
+_TRUE = {"yes", "true", "1", "y"}
+_FALSE = {"no", "false", "0", "n", ""}
+
+
+class FieldError(ValueError):
+    """A field's value is not acceptable: `field` names it, the message says why."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+    def __str__(self) -> str:
+        return f"{FIELD_LABELS.get(self.field, self.field)}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class PackageDraft:
+    """A package's fields, parsed and valid (name uniqueness is the store's)."""
+
+    name: str
+    retail: Decimal = Decimal(0)
+    cost: Decimal = Decimal(0)
+    setup_retail: Decimal = Decimal(0)
+    setup_cost: Decimal = Decimal(0)
+    frequency: Frequency = Frequency.MONTHLY
+    match: tuple[int, ...] = ()
+    description: str = ""
+    upstream_service: str | None = None
+    minimum_spend: bool = False
+    minimum_days: int = 0
+
+    def terms(self) -> PackageTerms:
+        return PackageTerms(
+            retail=self.retail,
+            cost=self.cost,
+            setup_retail=self.setup_retail,
+            setup_cost=self.setup_cost,
+            frequency=self.frequency,
+            match=self.match,
+            minimum_spend=self.minimum_spend,
+            minimum_days=self.minimum_days,
+        )
+
+    def with_(self, **changes) -> "PackageDraft":
+        return replace(self, **changes)
+
+
+def parse_name(text: str) -> str:
+    name = " ".join((text or "").split())
+    if not name:
+        raise FieldError("name", "is required")
+    if len(name) > NAME_MAX:
+        raise FieldError("name", f"is {len(name)} characters; at most {NAME_MAX}")
+    return name
+
+
+def parse_money(field: str, text: str, *, required: bool = False) -> Decimal:
+    if not (text or "").strip() and not required:
+        return Decimal(0)
+    try:
+        return parse_amount(text)
+    except MoneyError as exc:
+        raise FieldError(field, str(exc)) from None
+
+
+def parse_frequency(text: str) -> Frequency:
+    value = (text or "").strip().lower() or "monthly"
+    try:
+        return Frequency(value)
+    except ValueError:
+        choices = ", ".join(f.value for f in Frequency)
+        raise FieldError("frequency", f"'{text.strip()}' is not one of {choices}") from None
+
+
+def parse_match(text: str, frequency: Frequency) -> tuple[int, ...]:
+    """'mon fri' or '0 4' for weekly (0 is Monday), '15 31' for monthly."""
+    words = (text or "").replace(",", " ").lower().split()
+    if not words:
+        return ()
+    if frequency not in (Frequency.WEEKLY, Frequency.MONTHLY):
+        raise FieldError("frequency_match", f"must be empty for a {frequency.value} package")
+    chosen: set[int] = set()
+    for word in words:
+        if frequency is Frequency.WEEKLY:
+            if word in WEEKDAYS:
+                chosen.add(WEEKDAYS.index(word))
+            elif word in _FULL_WEEKDAYS:
+                chosen.add(_FULL_WEEKDAYS.index(word))
+            elif word.isdigit() and 0 <= int(word) <= 6:
+                chosen.add(int(word))
+            else:
+                raise FieldError("frequency_match", f"'{word}' is not a weekday (mon..sun or 0..6)")
+        else:
+            if not word.isdigit() or not 1 <= int(word) <= 31:
+                raise FieldError("frequency_match", f"'{word}' is not a day of the month (1..31)")
+            chosen.add(int(word))
+    return tuple(sorted(chosen))
+
+
+_FULL_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def format_match(match: tuple[int, ...], frequency: Frequency) -> str:
+    """The match days as CSV and the list show them: 'tue fri', '15 31'."""
+    if frequency is Frequency.WEEKLY:
+        return " ".join(WEEKDAYS[d] for d in sorted(match))
+    if frequency is Frequency.MONTHLY:
+        return " ".join(str(d) for d in sorted(match))
+    return ""
+
+
+def parse_bool(field: str, text: str) -> bool:
+    value = (text or "").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise FieldError(field, f"'{text.strip()}' is not yes/no, true/false or 1/0")
+
+
+def parse_minimum_days(text: str) -> int:
+    value = (text or "").strip()
+    if not value:
+        return 0
+    if not value.isdigit():
+        raise FieldError("minimum_days", f"'{value}' is not a whole number of days (0 or more)")
+    days = int(value)
+    if days > MINIMUM_DAYS_MAX:
+        raise FieldError("minimum_days", f"is more than {MINIMUM_DAYS_MAX} days")
+    return days
+
+
+def parse_description(text: str) -> str:
+    value = (text or "").strip()
+    if len(value) > DESCRIPTION_MAX:
+        raise FieldError("description", f"is {len(value)} characters; at most {DESCRIPTION_MAX}")
+    return value
+
+
+def parse_service_name(text: str, field: str = "upstream_service") -> str | None:
+    value = " ".join((text or "").split())
+    if not value:
+        return None
+    if len(value) > SERVICE_MAX:
+        raise FieldError(field, f"is {len(value)} characters; at most {SERVICE_MAX}")
+    return value
+
+
+def parse_package(fields: Mapping[str, str | None]) -> tuple[PackageDraft | None, list[FieldError]]:
+    """Every field of a package from text; all errors at once, in field order.
+
+    Missing optional fields take their defaults (frequency: monthly).
+    """
+    errors: list[FieldError] = []
+    values: dict = {}
+
+    def take(key: str, fn, *args):
+        try:
+            values[key] = fn(*args)
+        except FieldError as exc:
+            errors.append(exc)
+
+    get = lambda key: fields.get(key) or ""  # noqa: E731
+    take("name", parse_name, get("name"))
+    for key in ("retail", "cost", "setup_retail", "setup_cost"):
+        take(key, parse_money, key, get(key))
+    take("frequency", parse_frequency, get("frequency"))
+    if "frequency" in values:
+        take("match", parse_match, get("frequency_match"), values["frequency"])
+    take("description", parse_description, get("description"))
+    take("upstream_service", parse_service_name, get("upstream_service"))
+    take("minimum_spend", parse_bool, "minimum_spend", get("minimum_spend"))
+    take("minimum_days", parse_minimum_days, get("minimum_days"))
+    if values.get("minimum_spend") and values.get("frequency") is Frequency.NONE:
+        errors.append(FieldError("minimum_spend", "needs a frequency: a commitment is per period"))
+    if errors:
+        return None, errors
+    return PackageDraft(**values), []
