@@ -1,0 +1,345 @@
+"""The package catalogue: paged lists, optimistic saves, archive and delete.
+
+Everything returns plain `PackageRow` values, never model instances.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from decimal import Decimal
+from typing import Iterable
+
+from peewee import JOIN, SQL, IntegrityError, NodeList, Tuple, Value, fn
+
+from billing.catalogue import FieldError, PackageDraft, format_match
+from billing.charges import PackageTerms
+from billing.money import to_micros
+from billing.schedule import Frequency
+from billing.summary import monthly_equivalent
+
+from .models import Allocation, Package, UpstreamService, database
+
+PAGE = 200
+
+
+class StoreError(Exception):
+    """An action on the book that can't be done; the message says why."""
+
+
+class NotFound(StoreError):
+    pass
+
+
+class NameTaken(FieldError):
+    def __init__(self, name: str):
+        super().__init__("name", f"'{name}' is already the name of another package")
+
+
+@dataclass(frozen=True, slots=True)
+class PackageRow:
+    id: int
+    name: str
+    retail: Decimal
+    cost: Decimal
+    setup_retail: Decimal
+    setup_cost: Decimal
+    frequency: Frequency
+    match: tuple[int, ...]
+    description: str
+    upstream_service: str | None
+    minimum_spend: bool
+    minimum_days: int
+    archived: bool
+    version: int
+    monthly_retail: Decimal
+    updated_at: str = ""
+
+    @property
+    def margin(self) -> Decimal:
+        return self.retail - self.cost
+
+    @property
+    def match_text(self) -> str:
+        return format_match(self.match, self.frequency)
+
+    def terms(self) -> PackageTerms:
+        return self.draft().terms()
+
+    def draft(self) -> PackageDraft:
+        return PackageDraft(
+            name=self.name,
+            retail=self.retail,
+            cost=self.cost,
+            setup_retail=self.setup_retail,
+            setup_cost=self.setup_cost,
+            frequency=self.frequency,
+            match=self.match,
+            description=self.description,
+            upstream_service=self.upstream_service,
+            minimum_spend=self.minimum_spend,
+            minimum_days=self.minimum_days,
+        )
+
+
+class Conflict(StoreError):
+    """Someone else saved the package since it was opened: nothing was written.
+
+    `current` is what the book holds now; `differences` lists
+    (field, what you typed, what the book holds) for each field that differs.
+    """
+
+    def __init__(self, current: PackageRow, differences: list[tuple[str, object, object]]):
+        names = ", ".join(d[0] for d in differences) or "no field (saved unchanged)"
+        super().__init__(f"'{current.name}' was changed by someone else since you opened it: {names}")
+        self.current = current
+        self.differences = differences
+
+
+DRAFT_FIELDS = [f.name for f in fields(PackageDraft)]
+
+
+def _match_to_text(match: Iterable[int]) -> str:
+    return " ".join(str(d) for d in sorted(match))
+
+
+def _match_from_text(text: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in text.split())
+
+
+_COLUMNS = (
+    Package.id,
+    Package.name,
+    Package.retail,
+    Package.cost,
+    Package.setup_retail,
+    Package.setup_cost,
+    Package.frequency,
+    Package.frequency_match,
+    Package.description,
+    UpstreamService.name.alias("service_name"),
+    Package.minimum_spend,
+    Package.minimum_days,
+    Package.archived,
+    Package.version,
+    Package.monthly_retail,
+    Package.updated_at,
+)
+
+
+def _row(r: dict) -> PackageRow:
+    return PackageRow(
+        id=r["id"],
+        name=r["name"],
+        retail=r["retail"],
+        cost=r["cost"],
+        setup_retail=r["setup_retail"],
+        setup_cost=r["setup_cost"],
+        frequency=Frequency(r["frequency"]),
+        match=_match_from_text(r["frequency_match"]),
+        description=r["description"],
+        upstream_service=r["service_name"],
+        minimum_spend=bool(r["minimum_spend"]),
+        minimum_days=r["minimum_days"],
+        archived=bool(r["archived"]),
+        version=r["version"],
+        monthly_retail=r["monthly_retail"],
+        updated_at=r["updated_at"],
+    )
+
+
+def _select():
+    return Package.select(*_COLUMNS).join(UpstreamService, JOIN.LEFT_OUTER).dicts()
+
+
+def get_package(package_id: int) -> PackageRow | None:
+    found = list(_select().where(Package.id == package_id))
+    return _row(found[0]) if found else None
+
+
+def find_package(name: str) -> PackageRow | None:
+    found = list(_select().where(Package.name == " ".join(name.split())))
+    return _row(found[0]) if found else None
+
+
+# --- the paged list -------------------------------------------------------
+
+#: Sort keys the list offers: key -> (SQL expression, how a row gives its value).
+SORTS = {
+    "name": (Package.name.collate("NOCASE"), lambda r: r.name),
+    "retail": (Package.retail, lambda r: to_micros(r.retail)),
+    "cost": (Package.cost, lambda r: to_micros(r.cost)),
+    "margin": (Package.retail - Package.cost, lambda r: to_micros(r.retail) - to_micros(r.cost)),
+    "monthly": (Package.monthly_retail, lambda r: to_micros(r.monthly_retail)),
+    "frequency": (Package.frequency, lambda r: r.frequency.value),
+    "service": (fn.COALESCE(UpstreamService.name, ""), lambda r: r.upstream_service or ""),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PackageQuery:
+    """What the list shows: a name filter, a sort, and whether archived rows count."""
+
+    text: str = ""
+    sort: str = "name"
+    descending: bool = False
+    show_archived: bool = True
+
+    def where(self):
+        clauses = []
+        text = self.text.strip()
+        if text:
+            escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            clauses.append(NodeList((Package.name, SQL("LIKE"), Value(f"%{escaped}%"), SQL("ESCAPE '\\'"))))
+        if not self.show_archived:
+            clauses.append(Package.archived == False)  # noqa: E712
+        return clauses
+
+
+def list_packages(query: PackageQuery = PackageQuery(), after: PackageRow | None = None, limit: int = PAGE) -> list[PackageRow]:
+    """One page of the list, starting after the row `after` (keyset paging)."""
+    if query.sort not in SORTS:
+        raise StoreError(f"can't sort by '{query.sort}'")
+    expr, value_of = SORTS[query.sort]
+    select = _select()
+    for clause in query.where():
+        select = select.where(clause)
+    if after is not None:
+        op = "<" if query.descending else ">"
+        select = select.where(_keyset(expr, op, value_of(after), after.id))
+    if query.descending:
+        select = select.order_by(expr.desc(), Package.id.desc())
+    else:
+        select = select.order_by(expr.asc(), Package.id.asc())
+    return [_row(r) for r in select.limit(limit)]
+
+
+def _keyset(expr, op: str, value, row_id: int):
+    left = Tuple(expr, Package.id)
+    right = Tuple(Value(value, converter=False), Value(row_id, converter=False))
+    return left < right if op == "<" else left > right
+
+
+def count_packages(query: PackageQuery = PackageQuery()) -> int:
+    select = Package.select(fn.COUNT(Package.id)).join(UpstreamService, JOIN.LEFT_OUTER)
+    for clause in query.where():
+        select = select.where(clause)
+    return select.scalar() or 0
+
+
+# --- saving ---------------------------------------------------------------
+
+
+def _service_id(name: str | None, *, create: bool = False) -> int | None:
+    if not name:
+        return None
+    found = UpstreamService.get_or_none(UpstreamService.name == name)
+    if found is not None:
+        return found.id
+    if create:
+        return UpstreamService.insert(name=name).execute()
+    raise FieldError("upstream_service", f"'{name}' is not an upstream service (add it under upstream services first)")
+
+
+def _values(draft: PackageDraft, *, create_service: bool = False) -> dict:
+    per_month = monthly_equivalent(draft.retail, draft.frequency, draft.match)
+    return {
+        Package.name: draft.name,
+        Package.retail: draft.retail,
+        Package.cost: draft.cost,
+        Package.setup_retail: draft.setup_retail,
+        Package.setup_cost: draft.setup_cost,
+        Package.frequency: draft.frequency.value,
+        Package.frequency_match: _match_to_text(draft.match),
+        Package.description: draft.description,
+        Package.upstream_service: _service_id(draft.upstream_service, create=create_service),
+        Package.minimum_spend: draft.minimum_spend,
+        Package.minimum_days: draft.minimum_days,
+        Package.monthly_retail: per_month.quantize(Decimal("0.000001")),
+        Package.updated_at: fn.strftime("%Y-%m-%dT%H:%M:%SZ", "now"),
+    }
+
+
+def _name_taken(name: str, except_id: int | None) -> bool:
+    query = Package.select(Package.id).where(Package.name == name)
+    if except_id is not None:
+        query = query.where(Package.id != except_id)
+    return query.exists()
+
+
+def differences(draft: PackageDraft, current: PackageRow) -> list[tuple[str, object, object]]:
+    theirs = current.draft()
+    return [(f, getattr(draft, f), getattr(theirs, f)) for f in DRAFT_FIELDS if getattr(draft, f) != getattr(theirs, f)]
+
+
+def create_package(draft: PackageDraft) -> PackageRow:
+    with database.atomic():
+        if _name_taken(draft.name, None):
+            raise NameTaken(draft.name)
+        try:
+            new_id = Package.insert(_values(draft)).execute()
+        except IntegrityError:
+            raise NameTaken(draft.name) from None
+    return get_package(new_id)
+
+
+def update_package(package_id: int, version: int, draft: PackageDraft) -> PackageRow:
+    """Save an edit made to `version` of the package.
+
+    Raises Conflict (writing nothing) when someone saved it in between, and
+    NotFound when it was deleted.
+    """
+    with database.atomic():
+        if _name_taken(draft.name, package_id):
+            raise NameTaken(draft.name)
+        values = _values(draft)
+        values[Package.version] = Package.version + 1
+        try:
+            changed = (
+                Package.update(values).where((Package.id == package_id) & (Package.version == version)).execute()
+            )
+        except IntegrityError:
+            raise NameTaken(draft.name) from None
+        if not changed:
+            current = get_package(package_id)
+            if current is None:
+                raise NotFound("this package was deleted by someone else; save it again as a new package with ctrl+s")
+            raise Conflict(current, differences(draft, current))
+    return get_package(package_id)
+
+
+def set_archived(package_id: int, version: int, archived: bool) -> PackageRow:
+    with database.atomic():
+        changed = (
+            Package.update(
+                {
+                    Package.archived: archived,
+                    Package.version: Package.version + 1,
+                    Package.updated_at: fn.strftime("%Y-%m-%dT%H:%M:%SZ", "now"),
+                }
+            )
+            .where((Package.id == package_id) & (Package.version == version))
+            .execute()
+        )
+        if not changed:
+            current = get_package(package_id)
+            if current is None:
+                raise NotFound("this package was deleted by someone else")
+            raise Conflict(current, [])
+    return get_package(package_id)
+
+
+def allocation_count(package_id: int) -> int:
+    return Allocation.select().where(Allocation.package == package_id).count()
+
+
+def delete_package(package_id: int) -> None:
+    """Delete a package that was never allocated; one that was is archived instead."""
+    with database.atomic():
+        if allocation_count(package_id):
+            raise StoreError("this package has allocations: archive it instead (it keeps charging them)")
+        if not Package.delete().where(Package.id == package_id).execute():
+            raise NotFound("this package was already deleted")
+
+
+def package_total() -> int:
+    return Package.select().count()

@@ -1,0 +1,176 @@
+"""The packdesk command: opens the app, or imports and exports from the shell."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import date
+
+from billing.dates import DateError, parse_date
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _today_arg(text: str) -> date:
+    try:
+        return parse_date(text)
+    except DateError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _common() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="the book (SQLite file); default $PACKDESK_DB, else book.db in your data directory",
+    )
+    common.add_argument(
+        "--today",
+        metavar="YYYY-MM-DD",
+        type=_today_arg,
+        default=argparse.SUPPRESS,
+        help="fix 'today' for projections (default $PACKDESK_TODAY, else the date in the book's time zone)",
+    )
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common()
+    parser = argparse.ArgumentParser(
+        prog="packdesk",
+        description="Package catalogue and recurring billing for telecom and VoIP operators. "
+        "With no command, opens the app.",
+        parents=[common],
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    imp = commands.add_parser("import", parents=[common], help="import rows from a CSV file (all or none)")
+    imp_what = imp.add_subparsers(dest="what", metavar="WHAT", required=True)
+    imp_pk = imp_what.add_parser("packages", parents=[common], help="packages; a name that exists is updated")
+    imp_pk.add_argument("file", metavar="FILE.csv")
+    imp_pk.add_argument("--add-services", action="store_true", help="add upstream services the book doesn't know yet")
+
+    exp = commands.add_parser("export", parents=[common], help="write rows to standard output")
+    exp_what = exp.add_subparsers(dest="what", metavar="WHAT", required=True)
+    exp_pk = exp_what.add_parser("packages", parents=[common], help="every package, in the import's columns")
+    exp_pk.add_argument("--format", choices=("csv", "json"), default="csv")
+
+    settings = commands.add_parser("settings", parents=[common], help="show or change the book's settings")
+    settings.add_argument("--currency", metavar="CODE", help="three-letter currency code, e.g. GBP")
+    settings.add_argument("--precision", metavar="N", type=int, help="decimal places of a posted amount (0-6)")
+    settings.add_argument("--timezone", metavar="TZ", help="time zone name, e.g. Europe/London")
+
+    commands.add_parser("demo", parents=[common], help="load demo packages into the book")
+    return parser
+
+
+def _err(message: str) -> None:
+    print(f"packdesk: {message}", file=sys.stderr)
+
+
+def _open_book(args):
+    from store.book import Book, BookError, resolve_book_path
+
+    path = resolve_book_path(getattr(args, "db", None))
+    try:
+        return Book.open(path)
+    except BookError as exc:
+        _err(str(exc))
+        return None
+
+
+def _resolve_today(args) -> date | None:
+    if getattr(args, "today", None):
+        return args.today
+    env = os.environ.get("PACKDESK_TODAY")
+    if env:
+        return parse_date(env)
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        today = _resolve_today(args)
+    except DateError as exc:
+        _err(f"PACKDESK_TODAY: {exc}")
+        return EXIT_USAGE
+    if args.command is None:
+        book = _open_book(args)
+        if book is None:
+            return EXIT_FAILED
+        from tui.app import PackdeskApp
+
+        app = PackdeskApp(book, today=today)
+        app.run()
+        book.close()
+        return app.return_code or 0
+    book = _open_book(args)
+    if book is None:
+        return EXIT_FAILED
+    try:
+        return COMMANDS[args.command](args, book)
+    finally:
+        book.close()
+
+
+def cmd_import(args, book) -> int:
+    from store.transfer import ImportFailed, import_packages
+
+    try:
+        result = import_packages(args.file, add_services=args.add_services)
+    except ImportFailed as exc:
+        _err(f"{args.file}: nothing imported; fix these and run again:")
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"{args.file}: {result.added} package(s) added, {result.updated} updated.")
+    if result.services_added:
+        print(f"Upstream services added: {', '.join(result.services_added)}.")
+    return EXIT_OK
+
+
+def cmd_export(args, book) -> int:
+    from store.transfer import export_packages
+
+    try:
+        export_packages(sys.stdout, args.format)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return EXIT_OK
+
+
+def cmd_settings(args, book) -> int:
+    from store.book import BookError
+
+    try:
+        settings = book.update_settings(args.currency, args.precision, args.timezone)
+    except BookError as exc:
+        _err(str(exc))
+        return EXIT_FAILED
+    print(f"book:      {book.path}")
+    print(f"currency:  {settings.currency}")
+    print(f"precision: {settings.precision}")
+    print(f"timezone:  {settings.timezone}")
+    return EXIT_OK
+
+
+def cmd_demo(args, book) -> int:
+    from store.demo import load_demo
+
+    added = load_demo()
+    print(f"{added} demo package(s) added to {book.path}.")
+    return EXIT_OK
+
+
+COMMANDS = {"import": cmd_import, "export": cmd_export, "settings": cmd_settings, "demo": cmd_demo}
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
