@@ -1,0 +1,217 @@
+"""Prorate partial periods (BILLING.md, "Recurring charges").
+
+With proration on, the part of a period before the first charge date is
+charged on the start date as retail x quantity x days covered / days in that
+whole period, and the last period, cut short by the end date, is charged on
+its charge date the same way. Days are whole dates, the start counted.
+Every expected figure is worked out by hand in the comment beside it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from billing import RECURRING, SETUP, AllocationTerms, Frequency, PackageTerms, allocation_charges
+
+D = Decimal
+
+MONTHLY_1 = PackageTerms(retail=D("30"), frequency=Frequency.MONTHLY, match=(1,))
+
+
+def lines(package, start, end=None, *, until=None, qty=1, prorate=True):
+    allocation = AllocationTerms(start=start, end=end, quantity=qty, prorate=prorate)
+    return list(allocation_charges(package, allocation, start, until, 2))
+
+
+def rows(charges):
+    return [(c.date, c.kind, c.period_start, c.period_end, c.amount) for c in charges]
+
+
+# --- first partial period ---------------------------------------------------
+
+
+def test_first_partial_period_billing_example():
+    # [03-10, 04-01) is 22 of the 31 days of [03-01, 04-01): 30 x 22/31 = 21.2903 -> 21.29
+    charges = lines(MONTHLY_1, date(2025, 3, 10), until=date(2025, 5, 1))
+    assert rows(charges) == [
+        (date(2025, 3, 10), RECURRING, date(2025, 3, 10), date(2025, 3, 31), D("21.29")),
+        (date(2025, 4, 1), RECURRING, date(2025, 4, 1), date(2025, 4, 30), D("30.00")),
+        (date(2025, 5, 1), RECURRING, date(2025, 5, 1), date(2025, 5, 31), D("30.00")),
+    ]
+
+
+def test_first_partial_period_is_rounded_once_with_quantity():
+    # retail 10, qty 3: 30 x 22/31 = 21.2903 -> 21.29 (per unit, 3 x 7.10 would be 21.30)
+    package = PackageTerms(retail=D("10"), frequency=Frequency.MONTHLY, match=(1,))
+    charges = lines(package, date(2025, 3, 10), until=date(2025, 4, 1), qty=3)
+    assert [(c.date, c.quantity, c.amount) for c in charges] == [
+        (date(2025, 3, 10), 3, D("21.29")),
+        (date(2025, 4, 1), 3, D("30.00")),
+    ]
+
+
+def test_first_partial_period_comes_after_the_setup_line():
+    package = PackageTerms(retail=D("30"), setup_retail=D("5"), frequency=Frequency.MONTHLY, match=(1,))
+    charges = lines(package, date(2025, 3, 10), until=date(2025, 4, 1))
+    assert [(c.date, c.kind, c.amount) for c in charges] == [
+        (date(2025, 3, 10), SETUP, D("5.00")),
+        (date(2025, 3, 10), RECURRING, D("21.29")),
+        (date(2025, 4, 1), RECURRING, D("30.00")),
+    ]
+
+
+def test_first_partial_period_of_a_short_monthly_period():
+    # monthly [15, 31] from 2025-02-20: the period is [02-15, 02-28), 13 days;
+    # [02-20, 02-28) covers 8 of them: 13 x 8/13 = 8.00
+    package = PackageTerms(retail=D("13"), frequency=Frequency.MONTHLY, match=(15, 31))
+    charges = lines(package, date(2025, 2, 20), until=date(2025, 2, 28))
+    assert rows(charges) == [
+        (date(2025, 2, 20), RECURRING, date(2025, 2, 20), date(2025, 2, 27), D("8.00")),
+        (date(2025, 2, 28), RECURRING, date(2025, 2, 28), date(2025, 3, 14), D("13.00")),
+    ]
+
+
+def test_first_partial_period_with_day_31_uses_the_clamped_previous_date():
+    # monthly [31] from 2025-03-10: the period is [02-28, 03-31), 31 days;
+    # [03-10, 03-31) covers 21 of them: 31 x 21/31 = 21.00
+    package = PackageTerms(retail=D("31"), frequency=Frequency.MONTHLY, match=(31,))
+    charges = lines(package, date(2025, 3, 10), until=date(2025, 3, 31))
+    assert rows(charges) == [
+        (date(2025, 3, 10), RECURRING, date(2025, 3, 10), date(2025, 3, 30), D("21.00")),
+        (date(2025, 3, 31), RECURRING, date(2025, 3, 31), date(2025, 4, 29), D("31.00")),
+    ]
+
+
+# --- last partial period ----------------------------------------------------
+
+
+def test_last_partial_period_cut_by_the_end_date():
+    # [04-01, 04-10] is 10 of the 30 days of [04-01, 05-01): 30 x 10/30 = 10.00
+    charges = lines(MONTHLY_1, date(2025, 3, 1), date(2025, 4, 10))
+    assert rows(charges) == [
+        (date(2025, 3, 1), RECURRING, date(2025, 3, 1), date(2025, 3, 31), D("30.00")),
+        (date(2025, 4, 1), RECURRING, date(2025, 4, 1), date(2025, 4, 10), D("10.00")),
+    ]
+
+
+def test_last_partial_period_in_february():
+    # [02-01, 02-14] is 14 of the 28 days of February 2025: 30 x 14/28 = 15.00
+    charges = lines(MONTHLY_1, date(2025, 1, 1), date(2025, 2, 14))
+    assert rows(charges) == [
+        (date(2025, 1, 1), RECURRING, date(2025, 1, 1), date(2025, 1, 31), D("30.00")),
+        (date(2025, 2, 1), RECURRING, date(2025, 2, 1), date(2025, 2, 14), D("15.00")),
+    ]
+
+
+def test_last_partial_period_of_one_day_on_a_schedule_date():
+    # end on 04-01 itself: 1 of 30 days: 30 x 1/30 = 1.00
+    charges = lines(MONTHLY_1, date(2025, 3, 1), date(2025, 4, 1))
+    assert rows(charges)[-1] == (date(2025, 4, 1), RECURRING, date(2025, 4, 1), date(2025, 4, 1), D("1.00"))
+
+
+def test_end_on_the_last_day_of_a_period_charges_it_whole():
+    charges = lines(MONTHLY_1, date(2025, 3, 1), date(2025, 4, 30))
+    assert rows(charges) == [
+        (date(2025, 3, 1), RECURRING, date(2025, 3, 1), date(2025, 3, 31), D("30.00")),
+        (date(2025, 4, 1), RECURRING, date(2025, 4, 1), date(2025, 4, 30), D("30.00")),
+    ]
+
+
+def test_first_and_last_partial_periods_together():
+    # 03-10: 30 x 22/31 = 21.29; 04-01: [04-01, 04-15] is 15 of 30 days: 15.00
+    charges = lines(MONTHLY_1, date(2025, 3, 10), date(2025, 4, 15))
+    assert rows(charges) == [
+        (date(2025, 3, 10), RECURRING, date(2025, 3, 10), date(2025, 3, 31), D("21.29")),
+        (date(2025, 4, 1), RECURRING, date(2025, 4, 1), date(2025, 4, 15), D("15.00")),
+    ]
+    assert sum(c.amount for c in charges) == D("36.29")
+
+
+# --- starts and ends around schedule dates ----------------------------------
+
+
+def test_start_on_a_schedule_date_has_no_partial_line():
+    charges = lines(MONTHLY_1, date(2025, 3, 1), until=date(2025, 4, 1))
+    assert rows(charges) == [
+        (date(2025, 3, 1), RECURRING, date(2025, 3, 1), date(2025, 3, 31), D("30.00")),
+        (date(2025, 4, 1), RECURRING, date(2025, 4, 1), date(2025, 4, 30), D("30.00")),
+    ]
+
+
+def test_end_before_the_first_schedule_date_gives_one_line_on_the_start():
+    # [03-10, 03-20] is 11 of the 31 days of [03-01, 04-01): 30 x 11/31 = 10.6452 -> 10.65
+    charges = lines(MONTHLY_1, date(2025, 3, 10), date(2025, 3, 20))
+    assert rows(charges) == [
+        (date(2025, 3, 10), RECURRING, date(2025, 3, 10), date(2025, 3, 20), D("10.65")),
+    ]
+
+
+def test_start_and_end_on_the_same_non_schedule_date():
+    # one day of 31: 31 x 1/31 = 1.00
+    package = PackageTerms(retail=D("31"), frequency=Frequency.MONTHLY, match=(1,))
+    charges = lines(package, date(2025, 3, 10), date(2025, 3, 10))
+    assert rows(charges) == [
+        (date(2025, 3, 10), RECURRING, date(2025, 3, 10), date(2025, 3, 10), D("1.00")),
+    ]
+
+
+def test_end_the_day_before_the_first_schedule_date():
+    # [03-10, 03-31] is 22 of 31 days: 21.29, and nothing on 04-01
+    charges = lines(MONTHLY_1, date(2025, 3, 10), date(2025, 3, 31))
+    assert rows(charges) == [
+        (date(2025, 3, 10), RECURRING, date(2025, 3, 10), date(2025, 3, 31), D("21.29")),
+    ]
+
+
+# --- weekly -----------------------------------------------------------------
+
+
+def test_weekly_proration_first_partial_period():
+    # weekly [mon] from Wednesday 2025-03-05: [03-05, 03-10) is 5 of the 7 days
+    # of [03-03, 03-10): 10 x 5/7 = 7.142857 -> 7.14
+    package = PackageTerms(retail=D("10"), frequency=Frequency.WEEKLY, match=(0,))
+    charges = lines(package, date(2025, 3, 5), until=date(2025, 3, 10))
+    assert rows(charges) == [
+        (date(2025, 3, 5), RECURRING, date(2025, 3, 5), date(2025, 3, 9), D("7.14")),
+        (date(2025, 3, 10), RECURRING, date(2025, 3, 10), date(2025, 3, 16), D("10.00")),
+    ]
+
+
+def test_weekly_two_days_proration_first_and_last():
+    # weekly [tue, fri], 2025-03-05 (Wed) to 2025-03-12 (Wed), retail 10:
+    # 03-05: [03-05, 03-07) is 2 of the 3 days of [03-04, 03-07): 6.67
+    # 03-07: whole period [03-07, 03-11): 10.00
+    # 03-11: [03-11, 03-12] is 2 of the 3 days of [03-11, 03-14): 6.67
+    package = PackageTerms(retail=D("10"), frequency=Frequency.WEEKLY, match=(1, 4))
+    charges = lines(package, date(2025, 3, 5), date(2025, 3, 12))
+    assert rows(charges) == [
+        (date(2025, 3, 5), RECURRING, date(2025, 3, 5), date(2025, 3, 6), D("6.67")),
+        (date(2025, 3, 7), RECURRING, date(2025, 3, 7), date(2025, 3, 10), D("10.00")),
+        (date(2025, 3, 11), RECURRING, date(2025, 3, 11), date(2025, 3, 12), D("6.67")),
+    ]
+
+
+# --- proration off ----------------------------------------------------------
+
+
+def test_proration_off_has_no_partial_line():
+    charges = lines(MONTHLY_1, date(2025, 3, 10), date(2025, 4, 15), prorate=False)
+    assert rows(charges) == [
+        (date(2025, 4, 1), RECURRING, date(2025, 4, 1), date(2025, 4, 30), D("30.00")),
+    ]
+
+
+def test_proration_is_off_by_default():
+    allocation = AllocationTerms(start=date(2025, 3, 10), end=date(2025, 3, 20))
+    assert allocation.prorate is False
+    assert list(allocation_charges(MONTHLY_1, allocation, allocation.start, None, 2)) == []
+
+
+def test_proration_off_weekly_charges_only_schedule_dates_whole():
+    package = PackageTerms(retail=D("10"), frequency=Frequency.WEEKLY, match=(1, 4))
+    charges = lines(package, date(2025, 3, 5), date(2025, 3, 12), prorate=False)
+    assert [(c.date, c.amount) for c in charges] == [
+        (date(2025, 3, 7), D("10.00")),
+        (date(2025, 3, 11), D("10.00")),
+    ]

@@ -1,0 +1,96 @@
+"""The packdesk app: opens on the package list of one book."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from datetime import date
+from typing import Iterable
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from store.book import Book
+
+from .package_list import PackageListScreen
+
+
+class PackdeskApp(App[int]):
+    CSS_PATH = "packdesk.tcss"
+    TITLE = "packdesk"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
+        Binding("ctrl+p", "command_palette", "Palette", id="palette", show=False),
+    ]
+
+    def __init__(self, book: Book, today: date | None = None):
+        super().__init__()
+        self.book = book
+        self._fixed_today = today
+
+    @property
+    def today(self) -> date:
+        """The fixed --today, else today in the book's time zone."""
+        return self._fixed_today or self.book.today()
+
+    def on_mount(self) -> None:
+        self.push_screen(PackageListScreen())
+        try:
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._hangup)
+        except (NotImplementedError, RuntimeError, ValueError):  # pragma: no cover - not a main thread
+            pass
+
+    def _hangup(self) -> None:
+        """The terminal went away (SSH dropped): leave at once, nothing is half-saved."""
+        self.exit(129)
+        loop = asyncio.get_running_loop()
+        loop.call_later(2.0, os._exit, 129)
+
+    def list_screen(self) -> PackageListScreen | None:
+        for screen in self.screen_stack:
+            if isinstance(screen, PackageListScreen):
+                return screen
+        return None
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        listing = self.list_screen()
+        if listing is None:
+            return
+        on_list = self.screen is listing
+        if on_list:
+            yield SystemCommand("New package", "Add a package to the catalogue (n)", listing.action_new)
+            yield SystemCommand("Filter packages", "Filter the list by name (/)", listing.action_filter)
+            yield SystemCommand("Show or hide archived packages", "Toggle archived rows (a)", listing.action_toggle_archived)
+            yield SystemCommand("Sort packages by next column", "Cycle the sort column (s)", listing.action_sort)
+            yield SystemCommand("Reverse sort order", "Ascending or descending (r)", listing.action_reverse)
+            yield SystemCommand("Archive or delete package", "The package under the cursor (d)", listing.action_archive)
+            yield SystemCommand("Upstream services", "Maintain the provider services list (u)", listing.action_services)
+            yield SystemCommand("Load demo data", "Add a handful of demo telecom packages", self._load_demo)
+        yield SystemCommand("Packages", "Back to the package list", self._to_list)
+        yield SystemCommand("Help for this screen", "Keys and what the screen does (? or f1)", self._help)
+
+    def _load_demo(self) -> None:
+        from store.demo import load_demo
+
+        added = load_demo()
+        self.notify(f"Loaded {added} demo packages." if added else "The demo packages are already in this book.")
+        listing = self.list_screen()
+        if listing is not None:
+            listing.reload()
+
+    def _to_list(self) -> None:
+        listing = self.list_screen()
+        while listing is not None and self.screen is not listing and len(self.screen_stack) > 2:
+            if getattr(self.screen, "dirty", False):
+                self.notify("Save (ctrl+s) or leave (escape) the form first.", severity="warning")
+                return
+            self.pop_screen()
+
+    def _help(self) -> None:
+        action = getattr(self.screen, "action_help", None)
+        if action is not None:
+            action()
