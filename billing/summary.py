@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from itertools import islice
 
@@ -60,7 +60,7 @@ def margin_percent(retail: Decimal, cost: Decimal) -> Decimal | None:
     """Margin as a percentage of retail, one decimal; None when retail is zero."""
     if not retail:
         return None
-    return ((retail - cost) * 100 / retail).quantize(Decimal("0.1"))
+    return ((retail - cost) * 100 / retail).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from peewee import IntegrityError, fn
+from peewee import JOIN, IntegrityError, fn
 
 from billing.catalogue import FieldError, parse_service_name
 
@@ -24,7 +24,7 @@ class ServiceRow:
 def list_services() -> list[ServiceRow]:
     query = (
         UpstreamService.select(UpstreamService, fn.COUNT(Package.id).alias("used"))
-        .join(Package, on=(Package.upstream_service == UpstreamService.id), join_type="LEFT OUTER")
+        .join(Package, on=(Package.upstream_service == UpstreamService.id), join_type=JOIN.LEFT_OUTER)
         .group_by(UpstreamService.id)
         .order_by(UpstreamService.name.collate("NOCASE"))
     )

@@ -58,8 +58,15 @@ def read_table(
     """
     try:
         if isinstance(source, (str, Path)):
-            with open(source, encoding="utf-8-sig", newline="") as handle:
-                text = handle.read()
+            with open(source, "rb") as handle:
+                raw = handle.read()
+            try:
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError as exc:
+                line = raw[: exc.start].count(b"\n") + 1
+                raise ImportFailed(
+                    [RowProblem(line, None, f"{source}: not UTF-8 text (save the file as UTF-8 CSV)")]
+                ) from None
         else:
             text = source.read()
             if text.startswith("\ufeff"):
@@ -70,8 +77,6 @@ def read_table(
         raise ImportFailed([RowProblem(None, None, f"{source}: is a directory, not a CSV file")]) from None
     except PermissionError:
         raise ImportFailed([RowProblem(None, None, f"{source}: permission denied")]) from None
-    except UnicodeDecodeError as exc:
-        raise ImportFailed([RowProblem(None, None, f"{source}: not UTF-8 text (byte {exc.start})")]) from None
     reader = csv.reader(io.StringIO(text, newline=""))
     problems: list[RowProblem] = []
     try:
@@ -196,14 +201,14 @@ def iter_all_packages():
 
 def escape_cell(value: str) -> str:
     """Keep a spreadsheet from running a cell as a formula."""
-    if value and value.startswith(FORMULA_STARTS):
+    if value and value.startswith(FORMULA_STARTS + ("'",)):
         return "'" + value
     return value
 
 
 def unescape_cell(value: str) -> str:
     """Undo `escape_cell`, so what packdesk exports imports back unchanged."""
-    if len(value) > 1 and value[0] == "'" and value[1] in "=+-@\t\r":
+    if len(value) > 1 and value[0] == "'" and value[1] in "=+-@\t\r'":
         return value[1:]
     return value
 

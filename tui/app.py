@@ -23,7 +23,7 @@ class PackdeskApp(App[int]):
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
-        Binding("ctrl+p", "command_palette", "Palette", id="palette", show=False),
+        Binding("ctrl+p", "command_palette", "Commands", id="palette", show=False),
     ]
 
     def __init__(self, book: Book, today: date | None = None):

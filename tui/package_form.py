@@ -27,7 +27,7 @@ from store.services import service_names
 
 from .dialogs import ChoiceScreen, ConflictScreen, HelpScreen, confirm
 from .panel import render_panel
-from .widgets import DayPicker
+from .widgets import DayPicker, TitleBar
 
 NO_SERVICE = "__none__"
 
@@ -110,7 +110,7 @@ class PackageFormScreen(Screen[int | None]):
         draft = self.package.draft() if self.package else None
         texts = _draft_fields(draft)
         title = f"Edit package: {self.package.name}" if self.package else "New package"
-        yield Static(title, id="title", classes="title", markup=False)
+        yield TitleBar(title, "^p commands  f1 help")
         with Horizontal(id="form-body"):
             with VerticalScroll(id="form"):
                 yield from self._input_row("name", texts, parse_name, max_length=80)
@@ -149,7 +149,7 @@ class PackageFormScreen(Screen[int | None]):
                     )
                 yield from self._input_row("minimum_days", texts, parse_minimum_days, width="money")
             yield Static(id="panel")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def _input_row(self, key: str, texts: dict, parse, *, width: str = "wide", max_length: int = 20):
         with Horizontal(classes="row"):

@@ -15,7 +15,7 @@ from store.demo import load_demo
 
 from .dialogs import ChoiceScreen, HelpScreen
 from .package_form import PackageFormScreen
-from .widgets import PagedTable
+from .widgets import PagedTable, TitleBar
 
 SORT_ORDER = ["name", "retail", "cost", "margin", "frequency", "monthly", "service"]
 COLUMNS = [
@@ -38,7 +38,7 @@ class PackageListScreen(Screen):
 
     BINDINGS = [
         Binding("n", "new", "New", id="new"),
-        Binding("slash", "filter", "Filter", id="filter"),
+        Binding("slash", "filter", "Find", id="filter"),
         Binding("d", "archive", "Archive", id="archive"),
         Binding("a", "toggle_archived", "Archived", id="toggle_archived"),
         Binding("s", "sort", "Sort", id="sort"),
@@ -59,12 +59,12 @@ class PackageListScreen(Screen):
         self.loading = False
 
     def compose(self) -> ComposeResult:
-        yield Static("packdesk · Packages", id="title", classes="title")
+        yield TitleBar("packdesk · Packages")
         yield Input(placeholder="/ filter by name", id="filter", compact=True)
         table = PagedTable(id="packages", cursor_type="row", zebra_stripes=False)
         yield table
         yield Static("", id="status", classes="status", markup=False)
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         table = self.query_one(PagedTable)

@@ -13,7 +13,7 @@ from store import services as store
 from store.packages import StoreError
 
 from .dialogs import HelpScreen, PromptScreen, confirm
-from .widgets import PagedTable
+from .widgets import PagedTable, TitleBar
 
 
 def _check_name(name: str, _description: str) -> str | None:
@@ -35,10 +35,10 @@ class ServicesScreen(Screen):
     ]
 
     def compose(self) -> ComposeResult:
-        yield Static("packdesk · Upstream services", classes="title")
+        yield TitleBar("packdesk · Upstream services")
         yield PagedTable(id="services", cursor_type="row")
         yield Static("Provider services your packages re-brand and switch on.", classes="status")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         table = self.query_one(PagedTable)

@@ -135,3 +135,24 @@ class PagedTable(DataTable):
     BINDINGS = [
         Binding("enter", "select_cursor", "Open", id="open"),
     ]
+
+
+class TitleBar(Widget):
+    """The screen's title on the left, the keys that always work on the right."""
+
+    DEFAULT_CSS = """
+    TitleBar { height: 1; layout: horizontal; }
+    TitleBar > .title-left { width: 1fr; }
+    TitleBar > .title-right { width: auto; }
+    """
+
+    def __init__(self, title: str, hint: str = "^p commands  ? help"):
+        super().__init__(classes="title")
+        self._title = title
+        self._hint = hint
+
+    def compose(self):
+        from textual.widgets import Static
+
+        yield Static(self._title, id="title", classes="title-left", markup=False)
+        yield Static(self._hint, classes="title-right", markup=False)
