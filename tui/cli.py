@@ -53,10 +53,28 @@ def build_parser() -> argparse.ArgumentParser:
     imp_pk.add_argument("file", metavar="FILE.csv")
     imp_pk.add_argument("--add-services", action="store_true", help="add upstream services the book doesn't know yet")
 
+    imp_cu = imp_what.add_parser("customers", parents=[common], help="customers; a name that exists is updated")
+    imp_cu.add_argument("file", metavar="FILE.csv")
+    imp_al = imp_what.add_parser("allocations", parents=[common], help="allocations; customer and package by name")
+    imp_al.add_argument("file", metavar="FILE.csv")
+
     exp = commands.add_parser("export", parents=[common], help="write rows to standard output")
     exp_what = exp.add_subparsers(dest="what", metavar="WHAT", required=True)
-    exp_pk = exp_what.add_parser("packages", parents=[common], help="every package, in the import's columns")
-    exp_pk.add_argument("--format", choices=("csv", "json"), default="csv")
+    for what, text in (
+        ("packages", "every package, in the import's columns"),
+        ("customers", "every customer, in the import's columns"),
+        ("allocations", "every allocation, in the import's columns"),
+    ):
+        sub = exp_what.add_parser(what, parents=[common], help=text)
+        sub.add_argument("--format", choices=("csv", "json"), default="csv")
+
+    charges = commands.add_parser(
+        "charges", parents=[common], help="every charge dated in a range, computed from the book (writes nothing)"
+    )
+    charges.add_argument("--from", dest="date_from", metavar="DATE", required=True, type=_today_arg)
+    charges.add_argument("--to", dest="date_to", metavar="DATE", required=True, type=_today_arg)
+    charges.add_argument("--customer", metavar="NAME", help="only this customer's charges")
+    charges.add_argument("--format", choices=("table", "csv", "json"), default="table")
 
     settings = commands.add_parser("settings", parents=[common], help="show or change the book's settings")
     settings.add_argument("--currency", metavar="CODE", help="three-letter currency code, e.g. GBP")
@@ -122,28 +140,67 @@ def cmd_import(args, book) -> int:
     from store.transfer import ImportFailed, import_packages
 
     try:
-        result = import_packages(args.file, add_services=args.add_services)
+        if args.what == "packages":
+            result = import_packages(args.file, add_services=args.add_services)
+            print(f"{args.file}: {result.added} package(s) added, {result.updated} updated.")
+            if result.services_added:
+                print(f"Upstream services added: {', '.join(result.services_added)}.")
+        elif args.what == "customers":
+            from store.customers import import_customers
+
+            added, updated = import_customers(args.file)
+            print(f"{args.file}: {added} customer(s) added, {updated} updated.")
+        else:
+            from store.allocations import import_allocations
+
+            added = import_allocations(args.file)
+            print(f"{args.file}: {added} allocation(s) added.")
     except ImportFailed as exc:
         _err(f"{args.file}: nothing imported; fix these and run again:")
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return EXIT_FAILED
-    print(f"{args.file}: {result.added} package(s) added, {result.updated} updated.")
-    if result.services_added:
-        print(f"Upstream services added: {', '.join(result.services_added)}.")
     return EXIT_OK
 
 
-def cmd_export(args, book) -> int:
-    from store.transfer import export_packages
-
+def _to_stdout(write) -> int:
     try:
-        export_packages(sys.stdout, args.format)
+        write(sys.stdout)
         sys.stdout.flush()
     except BrokenPipeError:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
     return EXIT_OK
+
+
+def cmd_export(args, book) -> int:
+    if args.what == "packages":
+        from store.transfer import export_packages as export
+    elif args.what == "customers":
+        from store.customers import export_customers as export
+    else:
+        from store.allocations import export_allocations as export
+    return _to_stdout(lambda out: export(out, args.format))
+
+
+def cmd_charges(args, book) -> int:
+    from store.allocations import iter_charges
+    from store.customers import find_customer
+
+    from .reports import write_charges
+
+    if args.date_to < args.date_from:
+        _err(f"--to {args.date_to} is before --from {args.date_from}")
+        return EXIT_USAGE
+    customer_id = None
+    if args.customer:
+        customer = find_customer(args.customer)
+        if customer is None:
+            _err(f"--customer: '{args.customer}' is not a customer of this book")
+            return EXIT_FAILED
+        customer_id = customer.id
+    lines = iter_charges(args.date_from, args.date_to, book.settings.precision, customer_id)
+    return _to_stdout(lambda out: write_charges(lines, out, args.format, book.settings))
 
 
 def cmd_settings(args, book) -> int:
@@ -169,7 +226,13 @@ def cmd_demo(args, book) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"import": cmd_import, "export": cmd_export, "settings": cmd_settings, "demo": cmd_demo}
+COMMANDS = {
+    "import": cmd_import,
+    "export": cmd_export,
+    "charges": cmd_charges,
+    "settings": cmd_settings,
+    "demo": cmd_demo,
+}
 
 
 if __name__ == "__main__":  # pragma: no cover

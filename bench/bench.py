@@ -1,0 +1,661 @@
+"""packdesk benchmark: first frame on a 100k book, and the live panel per keystroke.
+
+Speed is printed as ratios against a baseline measured in the same run (a bare
+Textual app), because these machines are noisy. Nothing here asserts: the
+table at the end says PASS or FAIL beside each target.
+
+    python bench/bench.py              # from the project root (make bench)
+    python bench/bench.py --runs 9     # more first-frame runs
+    python bench/bench.py --rebuild    # rebuild bench/packages-100k.db
+    python bench/bench.py --profile    # also show where the app's startup goes
+
+The same file is the child process of the first-frame runs
+(`bench.py --child bare|app ...`), so keep the imports above `main` light.
+"""
+
+from __future__ import annotations
+
+import time
+
+_T_MAIN = time.monotonic()  # when this interpreter started running our code
+
+import json  # noqa: E402
+import os  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+from datetime import date  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+BENCH_DIR = Path(__file__).resolve().parent
+BOOK_PATH = BENCH_DIR / "packages-100k.db"
+PACKAGES = 100_000
+BATCH = 1_000  # 15 columns x 1,000 rows stays under SQLite's 32,766 variables
+TODAY = date(2026, 3, 11)  # fixed so every run projects the same dates
+SIZE = (80, 24)
+RESULT_TAG = "BENCH_RESULT "
+
+FIRST_FRAME_TARGET = 1.3  # packdesk / bare
+KEYSTROKE_TARGET_MS = 2.0
+
+
+# --- 1. the 100k book -------------------------------------------------------
+
+SERVICES = ["Telnyx DID", "Twilio SIP", "Bandwidth", "BT Wholesale", "Colt Voice", "Fax Relay"]
+PREFIXES = [
+    "DID UK",
+    "DID US",
+    "DID DE",
+    "Toll-free UK",
+    "SIP trunk",
+    "Hosted PBX seat",
+    "Fax line",
+    "Call recording",
+    "eSIM data",
+    "SMS bundle",
+]
+DESCRIPTIONS = ["", "", "", "Number rental", "Per channel", "Includes 1,000 minutes", "Porting included", "Legacy plan"]
+MONTHLY_MATCHES = [(), (1,), (1,), (15,), (1, 15), (15, 31), (28,), (31,), (29, 30, 31), (5, 20)]
+#: (frequency, weight, retail range in micro-units)
+FREQUENCIES = [
+    ("monthly", 55, (500_000, 500_000_000)),
+    ("yearly", 12, (10_000_000, 5_000_000_000)),
+    ("weekly", 10, (1_000_000, 50_000_000)),
+    ("daily", 10, (10_000, 5_000_000)),
+    ("none", 13, (0, 0)),
+]
+
+
+def _money(rng, low: int, high: int):
+    """A Decimal between low and high micro-units, with 0, 2, 3, 4 or 6 places."""
+    from decimal import Decimal
+
+    places = rng.choices((2, 0, 3, 4, 6), weights=(70, 10, 8, 6, 6))[0]
+    micros = rng.randint(low, high)
+    micros -= micros % 10 ** (6 - places)
+    return (Decimal(micros).scaleb(-6)).quantize(Decimal(1).scaleb(-places))
+
+
+def _package_rows(count: int, service_ids: list[int], seed: int = 100_000):
+    """Realistic, varied packages as tuples in the column order of _FIELDS."""
+    import random
+    from decimal import Decimal
+
+    from billing.schedule import Frequency
+    from billing.summary import monthly_equivalent
+
+    rng = random.Random(seed)
+    six = Decimal("0.000001")
+    names = [f[0] for f in FREQUENCIES]
+    weights = [f[1] for f in FREQUENCIES]
+    ranges = {f[0]: f[2] for f in FREQUENCIES}
+    for i in range(1, count + 1):
+        frequency = rng.choices(names, weights=weights)[0]
+        low, high = ranges[frequency]
+        retail = _money(rng, low, high)
+        cost = (retail * Decimal(rng.randint(30, 110)) / 100).quantize(six)  # some sell at a loss
+        if frequency == "weekly":
+            match = tuple(sorted(rng.sample(range(7), rng.choice((0, 1, 1, 2, 2, 3)))))
+        elif frequency == "monthly":
+            match = rng.choice(MONTHLY_MATCHES)
+        else:
+            match = ()
+        has_setup = frequency == "none" or rng.random() < 0.25
+        setup_retail = _money(rng, 1_000_000, 250_000_000) if has_setup else Decimal(0)
+        setup_cost = (setup_retail * Decimal(rng.randint(0, 80)) / 100).quantize(six) if has_setup else Decimal(0)
+        minimum_spend = frequency != "none" and rng.random() < 0.03
+        minimum_days = rng.choice((0, 0, 0, 30, 90, 365)) if frequency != "none" else 0
+        monthly = monthly_equivalent(retail, Frequency(frequency), match).quantize(six)
+        service = rng.choice(service_ids) if service_ids and rng.random() < 0.35 else None
+        stamp = f"2025-{1 + i % 12:02d}-{1 + i % 28:02d}T{i % 24:02d}:{i % 60:02d}:00Z"
+        yield (
+            f"{PREFIXES[i % len(PREFIXES)]} {i:06d}",
+            retail,
+            cost,
+            setup_retail,
+            setup_cost,
+            frequency,
+            " ".join(str(d) for d in match),
+            rng.choice(DESCRIPTIONS),
+            service,
+            minimum_spend,
+            minimum_days,
+            rng.random() < 0.06,  # archived
+            monthly,
+            stamp,
+            stamp,
+        )
+
+
+def _remove_book(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        side = Path(str(path) + suffix)
+        if side.exists():
+            side.unlink()
+
+
+def ensure_book(path: Path, count: int, rebuild: bool = False) -> tuple[float, bool]:
+    """The benchmark book with exactly `count` packages; (seconds, built)."""
+    from store.book import Book
+    from store.models import Package, UpstreamService
+    from store.packages import package_total
+
+    started = time.perf_counter()
+    if path.exists() and not rebuild:
+        try:
+            book = Book.open(path)
+            try:
+                if package_total() == count:
+                    return time.perf_counter() - started, False
+            finally:
+                book.close()
+        except Exception as exc:  # a stale or broken file: build it again
+            print(f"  (rebuilding {path.name}: {exc})")
+    _remove_book(path)
+    book = Book.open(path)
+    try:
+        fields = [
+            Package.name,
+            Package.retail,
+            Package.cost,
+            Package.setup_retail,
+            Package.setup_cost,
+            Package.frequency,
+            Package.frequency_match,
+            Package.description,
+            Package.upstream_service,
+            Package.minimum_spend,
+            Package.minimum_days,
+            Package.archived,
+            Package.monthly_retail,
+            Package.created_at,
+            Package.updated_at,
+        ]
+        with book.db.atomic():
+            UpstreamService.insert_many([(name, "") for name in SERVICES], fields=[UpstreamService.name, UpstreamService.description]).execute()
+            service_ids = [s.id for s in UpstreamService.select(UpstreamService.id)]
+            batch = []
+            for row in _package_rows(count, service_ids):
+                batch.append(row)
+                if len(batch) == BATCH:
+                    Package.insert_many(batch, fields=fields).execute()
+                    batch = []
+            if batch:
+                Package.insert_many(batch, fields=fields).execute()
+        book.db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        total = package_total()
+    finally:
+        book.close()
+    if total != count:
+        print(f"  warning: the book holds {total:,} packages, not {count:,}")
+    return time.perf_counter() - started, True
+
+
+# --- 2. first frame (child side) ----------------------------------------------
+
+
+def child_main(argv: list[str]) -> int:
+    """`bench.py --child bare|app SPAWN_MONOTONIC DB TODAY`: run one app until its first
+    frame with data, then print the timings as one JSON line."""
+    kind, spawn, db, today_text = argv[0], float(argv[1]), argv[2], argv[3]
+    marks = {"interpreter": _T_MAIN - spawn}
+    poll_every = 0.005
+    give_up = 60.0
+
+    if kind == "bare":
+        from textual.app import App
+        from textual.widgets import Footer, Static
+
+        marks["imports"] = time.monotonic() - spawn
+
+        class Bare(App[None]):
+            frame_at: float | None = None
+
+            def compose(self):
+                yield Static("Hello from a bare Textual app")
+                yield Footer()
+
+            def on_mount(self) -> None:
+                self.call_after_refresh(self._frame)
+
+            def _frame(self) -> None:
+                self.frame_at = time.monotonic()
+                self.exit()
+
+        app = Bare()
+    else:
+        import inspect
+
+        from textual.widgets import DataTable
+
+        from store.book import Book
+        from tui.app import PackdeskApp
+        from tui.package_list import PackageListScreen
+
+        marks["imports"] = time.monotonic() - spawn
+        book = Book.open(db)
+        marks["book_open"] = time.monotonic() - spawn
+
+        class Probe(PackdeskApp):
+            # CSS_PATH is relative to the module that defines the class: keep PackdeskApp's.
+            _BASE_PATH = inspect.getfile(PackdeskApp)
+            frame_at: float | None = None
+
+            # Textual calls on_mount of every class in the MRO: PackdeskApp's runs
+            # after this one by itself (calling super() here would push two lists).
+            def on_mount(self) -> None:
+                self._deadline = time.monotonic() + give_up
+                self._poll = self.set_interval(poll_every, self._check)
+
+            def _check(self) -> None:
+                screen = self.screen
+                if isinstance(screen, PackageListScreen) and screen.is_mounted:
+                    tables = screen.query(DataTable)
+                    if tables and tables.first().row_count > 0:
+                        self._poll.stop()
+                        marks["rows_loaded"] = time.monotonic() - spawn
+                        self.call_after_refresh(self._frame)
+                        return
+                if time.monotonic() > self._deadline:
+                    self._poll.stop()
+                    self.exit()
+
+            def _frame(self) -> None:
+                self.frame_at = time.monotonic()
+                self.exit()
+
+        app = Probe(book, today=date.fromisoformat(today_text))
+
+    app.run(headless=True, size=SIZE)
+    if app.frame_at is None:
+        print(f"{RESULT_TAG}{json.dumps({'error': 'no first frame with rows'})}", flush=True)
+        return 1
+    marks["first_frame"] = app.frame_at - spawn
+    print(f"{RESULT_TAG}{json.dumps(marks)}", flush=True)
+    return 0
+
+
+# --- 2. first frame (parent side) ----------------------------------------------
+
+
+def _spawn(kind: str, extra_python: list[str] | None = None) -> dict:
+    cmd = [sys.executable, *(extra_python or []), str(Path(__file__).resolve()), "--child", kind]
+    env = dict(os.environ)
+    env.pop("TEXTUAL", None)  # no devtools
+    spawn = time.monotonic()
+    proc = subprocess.run(
+        cmd + [repr(spawn), str(BOOK_PATH), TODAY.isoformat()],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    wall = time.monotonic() - spawn
+    lines = [line for line in proc.stdout.splitlines() if line.startswith(RESULT_TAG)]
+    if proc.returncode != 0 or not lines:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-15:]
+        raise RuntimeError(f"{kind} child failed (exit {proc.returncode}):\n    " + "\n    ".join(tail))
+    marks = json.loads(lines[-1][len(RESULT_TAG):])
+    marks["process_wall"] = wall
+    marks["stderr"] = proc.stderr
+    return marks
+
+
+def first_frame(runs: int) -> dict:
+    print(f"\n2. First frame, fresh process each run (headless {SIZE[0]}x{SIZE[1]}), {runs} runs each, alternating")
+    # One discarded run of each warms the OS file cache and the .pyc files.
+    _spawn("bare")
+    _spawn("app")
+    results: dict[str, list[dict]] = {"bare": [], "app": []}
+    for i in range(runs):
+        for kind in ("bare", "app"):
+            marks = _spawn(kind)
+            results[kind].append(marks)
+            print(f"  run {i + 1} {kind:<4} first frame {marks['first_frame'] * 1000:7.1f} ms   (process exit {marks['process_wall'] * 1000:7.1f} ms)")
+
+    def med(kind: str, key: str) -> float | None:
+        values = [m[key] for m in results[kind] if key in m]
+        return statistics.median(values) if values else None
+
+    bare, app = med("bare", "first_frame"), med("app", "first_frame")
+    print(f"  median: bare {bare * 1000:.1f} ms, packdesk {app * 1000:.1f} ms, ratio {app / bare:.2f}x (target <= {FIRST_FRAME_TARGET}x)")
+    print("  where the median packdesk run spends it (ms from spawn; bare in brackets):")
+    previous = 0.0
+    for key, label in (
+        ("interpreter", "python started, bench.py running"),
+        ("imports", "textual + packdesk imported"),
+        ("book_open", "Book.open (connect, migrations check, settings)"),
+        ("rows_loaded", "list screen mounted, first page in the table"),
+        ("first_frame", "first frame with rows rendered"),
+    ):
+        value = med("app", key)
+        if value is None:
+            continue
+        other = med("bare", key)
+        bracket = f"   [{other * 1000:7.1f}]" if other is not None else ""
+        print(f"    {label:<48} {value * 1000:7.1f}  (+{(value - previous) * 1000:6.1f}){bracket}")
+        previous = value
+    return {"bare": bare, "app": app}
+
+
+# --- 3a. live panel per keystroke, in-process --------------------------------
+
+
+def panel_for(raw: dict, today: date, precision: int = 2, currency: str = "USD"):
+    """What PackageFormScreen.refresh_panel computes on each keystroke, without
+    a terminal: parse every field, then render the panel's text."""
+    from billing.catalogue import parse_package
+    from tui.panel import render_panel
+
+    draft, errors = parse_package(raw)
+    billing_errors = [e for e in errors if e.field not in ("name", "description", "upstream_service")]
+    terms = None
+    if draft is not None:
+        terms = draft.terms()
+    elif not billing_errors:
+        partial, _ = parse_package(dict(raw, name="x", description="", upstream_service=""))
+        terms = partial.terms() if partial else None
+    return render_panel(terms, billing_errors, today, precision, currency)
+
+
+def _form(**changes) -> dict:
+    raw = {
+        "name": "DID UK 000123",
+        "retail": "",
+        "cost": "0.35",
+        "setup_cost": "",
+        "setup_retail": "",
+        "description": "Number rental",
+        "minimum_days": "0",
+        "frequency": "monthly",
+        "frequency_match": "",
+        "upstream_service": "",
+        "minimum_spend": "no",
+    }
+    raw.update(changes)
+    return raw
+
+
+#: The forms being typed into: every frequency, picked days, a commitment, an error.
+SCENARIOS = [
+    _form(frequency="weekly", frequency_match="tue fri"),
+    _form(frequency="monthly", frequency_match="15 31"),
+    _form(frequency="daily", cost="0.02"),
+    _form(frequency="yearly", cost="45", setup_retail="25", setup_cost="10"),
+    _form(frequency="monthly", frequency_match="1", minimum_spend="yes", minimum_days="90", cost="80"),
+    _form(frequency="none", setup_retail="149.99", setup_cost="60"),
+    _form(frequency="weekly", frequency_match=""),
+    _form(frequency="monthly", frequency_match="29 30 31", upstream_service="Telnyx DID"),
+    _form(frequency="monthly", cost="0.4x"),  # a field in red: the error branch
+    _form(frequency="monthly", name=""),  # name missing: the partial-parse branch
+]
+#: What the operator types into retail, one character at a time.
+TYPED = ["129.95", "0.004125", "12.5.", "1000000.5", "7"]
+
+
+def keystroke_inputs(n: int) -> list[dict]:
+    prefixes = [text[: i + 1] for text in TYPED for i in range(len(text))]
+    out = []
+    i = 0
+    while len(out) < n:
+        scenario = SCENARIOS[i % len(SCENARIOS)]
+        out.append(dict(scenario, retail=prefixes[i % len(prefixes)]))
+        i += 1
+    return out
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def panel_in_process(iterations: int) -> dict:
+    print(f"\n3a. Live panel recompute per keystroke, in-process, {iterations:,} varied inputs")
+    inputs = keystroke_inputs(iterations)
+    for raw in inputs[:100]:  # warm caches as a form that has been open a moment would be
+        panel_for(raw, TODAY)
+    times = []
+    clock = time.perf_counter_ns
+    for raw in inputs:
+        t0 = clock()
+        panel_for(raw, TODAY)
+        times.append((clock() - t0) / 1e6)
+    median, p95, worst = statistics.median(times), percentile(times, 0.95), max(times)
+    print(f"  median {median:.3f} ms, p95 {p95:.3f} ms, max {worst:.3f} ms (target <= {KEYSTROKE_TARGET_MS} ms)")
+    by_frequency: dict[str, list[float]] = {}
+    for raw, ms in zip(inputs, times):
+        label = raw["frequency"] + (" min-spend" if raw["minimum_spend"] == "yes" else "")
+        by_frequency.setdefault(label, []).append(ms)
+    print("  median by form: " + ", ".join(f"{k} {statistics.median(v):.3f}" for k, v in sorted(by_frequency.items())))
+    return {"median": median, "p95": p95}
+
+
+# --- 3b. typing into the real form, headless -----------------------------------
+
+#: 40 keys into retail (max 20 characters), each one changing the value.
+KEYS = list("129.95") + ["backspace"] * 3 + list(".5.0") + ["backspace"] * 4 + list("0.004125") + ["backspace"] * 8 + list("4.5") + list("0000")
+
+
+def _expected_value(keys: list[str]) -> str:
+    value = ""
+    for key in keys:
+        value = value[:-1] if key == "backspace" else value + key
+    return value
+
+
+async def _type(pilot, box, keys: list[str]) -> tuple[list[float], list[float], int]:
+    """Press each key and wait for the screen update.
+
+    Returns the CPU seconds and the wall seconds of each key, and how many keys
+    changed the value. Pilot waits for "idle" by sleeping in 20 ms steps, so
+    wall time comes in steps of 20 ms; CPU time is the work the key caused
+    (handlers, validation, the panel, layout, rendering) plus Pilot's own
+    small, equal overhead in both apps.
+    """
+    box.cursor_blink = False  # no blink timer repainting between keys
+    await pilot.pause()
+    cpu, wall = [], []
+    changed = 0
+    for key in keys:
+        before = box.value
+        c0, w0 = time.process_time(), time.perf_counter()
+        await pilot.press(key)
+        await pilot.pause()
+        cpu.append(time.process_time() - c0)
+        wall.append(time.perf_counter() - w0)
+        changed += box.value != before
+    return cpu, wall, changed
+
+
+async def _type_packdesk(book) -> tuple[list[float], list[float], int, str]:
+    from textual.widgets import DataTable, Input
+
+    from tui.app import PackdeskApp
+    from tui.package_form import PackageFormScreen
+
+    app = PackdeskApp(book, today=TODAY)
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(400):
+            await pilot.pause()
+            tables = app.screen.query(DataTable)
+            if tables and tables.first().row_count:
+                break
+        await pilot.press("n")
+        for _ in range(400):
+            if isinstance(app.screen, PackageFormScreen):
+                break
+            await pilot.pause()
+        await pilot.pause()
+        box = app.screen.query_one("#retail", Input)
+        box.focus()
+        await pilot.pause()
+        cpu, wall, changed = await _type(pilot, box, KEYS)
+        return cpu, wall, changed, box.value
+
+
+async def _type_bare() -> tuple[list[float], list[float], int, str]:
+    from textual.app import App
+    from textual.widgets import Input
+
+    class OneInput(App[None]):
+        def compose(self):
+            yield Input(id="retail", max_length=20)
+
+    app = OneInput()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        box = app.query_one("#retail", Input)
+        box.focus()
+        await pilot.pause()
+        cpu, wall, changed = await _type(pilot, box, KEYS)
+        return cpu, wall, changed, box.value
+
+
+def typing_headless(rounds: int) -> dict:
+    import asyncio
+
+    from store.book import Book
+
+    print(f"\n3b. Typing {len(KEYS)} keys into the form's retail field on the 100k book (run_test {SIZE[0]}x{SIZE[1]}), {rounds} rounds alternating with a bare app with one Input")
+    print("  CPU ms per key (the work the key caused, screen update included); wall ms in brackets (Pilot waits in 20 ms steps)")
+    expected = _expected_value(KEYS)
+    book = Book.open(BOOK_PATH)
+    cpu: dict[str, list[float]] = {"bare": [], "app": []}
+    wall: dict[str, list[float]] = {"bare": [], "app": []}
+    try:
+        for i in range(rounds):
+            for kind in ("bare", "app"):
+                c, w, changed, value = asyncio.run(_type_bare() if kind == "bare" else _type_packdesk(book))
+                cpu[kind].extend(c)
+                wall[kind].extend(w)
+                note = "" if (changed == len(KEYS) and value == expected) else f"  (!) {changed}/{len(KEYS)} keys changed the value, ended '{value}', expected '{expected}'"
+                print(f"  round {i + 1} {kind:<4} CPU mean {statistics.fmean(c) * 1000:6.2f} ms/key, median {statistics.median(c) * 1000:6.2f}   [wall mean {statistics.fmean(w) * 1000:6.1f}]{note}")
+    finally:
+        book.close()
+    bare, app = statistics.fmean(cpu["bare"]), statistics.fmean(cpu["app"])
+    app_p95 = percentile(cpu["app"], 0.95)
+    wall_bare, wall_app = statistics.fmean(wall["bare"]), statistics.fmean(wall["app"])
+    print(f"  CPU per key: bare {bare * 1000:.2f} ms, packdesk form {app * 1000:.2f} ms (p95 {app_p95 * 1000:.2f}), ratio {app / bare:.2f}x, extra {(app - bare) * 1000:.2f} ms/key")
+    print(f"  wall per key: bare {wall_bare * 1000:.1f} ms, packdesk form {wall_app * 1000:.1f} ms, ratio {wall_app / wall_bare:.2f}x")
+    return {"bare": bare, "app": app, "p95": app_p95, "wall_bare": wall_bare, "wall_app": wall_app}
+
+
+# --- profile (optional) -------------------------------------------------------
+
+
+def profile_startup() -> None:
+    """Where the app's first frame goes: slowest imports, then the busiest calls."""
+    print("\nProfile: packdesk child with -X importtime (cumulative ms of the slowest top-level imports)")
+    marks = _spawn("app", ["-X", "importtime"])
+    rows = []
+    for line in marks["stderr"].splitlines():
+        if not line.startswith("import time:") or "|" not in line:
+            continue
+        parts = line[len("import time:"):].split("|")
+        try:
+            self_us, cumulative_us = int(parts[0]), int(parts[1])
+        except ValueError:
+            continue
+        name = parts[2].rstrip()
+        depth = (len(name) - len(name.lstrip())) // 2
+        rows.append((depth, name.strip(), self_us, cumulative_us))
+    top = sorted((r for r in rows if r[0] <= 1), key=lambda r: -r[3])[:15]
+    for depth, name, self_us, cumulative_us in top:
+        print(f"  {cumulative_us / 1000:7.1f} ms  {'  ' * depth}{name}")
+    by_root: dict[str, int] = {}
+    for _depth, name, self_us, _cum in rows:
+        root = name.split(".")[0]
+        by_root[root] = by_root.get(root, 0) + self_us
+    print("  self time by package: " + ", ".join(f"{k} {v / 1000:.0f} ms" for k, v in sorted(by_root.items(), key=lambda kv: -kv[1])[:8]))
+
+    print("\nProfile: packdesk child under cProfile (top 20 by cumulative time, after imports)")
+    code = (
+        "import cProfile, pstats, sys, runpy\n"
+        f"sys.argv = [{str(Path(__file__).resolve())!r}, '--child', 'app', sys.argv[1], {str(BOOK_PATH)!r}, {TODAY.isoformat()!r}]\n"
+        "import textual.app, tui.app, store.book\n"
+        "p = cProfile.Profile(); p.enable()\n"
+        "try:\n"
+        f"    runpy.run_path({str(Path(__file__).resolve())!r}, run_name='__main__')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "p.disable()\n"
+        "pstats.Stats(p, stream=sys.stderr).sort_stats('cumulative').print_stats(20)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, repr(time.monotonic())], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    lines = proc.stderr.splitlines()
+    start = next((i for i, line in enumerate(lines) if "ncalls" in line), 0)
+    for line in lines[start : start + 22]:
+        print("  " + line[:150])
+
+
+# --- 4. the table -----------------------------------------------------------------
+
+
+def table(rows: list[tuple[str, str, str, str, str, str]]) -> None:
+    header = ("metric", "value", "baseline", "ratio", "target", "result")
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    line = "  ".join(h.ljust(w) for h, w in zip(header, widths))
+    print("\n" + line)
+    print("-" * len(line))
+    for row in rows:
+        print("  ".join(str(c).ljust(w) if i in (0, 4, 5) else str(c).rjust(w) for i, (c, w) in enumerate(zip(row, widths))))
+
+
+def main(argv: list[str]) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=5, help="first-frame runs of each app (default 5)")
+    parser.add_argument("--iterations", type=int, default=2000, help="in-process panel recomputes (default 2000)")
+    parser.add_argument("--rounds", type=int, default=3, help="headless typing rounds of each app (default 3)")
+    parser.add_argument("--rebuild", action="store_true", help="build bench/packages-100k.db again")
+    parser.add_argument("--profile", action="store_true", help="also profile the app's startup")
+    args = parser.parse_args(argv)
+
+    started = time.perf_counter()
+    print(f"packdesk bench: Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, today fixed at {TODAY}")
+    seconds, built = ensure_book(BOOK_PATH, PACKAGES, args.rebuild)
+    print(f"\n1. Book: {BOOK_PATH.relative_to(ROOT)} with {PACKAGES:,} packages, {'built' if built else 'reused'} in {seconds:.1f} s ({BOOK_PATH.stat().st_size / 1e6:.1f} MB)")
+
+    rows = []
+    try:
+        ff = first_frame(args.runs)
+        ratio = ff["app"] / ff["bare"]
+        rows.append(("first frame, 100k book (median)", f"{ff['app'] * 1000:.0f} ms", f"{ff['bare'] * 1000:.0f} ms", f"{ratio:.2f}x", f"<= {FIRST_FRAME_TARGET}x bare", "PASS" if ratio <= FIRST_FRAME_TARGET else "FAIL"))
+    except RuntimeError as exc:
+        print(f"  first frame failed: {exc}")
+        rows.append(("first frame, 100k book (median)", "error", "-", "-", f"<= {FIRST_FRAME_TARGET}x bare", "FAIL"))
+
+    panel = panel_in_process(args.iterations)
+    for key, label in (("median", "panel recompute per key (median)"), ("p95", "panel recompute per key (p95)")):
+        value = panel[key]
+        rows.append((label, f"{value:.3f} ms", "-", "-", f"<= {KEYSTROKE_TARGET_MS:g} ms", "PASS" if value <= KEYSTROKE_TARGET_MS else "FAIL"))
+
+    try:
+        typing = typing_headless(args.rounds)
+        rows.append(("form keystroke, CPU incl. screen update (mean)", f"{typing['app'] * 1000:.2f} ms", f"{typing['bare'] * 1000:.2f} ms", f"{typing['app'] / typing['bare']:.2f}x", "none set", "info"))
+        extra = typing["app"] - typing["bare"]
+        rows.append(("  extra CPU over a bare Input, per key", f"{extra * 1000:.2f} ms", "-", "-", "none set", "info"))
+        rows.append(("form keystroke, wall via Pilot (mean)", f"{typing['wall_app'] * 1000:.1f} ms", f"{typing['wall_bare'] * 1000:.1f} ms", f"{typing['wall_app'] / typing['wall_bare']:.2f}x", "none set", "info"))
+    except Exception as exc:  # the app is edited while this runs: report, don't crash
+        print(f"  headless typing failed: {type(exc).__name__}: {exc}")
+        rows.append(("form keystroke, CPU incl. screen update (mean)", "error", "-", "-", "none set", "info"))
+
+    if args.profile:
+        profile_startup()
+
+    table(rows)
+    print(f"\n(whole bench {time.perf_counter() - started:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        sys.exit(child_main(sys.argv[2:]))
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,168 @@
+"""Reading customers and allocations from what an operator typed.
+
+Same shape as billing.catalogue: one parser per field, each failure a
+FieldError naming its field; the form, the CSV import and the command line
+share them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Mapping
+
+from .catalogue import FieldError, parse_bool
+from .dates import DateError, parse_date
+from .money import MoneyError, parse_amount
+
+CUSTOMER_FIELDS = ("name", "status", "tax_percent", "notes")
+ALLOCATION_FIELDS = ("customer", "package", "quantity", "start_date", "end_date", "auto_decrement", "prorate", "reference")
+STATUSES = ("active", "suspended", "closed")
+NOTES_MAX = 2000
+REFERENCE_MAX = 100
+QUANTITY_MAX = 1_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerDraft:
+    name: str
+    status: str = "active"
+    tax_percent: Decimal = Decimal(0)
+    notes: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AllocationDraft:
+    quantity: int
+    start: date
+    end: date | None = None
+    auto_decrement: bool = False
+    prorate: bool = False
+    reference: str = ""
+
+
+def parse_customer_name(text: str) -> str:
+    name = " ".join((text or "").split())
+    if not name:
+        raise FieldError("name", "is required")
+    if len(name) > 120:
+        raise FieldError("name", f"is {len(name)} characters; at most 120")
+    return name
+
+
+def parse_status(text: str) -> str:
+    value = (text or "").strip().lower() or "active"
+    if value not in STATUSES:
+        raise FieldError("status", f"'{text.strip()}' is not one of {', '.join(STATUSES)}")
+    return value
+
+
+def parse_tax_percent(text: str) -> Decimal:
+    if not (text or "").strip():
+        return Decimal(0)
+    try:
+        value = parse_amount(text, places=2)
+    except MoneyError as exc:
+        raise FieldError("tax_percent", str(exc)) from None
+    if value > 100:
+        raise FieldError("tax_percent", f"{value} is more than 100")
+    return value
+
+
+def parse_notes(text: str) -> str:
+    value = (text or "").strip()
+    if len(value) > NOTES_MAX:
+        raise FieldError("notes", f"is {len(value)} characters; at most {NOTES_MAX}")
+    return value
+
+
+def parse_customer(fields: Mapping[str, str | None]) -> tuple[CustomerDraft | None, list[FieldError]]:
+    errors: list[FieldError] = []
+    values: dict = {}
+    for key, fn in (("name", parse_customer_name), ("status", parse_status), ("tax_percent", parse_tax_percent), ("notes", parse_notes)):
+        try:
+            values[key] = fn(fields.get(key) or "")
+        except FieldError as exc:
+            errors.append(exc)
+    if errors:
+        return None, errors
+    return CustomerDraft(**values), []
+
+
+def parse_quantity(text: str) -> int:
+    value = (text or "").strip()
+    if not value:
+        return 1
+    if not value.isdigit():
+        raise FieldError("quantity", f"'{value}' is not a whole number of 1 or more")
+    quantity = int(value)
+    if quantity < 1:
+        raise FieldError("quantity", "must be at least 1")
+    if quantity > QUANTITY_MAX:
+        raise FieldError("quantity", f"is more than {QUANTITY_MAX:,}")
+    return quantity
+
+
+def parse_field_date(field: str, text: str, today: date | None, *, required: bool) -> date | None:
+    if not (text or "").strip():
+        if required:
+            raise FieldError(field, "is required (YYYY-MM-DD, t for today, +N for N days on)")
+        return None
+    try:
+        return parse_date(text, today)
+    except DateError as exc:
+        raise FieldError(field, str(exc)) from None
+
+
+def parse_reference(text: str) -> str:
+    value = (text or "").strip()
+    if len(value) > REFERENCE_MAX:
+        raise FieldError("reference", f"is {len(value)} characters; at most {REFERENCE_MAX}")
+    return value
+
+
+def parse_allocation(
+    fields: Mapping[str, str | None], today: date | None, minimum_days: int = 0
+) -> tuple[AllocationDraft | None, list[FieldError]]:
+    """Quantity, dates, flags and reference; the end is checked against the
+    start and against the package's minimum days."""
+    errors: list[FieldError] = []
+    values: dict = {}
+
+    def take(key, fn, *args, **kwargs):
+        try:
+            values[key] = fn(*args, **kwargs)
+        except FieldError as exc:
+            errors.append(exc)
+
+    get = lambda key: fields.get(key) or ""  # noqa: E731
+    take("quantity", parse_quantity, get("quantity"))
+    take("start", parse_field_date, "start_date", get("start_date"), today, required=True)
+    take("end", parse_field_date, "end_date", get("end_date"), today, required=False)
+    take("auto_decrement", parse_bool, "auto_decrement", get("auto_decrement"))
+    take("prorate", parse_bool, "prorate", get("prorate"))
+    take("reference", parse_reference, get("reference"))
+    start, end = values.get("start"), values.get("end")
+    if start and end:
+        if end < start:
+            errors.append(FieldError("end_date", f"{end} is before the start date {start}"))
+        else:
+            problem = minimum_days_problem(start, end, minimum_days)
+            if problem:
+                errors.append(FieldError("end_date", problem))
+    if errors:
+        return None, errors
+    return AllocationDraft(**values), []
+
+
+def first_allowed_end(start: date, minimum_days: int) -> date:
+    """The first date an allocation may end (or be removed) on."""
+    return start + timedelta(days=minimum_days)
+
+
+def minimum_days_problem(start: date, end: date, minimum_days: int) -> str | None:
+    if minimum_days and end < first_allowed_end(start, minimum_days):
+        first = first_allowed_end(start, minimum_days)
+        return f"the package has {minimum_days} minimum days: the first allowed end date is {first}"
+    return None

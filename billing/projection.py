@@ -1,0 +1,100 @@
+"""Projections: charges grouped by month, totals, tax, margin and a bar chart.
+
+Totals are sums of rounded lines (BILLING.md, "Money"); tax is a separate line
+per month, rounded once, half up, on that month's retail total.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Iterable
+
+from .charges import Charge
+from .money import round_money
+
+ZERO = Decimal(0)
+HUNDRED = Decimal(100)
+
+
+@dataclass(frozen=True, slots=True)
+class MonthTotal:
+    month: date  # the first of the month
+    retail: Decimal
+    cost: Decimal
+    tax: Decimal = ZERO
+
+    @property
+    def margin(self) -> Decimal:
+        return self.retail - self.cost
+
+    @property
+    def with_tax(self) -> Decimal:
+        return self.retail + self.tax
+
+
+def months_between(start: date, end: date) -> list[date]:
+    """First days of every month from start's month to end's month."""
+    months = []
+    year, month = start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        months.append(date(year, month, 1))
+        month += 1
+        if month == 13:
+            year, month = year + 1, 1
+    return months
+
+
+def add_months(day: date, count: int) -> date:
+    """The same day `count` months on, clamped to the month's last day."""
+    import calendar
+
+    index = day.month - 1 + count
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def tax_on(amount: Decimal, tax_percent: Decimal, precision: int) -> Decimal:
+    return round_money(amount * tax_percent / HUNDRED, precision)
+
+
+def month_totals(
+    charges: Iterable[Charge],
+    start: date,
+    end: date,
+    tax_percent: Decimal = ZERO,
+    precision: int = 2,
+) -> list[MonthTotal]:
+    """One row per month from start to end (empty months too)."""
+    retail: dict[date, Decimal] = defaultdict(lambda: ZERO)
+    cost: dict[date, Decimal] = defaultdict(lambda: ZERO)
+    for charge in charges:
+        key = charge.date.replace(day=1)
+        retail[key] += charge.amount
+        cost[key] += charge.cost
+    return [
+        MonthTotal(m, retail[m], cost[m], tax_on(retail[m], tax_percent, precision) if tax_percent else ZERO)
+        for m in months_between(start, end)
+    ]
+
+
+BLOCKS = " ▏▎▍▌▋▊▉█"
+
+
+def bar(value: Decimal, top: Decimal, width: int) -> str:
+    """A horizontal bar of `width` cells at most, in eighths."""
+    if top <= 0 or value <= 0:
+        return ""
+    eighths = int(value * width * 8 / top)
+    full, part = divmod(eighths, 8)
+    return "█" * full + (BLOCKS[part] if part else "")
+
+
+def totals(charges: Iterable[Charge]) -> tuple[Decimal, Decimal]:
+    retail = cost = ZERO
+    for charge in charges:
+        retail += charge.amount
+        cost += charge.cost
+    return retail, cost

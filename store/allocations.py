@@ -1,0 +1,382 @@
+"""Allocations: packages given to customers, and the charges they make."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Iterator, TextIO
+
+from peewee import JOIN, SQL, NodeList, Value, fn
+
+from billing.accounts import ALLOCATION_FIELDS, AllocationDraft, first_allowed_end, minimum_days_problem, parse_allocation
+from billing.catalogue import FieldError
+from billing.charges import AllocationTerms, Charge, PackageTerms, allocation_charges
+from billing.schedule import Frequency
+
+from .models import Allocation, Customer, Package, UpstreamService, database
+from .packages import NotFound, StoreError
+from .transfer import ImportFailed, RowProblem, read_table, write_records
+
+PAGE = 200
+
+
+def _match(text: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in text.split())
+
+
+def terms_of(package) -> PackageTerms:
+    return PackageTerms(
+        retail=package["retail"],
+        cost=package["cost"],
+        setup_retail=package["setup_retail"],
+        setup_cost=package["setup_cost"],
+        frequency=Frequency(package["frequency"]),
+        match=_match(package["frequency_match"]),
+        minimum_spend=bool(package["minimum_spend"]),
+        minimum_days=package["minimum_days"],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AllocationRow:
+    id: int
+    customer_id: int
+    customer: str
+    package_id: int
+    package: str
+    package_terms: PackageTerms
+    package_archived: bool
+    upstream_service: str | None
+    quantity: int
+    start: date
+    end: date | None
+    auto_decrement: bool
+    prorate: bool
+    reference: str
+    version: int
+
+    def terms(self) -> AllocationTerms:
+        return AllocationTerms(self.start, self.end, self.quantity, self.prorate, self.id)
+
+    def draft(self) -> AllocationDraft:
+        return AllocationDraft(self.quantity, self.start, self.end, self.auto_decrement, self.prorate, self.reference)
+
+
+class AllocationConflict(StoreError):
+    def __init__(self, current: AllocationRow):
+        super().__init__("this allocation was changed by someone else since you opened it")
+        self.current = current
+
+
+class MinimumDays(StoreError):
+    pass
+
+
+_COLUMNS = (
+    Allocation.id,
+    Allocation.customer.alias("customer_id"),
+    Customer.name.alias("customer_name"),
+    Allocation.package.alias("package_id"),
+    Package.name.alias("package_name"),
+    Package.retail,
+    Package.cost,
+    Package.setup_retail,
+    Package.setup_cost,
+    Package.frequency,
+    Package.frequency_match,
+    Package.minimum_spend,
+    Package.minimum_days,
+    Package.archived,
+    UpstreamService.name.alias("service"),
+    Allocation.quantity,
+    Allocation.start_date,
+    Allocation.end_date,
+    Allocation.auto_decrement,
+    Allocation.prorate,
+    Allocation.reference,
+    Allocation.version,
+)
+
+
+def _select():
+    return (
+        Allocation.select(*_COLUMNS)
+        .join(Customer, on=(Allocation.customer == Customer.id))
+        .switch(Allocation)
+        .join(Package, on=(Allocation.package == Package.id))
+        .join(UpstreamService, JOIN.LEFT_OUTER, on=(Package.upstream_service == UpstreamService.id))
+        .dicts()
+    )
+
+
+def _as_date(value) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+def _row(r: dict, cache: dict | None = None) -> AllocationRow:
+    key = r["package_id"]
+    terms = cache.get(key) if cache is not None else None
+    if terms is None:
+        terms = terms_of(r)
+        if cache is not None:
+            cache[key] = terms
+    return AllocationRow(
+        id=r["id"],
+        customer_id=r["customer_id"],
+        customer=r["customer_name"],
+        package_id=r["package_id"],
+        package=r["package_name"],
+        package_terms=terms,
+        package_archived=bool(r["archived"]),
+        upstream_service=r["service"],
+        quantity=r["quantity"],
+        start=_as_date(r["start_date"]),
+        end=_as_date(r["end_date"]),
+        auto_decrement=bool(r["auto_decrement"]),
+        prorate=bool(r["prorate"]),
+        reference=r["reference"],
+        version=r["version"],
+    )
+
+
+def get_allocation(allocation_id: int) -> AllocationRow | None:
+    found = list(_select().where(Allocation.id == allocation_id))
+    return _row(found[0]) if found else None
+
+
+def _filter(select, text: str):
+    text = text.strip()
+    if not text:
+        return select
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = Value(f"%{escaped}%")
+    return select.where(
+        NodeList((Package.name, SQL("LIKE"), pattern, SQL("ESCAPE '\\'")))
+        | NodeList((Allocation.reference, SQL("LIKE"), pattern, SQL("ESCAPE '\\'")))
+    )
+
+
+def list_allocations(customer_id: int, text: str = "", after_id: int | None = None, limit: int = PAGE) -> list[AllocationRow]:
+    """One page of a customer's allocations, in the order they were made."""
+    select = _filter(_select().where(Allocation.customer == customer_id), text)
+    if after_id is not None:
+        select = select.where(Allocation.id > after_id)
+    cache: dict = {}
+    return [_row(r, cache) for r in select.order_by(Allocation.id).limit(limit)]
+
+
+def count_allocations(customer_id: int, text: str = "") -> int:
+    select = (
+        Allocation.select(fn.COUNT(Allocation.id))
+        .join(Package, on=(Allocation.package == Package.id))
+        .where(Allocation.customer == customer_id)
+    )
+    return _filter(select, text).scalar() or 0
+
+
+def iter_allocations(customer_id: int | None = None, batch: int = 20000) -> Iterator[AllocationRow]:
+    """Every allocation (of one customer, or of the book), read in batches."""
+    cache: dict = {}
+    after = 0
+    while True:
+        select = _select().where(Allocation.id > after)
+        if customer_id is not None:
+            select = select.where(Allocation.customer == customer_id)
+        rows = list(select.order_by(Allocation.id).limit(batch))
+        if not rows:
+            return
+        for r in rows:
+            yield _row(r, cache)
+        after = rows[-1]["id"]
+
+
+# --- saving -------------------------------------------------------------------
+
+
+def _check_package(package_id: int, *, new: bool) -> Package:
+    package = Package.get_or_none(Package.id == package_id)
+    if package is None:
+        raise FieldError("package", "that package no longer exists")
+    if new and package.archived:
+        raise FieldError("package", f"'{package.name}' is archived: it is not offered for new allocations")
+    return package
+
+
+def _values(customer_id: int, package_id: int, draft: AllocationDraft) -> dict:
+    return {
+        Allocation.customer: customer_id,
+        Allocation.package: package_id,
+        Allocation.quantity: draft.quantity,
+        Allocation.start_date: draft.start,
+        Allocation.end_date: draft.end,
+        Allocation.auto_decrement: draft.auto_decrement,
+        Allocation.prorate: draft.prorate,
+        Allocation.reference: draft.reference,
+        Allocation.updated_at: fn.strftime("%Y-%m-%dT%H:%M:%SZ", "now"),
+    }
+
+
+def _check_end(draft: AllocationDraft, minimum_days: int) -> None:
+    if draft.end is not None:
+        if draft.end < draft.start:
+            raise FieldError("end_date", f"{draft.end} is before the start date {draft.start}")
+        problem = minimum_days_problem(draft.start, draft.end, minimum_days)
+        if problem:
+            raise FieldError("end_date", problem)
+
+
+def create_allocation(customer_id: int, package_id: int, draft: AllocationDraft) -> AllocationRow:
+    with database.atomic():
+        if not Customer.select().where(Customer.id == customer_id).exists():
+            raise FieldError("customer", "that customer no longer exists")
+        package = _check_package(package_id, new=True)
+        _check_end(draft, package.minimum_days)
+        new_id = Allocation.insert(_values(customer_id, package_id, draft)).execute()
+    return get_allocation(new_id)
+
+
+def update_allocation(allocation_id: int, version: int, package_id: int, draft: AllocationDraft) -> AllocationRow:
+    with database.atomic():
+        current = get_allocation(allocation_id)
+        if current is None:
+            raise NotFound("this allocation was removed by someone else")
+        package = _check_package(package_id, new=package_id != current.package_id)
+        _check_end(draft, package.minimum_days)
+        values = _values(current.customer_id, package_id, draft)
+        values[Allocation.version] = Allocation.version + 1
+        changed = (
+            Allocation.update(values)
+            .where((Allocation.id == allocation_id) & (Allocation.version == version))
+            .execute()
+        )
+        if not changed:
+            raise AllocationConflict(get_allocation(allocation_id))
+    return get_allocation(allocation_id)
+
+
+def remove_allocation(allocation_id: int, today: date) -> None:
+    """Remove an allocation; refused before start + the package's minimum days."""
+    with database.atomic():
+        current = get_allocation(allocation_id)
+        if current is None:
+            raise NotFound("this allocation was already removed")
+        minimum = current.package_terms.minimum_days
+        if minimum and today < first_allowed_end(current.start, minimum):
+            raise MinimumDays(
+                f"'{current.package}' has {minimum} minimum days: this allocation can be removed "
+                f"from {first_allowed_end(current.start, minimum)} (or given an end date from then)"
+            )
+        Allocation.delete().where(Allocation.id == allocation_id).execute()
+
+
+# --- packages to pick, services switched on -----------------------------------
+
+
+def search_packages(text: str, limit: int = 8):
+    """Packages offered for a new allocation: not archived, name containing text."""
+    from .packages import PackageQuery, list_packages
+
+    return list_packages(PackageQuery(text=text, show_archived=False), None, limit)
+
+
+def active_services(customer_id: int, today: date) -> list[tuple[str, int, str]]:
+    """(service, quantity, package) of allocations active today that switch a service on."""
+    select = (
+        Allocation.select(UpstreamService.name, fn.SUM(Allocation.quantity), fn.GROUP_CONCAT(Package.name.distinct()))
+        .join(Package, on=(Allocation.package == Package.id))
+        .join(UpstreamService, on=(Package.upstream_service == UpstreamService.id))
+        .where(
+            (Allocation.customer == customer_id)
+            & (Allocation.start_date <= today)
+            & (Allocation.end_date.is_null() | (Allocation.end_date >= today))
+        )
+        .group_by(UpstreamService.name)
+        .order_by(UpstreamService.name)
+        .tuples()
+    )
+    return [(name, int(qty), packages or "") for name, qty, packages in select]
+
+
+# --- charges ----------------------------------------------------------------------
+
+
+def iter_charges(
+    since: date, until: date, precision: int, customer_id: int | None = None
+) -> Iterator[tuple[AllocationRow, Charge]]:
+    """Every charge dated in [since, until] of the book's allocations (or one customer's)."""
+    for allocation in iter_allocations(customer_id):
+        if allocation.start > until or (allocation.end is not None and allocation.end < since):
+            continue
+        for charge in allocation_charges(allocation.package_terms, allocation.terms(), since, until, precision):
+            yield allocation, charge
+
+
+# --- import / export ------------------------------------------------------------
+
+
+def import_allocations(source: str | Path | TextIO, today: date | None = None) -> int:
+    """Import allocations, all rows or none; customer and package by name."""
+    rows = read_table(source, ALLOCATION_FIELDS, ("customer", "package", "start_date"))
+    customers = {n.casefold(): i for i, n in Customer.select(Customer.id, Customer.name).tuples()}
+    packages = {
+        n.casefold(): (i, days, archived)
+        for i, n, days, archived in Package.select(Package.id, Package.name, Package.minimum_days, Package.archived).tuples()
+    }
+    problems: list[RowProblem] = []
+    ready: list[tuple[int, int, AllocationDraft]] = []
+    for line, cells in rows:
+        customer_name = " ".join((cells.get("customer") or "").split())
+        package_name = " ".join((cells.get("package") or "").split())
+        customer_id = customers.get(customer_name.casefold())
+        package = packages.get(package_name.casefold())
+        if not customer_name:
+            problems.append(RowProblem(line, "customer", "is required"))
+        elif customer_id is None:
+            problems.append(RowProblem(line, "customer", f"'{customer_name}' is not a customer of this book"))
+        if not package_name:
+            problems.append(RowProblem(line, "package", "is required"))
+        elif package is None:
+            problems.append(RowProblem(line, "package", f"'{package_name}' is not a package of this book"))
+        elif package[2]:
+            problems.append(RowProblem(line, "package", f"'{package_name}' is archived: not offered for new allocations"))
+        draft, errors = parse_allocation(cells, None, package[1] if package else 0)
+        for error in errors:
+            problems.append(RowProblem(line, error.field, error.message))
+        if draft is not None and customer_id is not None and package is not None and not package[2]:
+            ready.append((customer_id, package[0], draft))
+    if problems:
+        raise ImportFailed(problems)
+    with database.atomic():
+        for customer_id, package_id, draft in ready:
+            Allocation.insert(_values(customer_id, package_id, draft)).execute()
+    return len(ready)
+
+
+def allocation_record(row: AllocationRow) -> dict:
+    return {
+        "customer": row.customer,
+        "package": row.package,
+        "quantity": str(row.quantity),
+        "start_date": row.start.isoformat(),
+        "end_date": row.end.isoformat() if row.end else "",
+        "auto_decrement": "yes" if row.auto_decrement else "no",
+        "prorate": "yes" if row.prorate else "no",
+        "reference": row.reference,
+    }
+
+
+def _json_value(key: str, value: str):
+    if key in ("auto_decrement", "prorate"):
+        return value == "yes"
+    if key == "quantity":
+        return int(value)
+    if key == "end_date":
+        return value or None
+    return value
+
+
+def export_allocations(out: TextIO, fmt: str = "csv") -> int:
+    return write_records((allocation_record(r) for r in iter_allocations()), ALLOCATION_FIELDS, out, fmt, _json_value)

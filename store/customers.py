@@ -1,0 +1,215 @@
+"""Customers: paged list, optimistic saves, import and export."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from decimal import Decimal
+from pathlib import Path
+from typing import TextIO
+
+from peewee import NodeList, SQL, IntegrityError, Tuple, Value, fn
+
+from billing.accounts import CUSTOMER_FIELDS, CustomerDraft, parse_customer
+from billing.catalogue import FieldError
+from billing.money import format_price, to_micros
+
+from .models import Customer, database
+from .packages import NotFound, StoreError
+from .transfer import ImportFailed, RowProblem, read_table, write_records
+
+PAGE = 200
+
+
+class CustomerNameTaken(FieldError):
+    def __init__(self, name: str):
+        super().__init__("name", f"'{name}' is already the name of another customer")
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerRow:
+    id: int
+    name: str
+    status: str
+    tax_percent: Decimal
+    balance: Decimal
+    notes: str
+    version: int
+
+    def draft(self) -> CustomerDraft:
+        return CustomerDraft(self.name, self.status, self.tax_percent, self.notes)
+
+
+class CustomerConflict(StoreError):
+    def __init__(self, current: CustomerRow, differences: list[tuple[str, object, object]]):
+        names = ", ".join(d[0] for d in differences) or "no field"
+        super().__init__(f"'{current.name}' was changed by someone else since you opened it: {names}")
+        self.current = current
+        self.differences = differences
+
+
+def _row(c: Customer) -> CustomerRow:
+    return CustomerRow(c.id, c.name, c.status, c.tax_percent, c.balance, c.notes, c.version)
+
+
+def get_customer(customer_id: int) -> CustomerRow | None:
+    found = Customer.get_or_none(Customer.id == customer_id)
+    return _row(found) if found else None
+
+
+def find_customer(name: str) -> CustomerRow | None:
+    found = Customer.get_or_none(Customer.name == " ".join(name.split()))
+    return _row(found) if found else None
+
+
+SORTS = {
+    "name": (Customer.name.collate("NOCASE"), lambda r: r.name),
+    "status": (Customer.status, lambda r: r.status),
+    "balance": (Customer.balance, lambda r: to_micros(r.balance)),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerQuery:
+    text: str = ""
+    sort: str = "name"
+    descending: bool = False
+
+    def where(self):
+        text = self.text.strip()
+        if not text:
+            return []
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return [NodeList((Customer.name, SQL("LIKE"), Value(f"%{escaped}%"), SQL("ESCAPE '\\'")))]
+
+
+def list_customers(query: CustomerQuery = CustomerQuery(), after: CustomerRow | None = None, limit: int = PAGE) -> list[CustomerRow]:
+    if query.sort not in SORTS:
+        raise StoreError(f"can't sort by '{query.sort}'")
+    expr, value_of = SORTS[query.sort]
+    select = Customer.select()
+    for clause in query.where():
+        select = select.where(clause)
+    if after is not None:
+        left = Tuple(expr, Customer.id)
+        right = Tuple(Value(value_of(after), converter=False), Value(after.id, converter=False))
+        select = select.where(left < right if query.descending else left > right)
+    order = (expr.desc(), Customer.id.desc()) if query.descending else (expr.asc(), Customer.id.asc())
+    return [_row(c) for c in select.order_by(*order).limit(limit)]
+
+
+def count_customers(query: CustomerQuery = CustomerQuery()) -> int:
+    select = Customer.select(fn.COUNT(Customer.id))
+    for clause in query.where():
+        select = select.where(clause)
+    return select.scalar() or 0
+
+
+def _values(draft: CustomerDraft) -> dict:
+    return {
+        Customer.name: draft.name,
+        Customer.status: draft.status,
+        Customer.tax_percent: draft.tax_percent,
+        Customer.notes: draft.notes,
+        Customer.updated_at: fn.strftime("%Y-%m-%dT%H:%M:%SZ", "now"),
+    }
+
+
+def _taken(name: str, except_id: int | None) -> bool:
+    query = Customer.select(Customer.id).where(Customer.name == name)
+    if except_id is not None:
+        query = query.where(Customer.id != except_id)
+    return query.exists()
+
+
+def create_customer(draft: CustomerDraft) -> CustomerRow:
+    with database.atomic():
+        if _taken(draft.name, None):
+            raise CustomerNameTaken(draft.name)
+        try:
+            new_id = Customer.insert(_values(draft)).execute()
+        except IntegrityError:
+            raise CustomerNameTaken(draft.name) from None
+    return get_customer(new_id)
+
+
+def update_customer(customer_id: int, version: int, draft: CustomerDraft) -> CustomerRow:
+    with database.atomic():
+        if _taken(draft.name, customer_id):
+            raise CustomerNameTaken(draft.name)
+        values = _values(draft)
+        values[Customer.version] = Customer.version + 1
+        changed = Customer.update(values).where((Customer.id == customer_id) & (Customer.version == version)).execute()
+        if not changed:
+            current = get_customer(customer_id)
+            if current is None:
+                raise NotFound("this customer was deleted by someone else")
+            theirs = current.draft()
+            diffs = [
+                (f.name, getattr(draft, f.name), getattr(theirs, f.name))
+                for f in fields(CustomerDraft)
+                if getattr(draft, f.name) != getattr(theirs, f.name)
+            ]
+            raise CustomerConflict(current, diffs)
+    return get_customer(customer_id)
+
+
+# --- import / export --------------------------------------------------------
+
+
+def import_customers(source: str | Path | TextIO) -> tuple[int, int]:
+    """All rows or none; a name that exists updates that customer. Returns (added, updated)."""
+    rows = read_table(source, CUSTOMER_FIELDS, ("name",))
+    problems: list[RowProblem] = []
+    drafts: list[CustomerDraft] = []
+    first: dict[str, int] = {}
+    for line, cells in rows:
+        draft, errors = parse_customer(cells)
+        for error in errors:
+            problems.append(RowProblem(line, error.field, error.message))
+        if draft is None:
+            continue
+        key = draft.name.casefold()
+        if key in first:
+            problems.append(RowProblem(line, "name", f"'{draft.name}' is also on line {first[key]}"))
+            continue
+        first[key] = line
+        drafts.append(draft)
+    if problems:
+        raise ImportFailed(problems)
+    added = updated = 0
+    with database.atomic():
+        existing = {name.casefold(): cid for cid, name in Customer.select(Customer.id, Customer.name).tuples()}
+        for draft in drafts:
+            values = _values(draft)
+            cid = existing.get(draft.name.casefold())
+            if cid is None:
+                Customer.insert(values).execute()
+                added += 1
+            else:
+                values[Customer.version] = Customer.version + 1
+                Customer.update(values).where(Customer.id == cid).execute()
+                updated += 1
+    return added, updated
+
+
+def customer_record(row: CustomerRow) -> dict:
+    return {
+        "name": row.name,
+        "status": row.status,
+        "tax_percent": format_price(row.tax_percent),
+        "notes": row.notes,
+    }
+
+
+def iter_all_customers():
+    after = None
+    while True:
+        page = list_customers(CustomerQuery(), after, 1000)
+        if not page:
+            return
+        yield from page
+        after = page[-1]
+
+
+def export_customers(out: TextIO, fmt: str = "csv") -> int:
+    return write_records((customer_record(r) for r in iter_all_customers()), CUSTOMER_FIELDS, out, fmt)

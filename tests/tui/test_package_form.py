@@ -1,0 +1,378 @@
+"""The package form: add with keys only, validation, duplicates, edits, leaving,
+the version conflict, archive and delete."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from billing.schedule import Frequency
+from store import packages as store
+from tui.dialogs import ChoiceScreen, ConflictScreen
+from tui.package_form import PackageFormScreen
+from tui.package_list import PackageListScreen
+
+from .conftest import SIZE
+from .helpers import names, replace_text, row_count, static_text, table_rows
+
+D = Decimal
+
+
+def focused_id(app) -> str | None:
+    return app.focused.id if app.focused is not None else None
+
+
+async def open_row(pilot, name: str) -> None:
+    """Move the list cursor to `name` with the down key and open it with enter."""
+    screen = pilot.app.screen
+    index = names(screen).index(name)
+    for _ in range(index):
+        await pilot.press("down")
+    await pilot.press("enter")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, PackageFormScreen)
+    assert static_text(pilot.app.screen, "#title") == f"Edit package: {name}"
+
+
+async def test_add_a_package_with_keys_only(demo_app):
+    app = demo_app
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        before = store.package_total()
+
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, PackageFormScreen)
+        assert focused_id(app) == "name"
+        await pilot.press(*"Office line", "tab")
+        assert focused_id(app) == "retail"
+        await pilot.press(*"30", "tab")
+        assert focused_id(app) == "cost"
+        await pilot.press(*"12.345", "tab")
+
+        # Frequency: open the drop-down, monthly -> weekly is one up, enter picks it.
+        assert focused_id(app) == "frequency"
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("up", "enter")
+        await pilot.pause()
+        assert app.screen.query_one("#frequency").value == "weekly"
+
+        # Days: the cursor starts on Monday; Tuesday and Friday are picked with space.
+        await pilot.press("tab")
+        assert focused_id(app) == "frequency_match"
+        await pilot.press("right", "space", "right", "right", "right", "space")
+        await pilot.pause()
+        assert app.screen.query_one("#frequency_match").days == (1, 4)
+
+        await pilot.press("tab")
+        assert focused_id(app) == "description"
+        await pilot.press(*"Two lines", "tab")
+        assert focused_id(app) == "setup_cost"
+        await pilot.press(*"5", "tab")
+        assert focused_id(app) == "setup_retail"
+        await pilot.press(*"19.99", "tab")
+
+        # Upstream: (none), DID-UK, DID-US, ...: two down picks DID-US.
+        assert focused_id(app) == "upstream_service"
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("down", "down", "enter")
+        await pilot.pause()
+        assert app.screen.query_one("#upstream_service").value == "DID-US"
+
+        await pilot.press("tab")
+        assert focused_id(app) == "minimum_spend"
+        await pilot.press("tab")
+        assert focused_id(app) == "minimum_days"
+        await replace_text(pilot, "30")
+
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+
+        assert isinstance(app.screen, PackageListScreen)
+        assert store.package_total() == before + 1
+        saved = store.find_package("Office line")
+        assert saved is not None
+        assert saved.retail == D("30")
+        assert saved.cost == D("12.345")
+        assert saved.setup_cost == D("5")
+        assert saved.setup_retail == D("19.99")
+        assert isinstance(saved.retail, Decimal)
+        assert saved.frequency is Frequency.WEEKLY
+        assert saved.match == (1, 4)
+        assert saved.description == "Two lines"
+        assert saved.upstream_service == "DID-US"
+        assert saved.minimum_spend is False
+        assert saved.minimum_days == 30
+        assert saved.version == 1
+        # 30 x 2 days x 365.25 / 7 / 12
+        assert saved.monthly_retail == D("260.892857")
+        # Back on the list, the cursor is on the new package.
+        assert app.screen.current().name == "Office line"
+        row = next(r for r in table_rows(app.screen) if r[0] == "Office line")
+        assert row[1:5] == ["30.00", "12.345", "17.655", "week tue fri"]
+
+
+async def test_invalid_retail_shows_the_reason_and_saves_nothing(demo_app):
+    app = demo_app
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        before = store.package_total()
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press(*"Broken price", "tab", *"12.5x")
+        await pilot.pause()
+
+        form = app.screen
+        error = form.query_one("#retail-error")
+        assert error.has_class("shown")
+        assert str(error.content) == "'12.5x' is not a number (use digits and a '.', like 12.50)"
+        assert form.query_one("#retail").has_class("-invalid")
+
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+
+        assert app.screen is form
+        assert store.package_total() == before
+        assert store.find_package("Broken price") is None
+        assert focused_id(app) == "retail"
+
+        # Fixing the field takes the reason away.
+        await pilot.press("backspace")
+        await pilot.pause()
+        assert not error.has_class("shown")
+        assert not form.query_one("#retail").has_class("-invalid")
+
+
+async def test_a_duplicate_name_is_refused_under_the_name(demo_app):
+    app = demo_app
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        before = store.package_total()
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press(*"Fax to email", "tab", *"3")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+
+        form = app.screen
+        assert isinstance(form, PackageFormScreen)
+        error = form.query_one("#name-error")
+        assert error.has_class("shown")
+        assert "'Fax to email' is already the name of another package" in str(error.content)
+        assert focused_id(app) == "name"
+        assert store.package_total() == before
+        assert store.find_package("Fax to email").retail == D("2.50")
+
+
+async def test_editing_a_package_changes_the_value_and_bumps_the_version(demo_app):
+    app = demo_app
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        before = store.find_package("Annual support plan")
+        assert before.version == 1
+
+        await open_row(pilot, "Annual support plan")
+        assert app.screen.query_one("#retail").value == "240.00"
+        await pilot.press("tab")
+        await replace_text(pilot, "250.50")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+
+        assert isinstance(app.screen, PackageListScreen)
+        after = store.find_package("Annual support plan")
+        assert after.id == before.id
+        assert after.version == 2
+        assert after.retail == D("250.50")
+        assert after.cost == before.cost
+        assert after.monthly_retail == D("20.875")
+        row = next(r for r in table_rows(app.screen) if r[0] == "Annual support plan")
+        assert row[1] == "250.50"
+        assert store.package_total() == 9
+
+
+async def test_escape_on_an_unchanged_form_leaves_without_asking(demo_app):
+    app = demo_app
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await open_row(pilot, "Hosted PBX seat")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, PackageListScreen)
+        assert store.find_package("Hosted PBX seat").version == 1
+
+
+async def test_escape_with_unsaved_changes_asks_and_d_discards(demo_app):
+    app = demo_app
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await open_row(pilot, "Hosted PBX seat")
+        await pilot.press("tab")
+        await replace_text(pilot, "99")
+
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceScreen)
+        assert app.screen.title_text == "Unsaved changes"
+
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, PackageListScreen)
+        kept = store.find_package("Hosted PBX seat")
+        assert kept.retail == D("12.00")
+        assert kept.version == 1
+
+
+async def test_a_new_package_left_with_escape_and_discarded_writes_nothing(demo_app):
+    app = demo_app
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        before = store.package_total()
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press(*"Never saved", "tab", *"4")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceScreen)
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, PackageListScreen)
+        assert store.package_total() == before
+        assert store.find_package("Never saved") is None
+
+
+async def test_escape_with_unsaved_changes_then_s_saves(demo_app):
+    app = demo_app
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await open_row(pilot, "Hosted PBX seat")
+        await pilot.press("tab")
+        await replace_text(pilot, "13")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceScreen)
+        await pilot.press("s")
+        await pilot.pause()
+        assert isinstance(app.screen, PackageListScreen)
+        saved = store.find_package("Hosted PBX seat")
+        assert saved.retail == D("13")
+        assert saved.version == 2
+
+
+async def _conflict(pilot):
+    """Open 'Fax to email', have someone else save it, change cost, ctrl+s."""
+    app = pilot.app
+    await open_row(pilot, "Fax to email")
+    form = app.screen
+    theirs = store.find_package("Fax to email")
+    store.update_package(
+        theirs.id,
+        theirs.version,
+        theirs.draft().with_(retail=D("3.00"), description="Price rise from the carrier"),
+    )
+    await pilot.press("tab", "tab")
+    assert focused_id(app) == "cost"
+    await replace_text(pilot, "1.10")
+    await pilot.press("ctrl+s")
+    await pilot.pause()
+    return form
+
+
+async def test_a_version_conflict_shows_the_differences_and_overwrites_nothing(demo_app):
+    app = demo_app
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        form = await _conflict(pilot)
+
+        dialog = app.screen
+        assert isinstance(dialog, ConflictScreen)
+        assert dialog.package_name == "Fax to email"
+        differences = {field: (mine, theirs) for field, mine, theirs in dialog.differences}
+        assert differences == {
+            "retail": ("2.50", "3.00"),
+            "cost": ("1.10", "0.90"),
+            "description": ("Fax to e-mail, billed every Monday", "Price rise from the carrier"),
+        }
+        # Nothing of ours was written: the book holds what they saved.
+        held = store.find_package("Fax to email")
+        assert held.version == 2
+        assert held.retail == D("3.00")
+        assert held.cost == D("0.90")
+        assert held.description == "Price rise from the carrier"
+
+        await pilot.press("o")
+        await pilot.pause()
+
+        assert app.screen is not form
+        assert isinstance(app.screen, PackageListScreen)
+        mine = store.find_package("Fax to email")
+        assert mine.version == 3
+        assert mine.retail == D("2.50")
+        assert mine.cost == D("1.10")
+        assert mine.description == "Fax to e-mail, billed every Monday"
+
+
+async def test_a_version_conflict_t_takes_theirs_into_the_form(demo_app):
+    app = demo_app
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        form = await _conflict(pilot)
+        assert isinstance(app.screen, ConflictScreen)
+
+        await pilot.press("t")
+        await pilot.pause()
+
+        assert app.screen is form
+        assert form.query_one("#retail").value == "3.00"
+        assert form.query_one("#cost").value == "0.90"
+        assert form.query_one("#description").value == "Price rise from the carrier"
+        assert form.version == 2
+        assert not form.dirty
+        held = store.find_package("Fax to email")
+        assert (held.version, held.cost) == (2, D("0.90"))
+
+        # The form is clean again: escape leaves without asking.
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, PackageListScreen)
+
+
+async def test_d_then_y_archives_the_package(demo_app):
+    app = demo_app
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert names(app.screen)[0] == "Annual support plan"
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceScreen)
+        assert "was never allocated" in app.screen.message
+
+        await pilot.press("y")
+        await pilot.pause()
+
+        assert isinstance(app.screen, PackageListScreen)
+        archived = store.find_package("Annual support plan")
+        assert archived.archived is True
+        assert archived.version == 2
+        assert names(app.screen)[0] == "Annual support plan (archived)"
+        assert store.package_total() == 9
+
+
+async def test_d_then_x_deletes_a_package_never_allocated(demo_app):
+    app = demo_app
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("down")
+        assert app.screen.current().name == "Call bundle 500"
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceScreen)
+
+        await pilot.press("x")
+        await pilot.pause()
+
+        assert isinstance(app.screen, PackageListScreen)
+        assert store.find_package("Call bundle 500") is None
+        assert store.package_total() == 8
+        assert row_count(app.screen) == 8
+        assert "Call bundle 500" not in names(app.screen)
