@@ -24,6 +24,9 @@ class PackdeskApp(App[int]):
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
         Binding("ctrl+p", "command_palette", "Commands", id="palette", show=False),
+        Binding("f2", "go('packages')", "Packages", id="go_packages", show=False),
+        Binding("f3", "go('customers')", "Customers", id="go_customers", show=False),
+        Binding("f4", "go('projection')", "Projection", id="go_projection", show=False),
     ]
 
     def __init__(self, book: Book, today: date | None = None):
@@ -70,7 +73,18 @@ class PackdeskApp(App[int]):
             yield SystemCommand("Archive or delete package", "The package under the cursor (d)", listing.action_archive)
             yield SystemCommand("Upstream services", "Maintain the provider services list (u)", listing.action_services)
             yield SystemCommand("Load demo data", "Add a handful of demo telecom packages", self._load_demo)
-        yield SystemCommand("Packages", "Back to the package list", self._to_list)
+        yield SystemCommand("Packages", "The package catalogue (f2)", lambda: self.action_go("packages"))
+        yield SystemCommand("Customers", "Customers and their allocations (f3)", lambda: self.action_go("customers"))
+        yield SystemCommand("Book projection", "Revenue, cost and margin for 12 months (f4)", lambda: self.action_go("projection"))
+        screen_actions = [
+            ("New customer", "Add a customer (n)", "CustomerListScreen", "action_new"),
+            ("New allocation", "Give this customer a package (n)", "CustomerScreen", "action_new"),
+            ("Customer projection", "This customer's next 12 months (p)", "CustomerScreen", "action_projection"),
+            ("Edit customer", "Name, status, tax, notes (e)", "CustomerScreen", "action_edit_customer"),
+        ]
+        for title, help_text, screen_name, action in screen_actions:
+            if type(self.screen).__name__ == screen_name:
+                yield SystemCommand(title, help_text, getattr(self.screen, action))
         yield SystemCommand("Help for this screen", "Keys and what the screen does (? or f1)", self._help)
 
     def _load_demo(self) -> None:
@@ -81,6 +95,26 @@ class PackdeskApp(App[int]):
         listing = self.list_screen()
         if listing is not None:
             listing.reload()
+
+    def action_go(self, where: str) -> None:
+        """f2/f3/f4: leave what is open (unless a form has unsaved changes) and show `where`."""
+        from .customers import CustomerListScreen
+        from .projection import BookProjectionScreen
+
+        for screen in self.screen_stack[2:]:
+            if getattr(screen, "dirty", False):
+                self.notify("Save (ctrl+s) or leave (escape) the form first.", severity="warning")
+                return
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        if where == "customers":
+            self.push_screen(CustomerListScreen())
+        elif where == "projection":
+            self.push_screen(BookProjectionScreen())
+        else:
+            listing = self.list_screen()
+            if listing is not None:
+                listing.reload()
 
     def _to_list(self) -> None:
         listing = self.list_screen()

@@ -146,7 +146,7 @@ class TitleBar(Widget):
     TitleBar > .title-right { width: auto; }
     """
 
-    def __init__(self, title: str, hint: str = "^p commands  ? help"):
+    def __init__(self, title: str, hint: str = "f2 packages f3 customers f4 projection  ? help"):
         super().__init__(classes="title")
         self._title = title
         self._hint = hint
