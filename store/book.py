@@ -8,9 +8,7 @@ import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
 
-import pendulum
 from peewee import SqliteDatabase
-from playhouse.migrations import Runner
 
 from .models import MODELS, Setting, database
 
@@ -124,16 +122,32 @@ class Book:
 
     def today(self):
         """Today's date in the book's time zone."""
+        import pendulum
+
         return pendulum.now(self.settings.timezone).date()
 
 
 def migrate(db: SqliteDatabase) -> None:
     """Bring the schema to the newest migration (each in its own transaction)."""
+    applied = _applied(db)
+    wanted = {p.stem for p in MIGRATIONS.glob("[0-9]*.py")}
+    if wanted <= applied:
+        return
+    from playhouse.migrations import Runner
+
     runner = Runner(db, directory=str(MIGRATIONS))
     runner.History._meta.database = db
     if not runner.History.table_exists():
         db.create_tables([runner.History])
     runner.up()
+
+
+def _applied(db: SqliteDatabase) -> set[str]:
+    """Names of the migrations the book has, without loading the runner."""
+    try:
+        return {name for (name,) in db.execute_sql("SELECT name FROM schema_migration").fetchall()}
+    except Exception:
+        return set()
 
 
 __all__ = ["Book", "BookError", "BookSettings", "MODELS", "default_book_path", "resolve_book_path"]

@@ -220,7 +220,7 @@ def _keyset(expr, op: str, value, row_id: int):
 
 
 def count_packages(query: PackageQuery = PackageQuery()) -> int:
-    select = Package.select(fn.COUNT(Package.id)).join(UpstreamService, JOIN.LEFT_OUTER)
+    select = Package.select(fn.COUNT(Package.id))
     for clause in query.where():
         select = select.where(clause)
     return select.scalar() or 0

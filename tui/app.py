@@ -63,7 +63,7 @@ class PackdeskApp(App[int]):
         listing = self.list_screen()
         if listing is None:
             return
-        on_list = self.screen is listing
+        on_list = screen is listing
         if on_list:
             yield SystemCommand("New package", "Add a package to the catalogue (n)", listing.action_new)
             yield SystemCommand("Filter packages", "Filter the list by name (/)", listing.action_filter)
@@ -83,8 +83,8 @@ class PackdeskApp(App[int]):
             ("Edit customer", "Name, status, tax, notes (e)", "CustomerScreen", "action_edit_customer"),
         ]
         for title, help_text, screen_name, action in screen_actions:
-            if type(self.screen).__name__ == screen_name:
-                yield SystemCommand(title, help_text, getattr(self.screen, action))
+            if type(screen).__name__ == screen_name:
+                yield SystemCommand(title, help_text, getattr(screen, action))
         yield SystemCommand("Help for this screen", "Keys and what the screen does (? or f1)", self._help)
 
     def _load_demo(self) -> None:
@@ -125,6 +125,6 @@ class PackdeskApp(App[int]):
             self.pop_screen()
 
     def _help(self) -> None:
-        action = getattr(self.screen, "action_help", None)
+        action = getattr(self.screen, "action_help", None)  # the palette has closed by now
         if action is not None:
             action()

@@ -121,8 +121,11 @@ def main(argv: list[str] | None = None) -> int:
         book = _open_book(args)
         if book is None:
             return EXIT_FAILED
+        import gc
+
         from tui.app import PackdeskApp
 
+        gc.freeze()  # what is loaded by now lives as long as the app: don't rescan it
         app = PackdeskApp(book, today=today)
         app.run()
         book.close()

@@ -207,8 +207,10 @@ class PackageFormScreen(Screen[int | None]):
             partial, _ = parse_package(raw)
             terms = partial.terms() if partial else None
         app = self.app
+        # The panel's size is fixed by the stylesheet: no layout pass needed.
         self.query_one("#panel", Static).update(
-            render_panel(terms, billing_errors, app.today, app.book.settings.precision, app.book.settings.currency)
+            render_panel(terms, billing_errors, app.today, app.book.settings.precision, app.book.settings.currency),
+            layout=False,
         )
 
     def _show_error(self, key: str, message: str | None) -> None:
@@ -216,8 +218,12 @@ class PackageFormScreen(Screen[int | None]):
             error = self.query_one(f"#{key}-error", Static)
         except Exception:
             return
-        error.update(message or "")
-        error.set_class(bool(message), "shown")
+        text = message or ""
+        if getattr(error, "_shown_text", None) == text:
+            return  # unchanged: spare the layout pass
+        error._shown_text = text
+        error.update(text)
+        error.set_class(bool(text), "shown")
 
     @on(Input.Changed)
     def _input_changed(self, event: Input.Changed) -> None:

@@ -14,7 +14,6 @@ from store import packages as store
 from store.demo import load_demo
 
 from .dialogs import ChoiceScreen, HelpScreen
-from .package_form import PackageFormScreen
 from .widgets import PagedTable, TitleBar
 
 SORT_ORDER = ["name", "retail", "cost", "margin", "frequency", "monthly", "service"]
@@ -29,8 +28,8 @@ COLUMNS = [
     ("service", "Upstream", 9, False),
 ]
 FREQ_SHORT = {"none": "none", "daily": "daily", "weekly": "week", "monthly": "month", "yearly": "yearly"}
-PAGE = 200
-PREFETCH = 40
+PAGE = 100
+PREFETCH = 30
 
 
 class PackageListScreen(Screen):
@@ -182,9 +181,13 @@ class PackageListScreen(Screen):
             self.notify("That package was deleted by someone else.", severity="warning")
             self.reload()
             return
+        from .package_form import PackageFormScreen
+
         self.app.push_screen(PackageFormScreen(fresh), self._after_form)
 
     def action_new(self) -> None:
+        from .package_form import PackageFormScreen
+
         self.app.push_screen(PackageFormScreen(None), self._after_form)
 
     def _after_form(self, saved_id: int | None) -> None:

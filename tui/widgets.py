@@ -134,6 +134,8 @@ class PagedTable(DataTable):
 
     BINDINGS = [
         Binding("enter", "select_cursor", "Open", id="open"),
+        Binding("end", "scroll_bottom", "Last row", show=False, id="last_row"),
+        Binding("home", "scroll_top", "First row", show=False, id="first_row"),
     ]
 
 

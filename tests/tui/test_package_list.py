@@ -8,7 +8,7 @@ from billing.catalogue import PackageDraft
 from store import packages as store
 from store.demo import PACKAGES
 from tui.dialogs import ChoiceScreen
-from tui.package_list import PackageListScreen
+from tui.package_list import PAGE, PREFETCH, PackageListScreen
 
 from .conftest import SIZE
 from .helpers import names, row_count, static_text, table_rows
@@ -171,18 +171,22 @@ async def test_a_large_book_pages_in_as_the_cursor_moves_down(book, make_app):
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, PackageListScreen)
-        assert row_count(screen) == 200
-        assert "200 of 1,000 shown" in static_text(screen, "#status")
+        assert row_count(screen) == PAGE
+        assert f"{PAGE} of 1,000 shown" in static_text(screen, "#status")
 
-        # pagedown moves the cursor a screenful at a time; past row 160 the next page loads.
-        while screen.query_one("#packages").cursor_row <= 160:
+        # pagedown moves the cursor a screenful at a time; near the end of a page the next one loads.
+        table = screen.query_one("#packages")
+        for _ in range(20):
+            if table.cursor_row >= PAGE - PREFETCH:
+                break
             await pilot.press("pagedown")
+        assert table.cursor_row >= PAGE - PREFETCH
         await app.workers.wait_for_complete()
         await pilot.pause()
 
-        assert row_count(screen) == 400
-        assert names(screen)[:400] == [f"Package {i:04d}" for i in range(400)]
-        assert "400 of 1,000 shown" in static_text(screen, "#status")
+        assert row_count(screen) == 2 * PAGE
+        assert names(screen)[: 2 * PAGE] == [f"Package {i:04d}" for i in range(2 * PAGE)]
+        assert f"{2 * PAGE} of 1,000 shown" in static_text(screen, "#status")
 
 
 async def test_ctrl_end_keeps_loading_until_every_row_is_in(book, make_app):
@@ -191,8 +195,8 @@ async def test_ctrl_end_keeps_loading_until_every_row_is_in(book, make_app):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         screen = app.screen
-        assert row_count(screen) == 200
-        for _ in range(6):
+        assert row_count(screen) == PAGE
+        for _ in range(1000 // PAGE + 2):
             await pilot.press("ctrl+end")
             await app.workers.wait_for_complete()
             await pilot.pause()
@@ -208,10 +212,10 @@ async def test_end_loads_more_rows_in_a_large_book(book, make_app):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         screen = app.screen
-        assert row_count(screen) == 200
+        assert row_count(screen) == PAGE
 
         await pilot.press("end")
         await app.workers.wait_for_complete()
         await pilot.pause()
 
-        assert row_count(screen) > 200
+        assert row_count(screen) > PAGE
