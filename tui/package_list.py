@@ -29,6 +29,7 @@ COLUMNS = [
 ]
 FREQ_SHORT = {"none": "none", "daily": "daily", "weekly": "week", "monthly": "month", "yearly": "yearly"}
 PAGE = 100
+FIRST = 30  # a screenful, shown at once; the rest of the page follows
 PREFETCH = 30
 
 
@@ -78,12 +79,14 @@ class PackageListScreen(Screen):
     # --- loading ------------------------------------------------------
 
     def reload(self, keep_id: int | None = None) -> None:
-        """Load the first page now (it is fast: an indexed LIMIT query)."""
+        """Load a screenful now (an indexed LIMIT query), the rest of the page
+        after the frame is drawn, and further pages as the cursor nears the end."""
         self.generation += 1
-        rows = store.list_packages(self.query_state, None, PAGE)
+        first = FIRST if keep_id is None else PAGE
+        rows = store.list_packages(self.query_state, None, first)
         self.total = store.count_packages(self.query_state)
         self.rows = []
-        self.exhausted = len(rows) < PAGE
+        self.exhausted = len(rows) < first
         table = self.query_one(PagedTable)
         table.clear()
         self._append(rows)
@@ -94,6 +97,9 @@ class PackageListScreen(Screen):
                 if row.id == keep_id:
                     table.move_cursor(row=index)
                     break
+        elif not self.exhausted and len(self.rows) < PAGE:
+            self.loading = True
+            self.call_after_refresh(self._load_more, self.generation, self.rows[-1], PAGE - len(self.rows))
 
     def _append(self, rows: list[store.PackageRow]) -> None:
         table = self.query_one(PagedTable)
@@ -121,15 +127,15 @@ class PackageListScreen(Screen):
         ]
 
     @work(thread=True, exclusive=True, group="page")
-    def _load_more(self, generation: int, after: store.PackageRow) -> None:
-        rows = store.list_packages(self.query_state, after, PAGE)
-        self.app.call_from_thread(self._more_loaded, generation, rows)
+    def _load_more(self, generation: int, after: store.PackageRow, count: int = PAGE) -> None:
+        rows = store.list_packages(self.query_state, after, count)
+        self.app.call_from_thread(self._more_loaded, generation, rows, count)
 
-    def _more_loaded(self, generation: int, rows: list[store.PackageRow]) -> None:
+    def _more_loaded(self, generation: int, rows: list[store.PackageRow], count: int = PAGE) -> None:
         self.loading = False
         if generation != self.generation:
             return
-        self.exhausted = len(rows) < PAGE
+        self.exhausted = len(rows) < count
         self._append(rows)
         self._update_status()
 
