@@ -229,7 +229,7 @@ def child_main(argv: list[str]) -> int:
     else:
         import inspect
 
-        from textual.widgets import DataTable
+        from tui.widgets import PagedTable as DataTable
 
         from store.book import Book
         from tui.app import PackdeskApp
@@ -495,7 +495,8 @@ async def _type(pilot, box, keys: list[str]) -> tuple[list[float], list[float], 
 
 
 async def _type_packdesk(book) -> tuple[list[float], list[float], float, int, str]:
-    from textual.widgets import DataTable, Input
+    from textual.widgets import Input
+    from tui.widgets import PagedTable as DataTable
 
     from tui.app import PackdeskApp
     from tui.package_form import PackageFormScreen

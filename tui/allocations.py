@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.validation import ValidationResult, Validator
-from textual.widgets import Checkbox, DataTable, Footer, Input, Label, OptionList, Static
+from textual.widgets import Checkbox, Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from billing.accounts import parse_allocation, parse_field_date, parse_quantity, parse_reference
@@ -65,7 +65,7 @@ class CustomerScreen(Screen):
         yield TitleBar(f"Customer · {self.customer.name}")
         yield Static("", id="customer-info", markup=False)
         yield Input(placeholder="/ filter by package or reference", id="filter", compact=True)
-        yield PagedTable(id="allocations", cursor_type="row")
+        yield PagedTable(id="allocations")
         yield Static("", id="status", classes="status", markup=False)
         yield Footer(compact=True, show_command_palette=False)
 
@@ -155,8 +155,8 @@ class CustomerScreen(Screen):
         self._append(rows)
         self._status()
 
-    @on(DataTable.RowHighlighted)
-    def _maybe_more(self, event: DataTable.RowHighlighted) -> None:
+    @on(PagedTable.RowHighlighted)
+    def _maybe_more(self, event: PagedTable.RowHighlighted) -> None:
         if self.exhausted or self.loading or not self.rows:
             return
         if event.cursor_row >= len(self.rows) - 40:
@@ -169,7 +169,7 @@ class CustomerScreen(Screen):
             return None
         return self.rows[table.cursor_row]
 
-    @on(DataTable.RowSelected)
+    @on(PagedTable.RowSelected)
     def _open(self) -> None:
         row = self.current()
         if row is None:

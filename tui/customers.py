@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Label, Select, Static
+from textual.widgets import Footer, Input, Label, Select, Static
 
 from billing.accounts import STATUSES, parse_customer, parse_customer_name, parse_notes, parse_tax_percent
 from billing.catalogue import FieldError
@@ -48,7 +48,7 @@ class CustomerListScreen(Screen):
     def compose(self) -> ComposeResult:
         yield TitleBar("packdesk · Customers")
         yield Input(placeholder="/ filter by name", id="filter", compact=True)
-        yield PagedTable(id="customers", cursor_type="row")
+        yield PagedTable(id="customers")
         yield Static("", id="status", classes="status", markup=False)
         yield Footer(compact=True, show_command_palette=False)
 
@@ -114,8 +114,8 @@ class CustomerListScreen(Screen):
         self._append(rows)
         self._update_status()
 
-    @on(DataTable.RowHighlighted)
-    def _maybe_more(self, event: DataTable.RowHighlighted) -> None:
+    @on(PagedTable.RowHighlighted)
+    def _maybe_more(self, event: PagedTable.RowHighlighted) -> None:
         if self.exhausted or self.loading or not self.rows:
             return
         if event.cursor_row >= len(self.rows) - PREFETCH:
@@ -128,7 +128,7 @@ class CustomerListScreen(Screen):
             return None
         return self.rows[table.cursor_row]
 
-    @on(DataTable.RowSelected)
+    @on(PagedTable.RowSelected)
     def _open(self) -> None:
         row = self.current()
         if row is None:

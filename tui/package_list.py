@@ -7,13 +7,11 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import Footer, Input, Static
 
 from billing.money import format_money, format_price
 from store import packages as store
-from store.demo import load_demo
 
-from .dialogs import ChoiceScreen, HelpScreen
 from .widgets import PagedTable, TitleBar
 
 SORT_ORDER = ["name", "retail", "cost", "margin", "frequency", "monthly", "service"]
@@ -61,7 +59,7 @@ class PackageListScreen(Screen):
     def compose(self) -> ComposeResult:
         yield TitleBar("packdesk · Packages")
         yield Input(placeholder="/ filter by name", id="filter", compact=True)
-        table = PagedTable(id="packages", cursor_type="row", zebra_stripes=False)
+        table = PagedTable(id="packages")
         yield table
         yield Static("", id="status", classes="status", markup=False)
         yield Footer(compact=True, show_command_palette=False)
@@ -84,9 +82,15 @@ class PackageListScreen(Screen):
         self.generation += 1
         first = FIRST if keep_id is None else PAGE
         rows = store.list_packages(self.query_state, None, first)
-        self.total = store.count_packages(self.query_state)
-        self.rows = []
         self.exhausted = len(rows) < first
+        # The count waits for the background page unless the rows are all here.
+        if self.exhausted:
+            self.total = len(rows)
+        elif keep_id is not None:
+            self.total = store.count_packages(self.query_state)
+        else:
+            self.total = None
+        self.rows = []
         table = self.query_one(PagedTable)
         table.clear()
         self._append(rows)
@@ -99,7 +103,8 @@ class PackageListScreen(Screen):
                     break
         elif not self.exhausted and len(self.rows) < PAGE:
             self.loading = True
-            self.call_after_refresh(self._load_more, self.generation, self.rows[-1], PAGE - len(self.rows))
+            # After the first frame is on screen, not competing with it.
+            self.set_timer(0.2, lambda g=self.generation, after=self.rows[-1], n=PAGE - len(self.rows): self._load_more(g, after, n))
 
     def _append(self, rows: list[store.PackageRow]) -> None:
         table = self.query_one(PagedTable)
@@ -129,18 +134,21 @@ class PackageListScreen(Screen):
     @work(thread=True, exclusive=True, group="page")
     def _load_more(self, generation: int, after: store.PackageRow, count: int = PAGE) -> None:
         rows = store.list_packages(self.query_state, after, count)
-        self.app.call_from_thread(self._more_loaded, generation, rows, count)
+        total = store.count_packages(self.query_state) if self.total is None else None
+        self.app.call_from_thread(self._more_loaded, generation, rows, count, total)
 
-    def _more_loaded(self, generation: int, rows: list[store.PackageRow], count: int = PAGE) -> None:
+    def _more_loaded(self, generation: int, rows: list[store.PackageRow], count: int = PAGE, total: int | None = None) -> None:
         self.loading = False
         if generation != self.generation:
             return
+        if total is not None:
+            self.total = total
         self.exhausted = len(rows) < count
         self._append(rows)
         self._update_status()
 
-    @on(DataTable.RowHighlighted)
-    def _maybe_more(self, event: DataTable.RowHighlighted) -> None:
+    @on(PagedTable.RowHighlighted)
+    def _maybe_more(self, event: PagedTable.RowHighlighted) -> None:
         if self.exhausted or self.loading or not self.rows:
             return
         if event.cursor_row >= len(self.rows) - PREFETCH:
@@ -150,14 +158,12 @@ class PackageListScreen(Screen):
     def _update_labels(self) -> None:
         table = self.query_one(PagedTable)
         arrow = " ▼" if self.query_state.descending else " ▲"
-        for key, label, _width, right in COLUMNS:
-            text = label + (arrow if key == self.query_state.sort else "")
-            table.columns[key].label = Text(text, justify="right" if right else "left")
-        table.refresh()
+        for key, label, _width, _right in COLUMNS:
+            table.set_label(key, label + (arrow if key == self.query_state.sort else ""))
 
     def _update_status(self) -> None:
         q = self.query_state
-        parts = [f"{len(self.rows):,} of {self.total:,} shown"]
+        parts = [f"{len(self.rows):,} of {self.total:,} shown" if self.total is not None else f"{len(self.rows):,} shown"]
         if q.text:
             parts.append(f"filter '{q.text}'")
         parts.append(f"sorted by {q.sort}{' (reversed)' if q.descending else ''}")
@@ -173,8 +179,8 @@ class PackageListScreen(Screen):
             return None
         return self.rows[table.cursor_row]
 
-    @on(DataTable.RowSelected)
-    def _open(self, event: DataTable.RowSelected) -> None:
+    @on(PagedTable.RowSelected)
+    def _open(self, event: PagedTable.RowSelected) -> None:
         self.action_open()
 
     def action_open(self) -> None:
@@ -236,9 +242,9 @@ class PackageListScreen(Screen):
         self.query_state = store.PackageQuery(q.text, q.sort, not q.descending, q.show_archived)
         self.reload()
 
-    @on(DataTable.HeaderSelected)
-    def _header(self, event: DataTable.HeaderSelected) -> None:
-        key = event.column_key.value
+    @on(PagedTable.HeaderSelected)
+    def _header(self, event: PagedTable.HeaderSelected) -> None:
+        key = event.column_key
         q = self.query_state
         descending = (not q.descending) if key == q.sort else False
         self.query_state = store.PackageQuery(q.text, key, descending, q.show_archived)
@@ -254,6 +260,8 @@ class PackageListScreen(Screen):
     # --- archive / delete -------------------------------------------------
 
     def action_archive(self) -> None:
+        from .dialogs import ChoiceScreen
+
         row = self.current()
         if row is None:
             return
@@ -308,8 +316,12 @@ class PackageListScreen(Screen):
         self.app.push_screen(ServicesScreen(), lambda _: self.reload())
 
     def _offer_demo(self) -> None:
+        from .dialogs import ChoiceScreen
+
         def decided(choice: str | None) -> None:
             if choice == "yes":
+                from store.demo import load_demo
+
                 added = load_demo()
                 self.notify(f"Loaded {added} demo packages.")
                 self.reload()
@@ -325,6 +337,8 @@ class PackageListScreen(Screen):
         )
 
     def action_help(self) -> None:
+        from .dialogs import HelpScreen
+
         self.app.push_screen(
             HelpScreen(
                 "Packages",

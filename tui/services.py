@@ -6,7 +6,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import Footer, Static
 
 from billing.catalogue import FieldError, parse_service_name
 from store import services as store
@@ -36,7 +36,7 @@ class ServicesScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield TitleBar("packdesk · Upstream services")
-        yield PagedTable(id="services", cursor_type="row")
+        yield PagedTable(id="services")
         yield Static("Provider services your packages re-brand and switch on.", classes="status")
         yield Footer(compact=True, show_command_palette=False)
 
@@ -79,7 +79,7 @@ class ServicesScreen(Screen):
 
         self.app.push_screen(PromptScreen("New upstream service", error_for=_check_name), done)
 
-    @on(DataTable.RowSelected)
+    @on(PagedTable.RowSelected)
     def _edit(self) -> None:
         row = self.current()
         if row is None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
+
+from tui.widgets import PagedTable
 
 
 def table_rows(screen) -> list[list[str]]:
-    """Every row of the screen's DataTable, as plain text cells."""
-    table = screen.query_one(DataTable)
+    """Every row of the screen's table, as plain text cells."""
+    table = screen.query_one(PagedTable)
     return [[str(cell) for cell in table.get_row_at(index)] for index in range(table.row_count)]
 
 
@@ -18,7 +20,7 @@ def names(screen) -> list[str]:
 
 
 def row_count(screen) -> int:
-    return screen.query_one(DataTable).row_count
+    return screen.query_one(PagedTable).row_count
 
 
 def panel_text(screen) -> str:
