@@ -94,7 +94,7 @@ def parse_quantity(text: str) -> int:
     value = (text or "").strip()
     if not value:
         return 1
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):
         raise FieldError("quantity", f"'{value}' is not a whole number of 1 or more")
     quantity = int(value)
     if quantity < 1:

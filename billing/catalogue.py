@@ -134,12 +134,12 @@ def parse_match(text: str, frequency: Frequency) -> tuple[int, ...]:
                 chosen.add(WEEKDAYS.index(word))
             elif word in _FULL_WEEKDAYS:
                 chosen.add(_FULL_WEEKDAYS.index(word))
-            elif word.isdigit() and 0 <= int(word) <= 6:
+            elif word.isascii() and word.isdigit() and 0 <= int(word) <= 6:
                 chosen.add(int(word))
             else:
                 raise FieldError("frequency_match", f"'{word}' is not a weekday (mon..sun or 0..6)")
         else:
-            if not word.isdigit() or not 1 <= int(word) <= 31:
+            if not (word.isascii() and word.isdigit()) or not 1 <= int(word) <= 31:
                 raise FieldError("frequency_match", f"'{word}' is not a day of the month (1..31)")
             chosen.add(int(word))
     return tuple(sorted(chosen))
@@ -170,7 +170,7 @@ def parse_minimum_days(text: str) -> int:
     value = (text or "").strip()
     if not value:
         return 0
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):
         raise FieldError("minimum_days", f"'{value}' is not a whole number of days (0 or more)")
     days = int(value)
     if days > MINIMUM_DAYS_MAX:

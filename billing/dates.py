@@ -6,8 +6,8 @@ import calendar
 import re
 from datetime import date, timedelta
 
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_OFFSET = re.compile(r"^\+(\d{1,5})$")
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$", re.ASCII)
+_OFFSET = re.compile(r"^\+(\d{1,5})$", re.ASCII)
 
 
 class DateError(ValueError):

@@ -16,7 +16,7 @@ MICRO = Decimal(1).scaleb(-PRICE_PLACES)
 #: Largest amount packdesk accepts in a price field (keeps micro-units in 64 bits).
 MAX_PRICE = Decimal("1000000000")
 
-_AMOUNT = re.compile(r"^(\d+)(?:\.(\d*))?$|^\.(\d+)$")
+_AMOUNT = re.compile(r"^([0-9]+)(?:\.([0-9]*))?$|^\.([0-9]+)$")
 
 
 class MoneyError(ValueError):

@@ -262,9 +262,9 @@ class PackageFormScreen(Screen[int | None]):
         hint = self.query_one("#days-hint", Static)
         if not picker.days:
             what = "weekday" if frequency is Frequency.WEEKLY else "day of the month"
-            hint.update(f"none picked: the start's {what}")
+            hint.update(f"none = the start's {what}")
         else:
-            hint.update("space picks · c clears")
+            hint.update("type a day, space picks")
 
     # --- actions ------------------------------------------------------
 

@@ -35,6 +35,8 @@ class DayPicker(Widget, can_focus=True):
         Binding("up", "move_row(-1)", "Up", show=False, id="day_up"),
         Binding("down", "move_row(1)", "Down", show=False, id="day_down"),
         Binding("c", "clear", "Clear days", id="day_clear"),
+        Binding("home", "move_to(0)", "First", show=False, id="day_first"),
+        Binding("end", "move_to(-1)", "Last", show=False, id="day_last"),
     ]
 
     DEFAULT_CSS = """
@@ -104,6 +106,9 @@ class DayPicker(Widget, can_focus=True):
     def action_move(self, step: int) -> None:
         self.cursor = (self.cursor + step) % self._count
 
+    def action_move_to(self, index: int) -> None:
+        self.cursor = index % self._count
+
     def action_move_row(self, step: int) -> None:
         if self.frequency is Frequency.WEEKLY:
             return
@@ -124,6 +129,32 @@ class DayPicker(Widget, can_focus=True):
         self._days.clear()
         self.refresh()
         self.post_message(self.Changed(self, self.days))
+
+    def on_key(self, event) -> None:
+        """Jump by typing: day numbers (monthly: 3 then 1 is day 31), or a
+        weekday's first letter (weekly: t goes to Tue, then Thu)."""
+        import time
+
+        key = event.character or ""
+        if self.frequency is Frequency.MONTHLY and key.isascii() and key.isdigit():
+            now = time.monotonic()
+            buffer = getattr(self, "_typed", "")
+            if now - getattr(self, "_typed_at", 0.0) > 1.0 or len(buffer) >= 2:
+                buffer = ""
+            buffer += key
+            day = int(buffer)
+            if not 1 <= day <= 31:
+                buffer, day = key, int(key)
+            if 1 <= day <= 31:
+                self.cursor = day - 1
+            self._typed, self._typed_at = buffer, now
+            event.stop()
+        elif self.frequency is Frequency.WEEKLY and key.lower() in "mtwfs" and key:
+            names = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+            hits = [i for i, name in enumerate(names) if name[0] == key.lower()]
+            later = [i for i in hits if i > self.cursor]
+            self.cursor = (later or hits)[0]
+            event.stop()
 
     def on_focus(self) -> None:
         self.refresh()
