@@ -572,6 +572,172 @@ def typing_headless(rounds: int) -> dict:
     return {"bare": bare, "app": app, "p95": app_p95, "wall_bare": wall_bare, "wall_app": wall_app}
 
 
+# --- 4. the 50k-customer accounts book -------------------------------------------
+
+ACCOUNTS_PATH = BENCH_DIR / "accounts-50k.db"
+ACCOUNT_PACKAGES = 2_000
+CUSTOMERS = 50_000
+ALLOCATIONS = 500_000
+BIG_CUSTOMER = "AAA Wholesale Voice Ltd"  # sorts first, so it is under the cursor after f3
+BIG_ALLOCATIONS = 2_000
+ALLOCATION_BATCH = 3_000  # 10 columns x 3,000 rows stays under SQLite's 32,766 variables
+#: How often allocations pick a package of each frequency: a telecom book is
+#: mostly monthly number rentals and seats; daily and weekly plans are rare.
+ALLOCATION_MIX = {"monthly": 70, "none": 13, "yearly": 8, "weekly": 6, "daily": 3}
+NAME_FIRST = [
+    "Northern", "Harbour", "Bright", "Crown", "Delta", "Summit", "Kestrel", "Meridian", "Orchard",
+    "Pioneer", "Quay", "Riverside", "Silver", "Thames", "Union", "Valley", "Westgate", "Beacon",
+    "Cedar", "Ember", "Falcon", "Granite", "Highland", "Iris", "Juniper", "Lumen", "Maple", "Nimbus",
+    "Oak", "Pinnacle", "Redwood", "Sterling", "Tidal", "Vector", "Willow", "Zenith", "Castle", "Dune",
+]
+NAME_SECOND = [
+    "Dental", "Logistics", "Legal", "Motors", "Estates", "Clinic", "Foods", "Print", "Travel", "Security",
+    "Recruitment", "Accountants", "Architects", "Hotels", "Pharmacy", "Freight", "Media", "Plumbing",
+    "Insurance", "Academy", "Studios", "Vets", "Bakery", "Telecom", "Couriers", "Solicitors",
+]
+NAME_SUFFIX = ["Ltd", "Ltd", "Ltd", "LLC", "Inc", "GmbH", "plc", "BV", "SARL", "& Co", "Group"]
+TAX_RATES = ["0", "20", "20", "20", "19", "21", "8.875", "10", "5"]
+
+
+def _accounts_counts() -> tuple[int, int, int, int]:
+    """(packages, customers, allocations, allocations of the big customer)."""
+    from store.models import Allocation, Customer, Package
+
+    big = Customer.get_or_none(Customer.name == BIG_CUSTOMER)
+    big_count = Allocation.select().where(Allocation.customer == big.id).count() if big else 0
+    return Package.select().count(), Customer.select().count(), Allocation.select().count(), big_count
+
+
+def _customer_rows(count: int, rng):
+    from decimal import Decimal
+
+    seen = {BIG_CUSTOMER.casefold()}
+    yield (BIG_CUSTOMER, "active", Decimal("20"), Decimal("-12500.00"), "Reseller: DIDs and SIP trunks", "2024-01-02T09:00:00Z", "2024-01-02T09:00:00Z")
+    for i in range(2, count + 1):
+        name = f"{rng.choice(NAME_FIRST)} {rng.choice(NAME_SECOND)} {rng.choice(NAME_SUFFIX)}"
+        if name.casefold() in seen:
+            name = f"{name} {i}"
+        seen.add(name.casefold())
+        status = rng.choices(("active", "suspended", "closed"), weights=(90, 5, 5))[0]
+        balance = Decimal(rng.randint(-50_000, 500_000)).scaleb(-2)
+        stamp = f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}T{i % 24:02d}:{i % 60:02d}:00Z"
+        yield (name, status, Decimal(rng.choice(TAX_RATES)), balance, "", stamp, stamp)
+
+
+def _reference(rng, index: int) -> str:
+    kind = rng.random()
+    if kind < 0.45:
+        return f"+44 20 {rng.randint(3000, 8999)} {rng.randint(0, 9999):04d}"
+    if kind < 0.70:
+        return f"+1 {rng.randint(201, 989)} {rng.randint(200, 999)} {rng.randint(0, 9999):04d}"
+    if kind < 0.80:
+        return f"+49 30 {rng.randint(1000000, 99999999)}"
+    if kind < 0.90:
+        return f"trunk-{index:06d}"
+    return ""
+
+
+def _allocation_rows(packages: list[tuple[int, str, int]], today: date, rng):
+    """ALLOCATIONS rows (customer, package, quantity, start, end, auto_decrement,
+    prorate, reference, created_at, updated_at), in random customer order; the
+    big customer has BIG_ALLOCATIONS of them."""
+    from datetime import timedelta
+
+    by_frequency: dict[str, list[tuple[int, int]]] = {}
+    for package_id, frequency, minimum_days in packages:
+        by_frequency.setdefault(frequency, []).append((package_id, minimum_days))
+    kinds = [k for k in ALLOCATION_MIX if by_frequency.get(k)]
+    weights = [ALLOCATION_MIX[k] for k in kinds]
+    customers = [1] * BIG_ALLOCATIONS + [rng.randint(2, CUSTOMERS) for _ in range(ALLOCATIONS - BIG_ALLOCATIONS)]
+    rng.shuffle(customers)
+    quantities = list(range(1, 51))
+    quantity_weights = [60 if q == 1 else 12 if q <= 5 else 3 if q <= 10 else 1 for q in quantities]
+    picked_kinds = rng.choices(kinds, weights=weights, k=ALLOCATIONS)
+    picked_quantities = rng.choices(quantities, weights=quantity_weights, k=ALLOCATIONS)
+    for index, (customer_id, kind, quantity) in enumerate(zip(customers, picked_kinds, picked_quantities), start=1):
+        choices = by_frequency[kind]
+        package_id, minimum_days = choices[min(len(choices) - 1, int(len(choices) * rng.random() ** 2))]  # some are popular
+        start = today - timedelta(days=rng.randint(0, 730))
+        end = None
+        if rng.random() < 0.20:
+            end = start + timedelta(days=max(minimum_days, rng.randint(1, 540)))
+        stamp = f"{start.isoformat()}T{index % 24:02d}:{index % 60:02d}:00Z"
+        yield (
+            customer_id,
+            package_id,
+            quantity,
+            start,
+            end,
+            rng.random() < 0.15,  # auto_decrement
+            rng.random() < 0.30,  # prorate
+            _reference(rng, index),
+            stamp,
+            stamp,
+        )
+
+
+def ensure_accounts_book(path: Path, rebuild: bool = False) -> tuple[float, bool]:
+    """The accounts book: ACCOUNT_PACKAGES packages, CUSTOMERS customers and
+    ALLOCATIONS allocations; (seconds, built)."""
+    import random
+
+    from store.book import Book
+    from store.models import Allocation, Customer, Package, UpstreamService
+
+    expected = (ACCOUNT_PACKAGES, CUSTOMERS, ALLOCATIONS, BIG_ALLOCATIONS)
+    started = time.perf_counter()
+    if path.exists() and not rebuild:
+        try:
+            book = Book.open(path)
+            try:
+                if _accounts_counts() == expected:
+                    return time.perf_counter() - started, False
+            finally:
+                book.close()
+        except Exception as exc:  # a stale or broken file: build it again
+            print(f"  (rebuilding {path.name}: {exc})")
+    _remove_book(path)
+    rng = random.Random(50_000)
+    book = Book.open(path)
+    try:
+        package_fields = [
+            Package.name, Package.retail, Package.cost, Package.setup_retail, Package.setup_cost,
+            Package.frequency, Package.frequency_match, Package.description, Package.upstream_service,
+            Package.minimum_spend, Package.minimum_days, Package.archived, Package.monthly_retail,
+            Package.created_at, Package.updated_at,
+        ]
+        customer_fields = [Customer.name, Customer.status, Customer.tax_percent, Customer.balance, Customer.notes, Customer.created_at, Customer.updated_at]
+        allocation_fields = [
+            Allocation.customer, Allocation.package, Allocation.quantity, Allocation.start_date, Allocation.end_date,
+            Allocation.auto_decrement, Allocation.prorate, Allocation.reference, Allocation.created_at, Allocation.updated_at,
+        ]
+
+        def insert(model, rows, fields, size):
+            batch = []
+            for row in rows:
+                batch.append(row)
+                if len(batch) == size:
+                    model.insert_many(batch, fields=fields).execute()
+                    batch = []
+            if batch:
+                model.insert_many(batch, fields=fields).execute()
+
+        with book.db.atomic():
+            UpstreamService.insert_many([(name, "") for name in SERVICES], fields=[UpstreamService.name, UpstreamService.description]).execute()
+            service_ids = [s.id for s in UpstreamService.select(UpstreamService.id)]
+            insert(Package, _package_rows(ACCOUNT_PACKAGES, service_ids, seed=2_000), package_fields, BATCH)
+            insert(Customer, _customer_rows(CUSTOMERS, rng), customer_fields, 4_000)
+            packages = list(Package.select(Package.id, Package.frequency, Package.minimum_days).tuples())
+            insert(Allocation, _allocation_rows(packages, TODAY, rng), allocation_fields, ALLOCATION_BATCH)
+        book.db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        counts = _accounts_counts()
+    finally:
+        book.close()
+    if counts != expected:
+        print(f"  warning: the book holds {counts} (packages, customers, allocations, big customer's), not {expected}")
+    return time.perf_counter() - started, True
+
+
 # --- profile (optional) -------------------------------------------------------
 
 

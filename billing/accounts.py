@@ -95,7 +95,9 @@ def parse_quantity(text: str) -> int:
     if not value:
         return 1
     if not (value.isascii() and value.isdigit()):
-        raise FieldError("quantity", f"'{value}' is not a whole number of 1 or more")
+        raise FieldError("quantity", f"'{value[:20]}' is not a whole number of 1 or more")
+    if len(value.lstrip("0")) > 7:
+        raise FieldError("quantity", f"is more than {QUANTITY_MAX:,}")
     quantity = int(value)
     if quantity < 1:
         raise FieldError("quantity", "must be at least 1")

@@ -134,12 +134,12 @@ def parse_match(text: str, frequency: Frequency) -> tuple[int, ...]:
                 chosen.add(WEEKDAYS.index(word))
             elif word in _FULL_WEEKDAYS:
                 chosen.add(_FULL_WEEKDAYS.index(word))
-            elif word.isascii() and word.isdigit() and 0 <= int(word) <= 6:
+            elif word.isascii() and word.isdigit() and len(word) <= 2 and 0 <= int(word) <= 6:
                 chosen.add(int(word))
             else:
                 raise FieldError("frequency_match", f"'{word}' is not a weekday (mon..sun or 0..6)")
         else:
-            if not (word.isascii() and word.isdigit()) or not 1 <= int(word) <= 31:
+            if not (word.isascii() and word.isdigit()) or len(word) > 2 or not 1 <= int(word) <= 31:
                 raise FieldError("frequency_match", f"'{word}' is not a day of the month (1..31)")
             chosen.add(int(word))
     return tuple(sorted(chosen))
@@ -171,7 +171,9 @@ def parse_minimum_days(text: str) -> int:
     if not value:
         return 0
     if not (value.isascii() and value.isdigit()):
-        raise FieldError("minimum_days", f"'{value}' is not a whole number of days (0 or more)")
+        raise FieldError("minimum_days", f"'{value[:20]}' is not a whole number of days (0 or more)")
+    if len(value.lstrip("0")) > 5:
+        raise FieldError("minimum_days", f"is more than {MINIMUM_DAYS_MAX} days")
     days = int(value)
     if days > MINIMUM_DAYS_MAX:
         raise FieldError("minimum_days", f"is more than {MINIMUM_DAYS_MAX} days")

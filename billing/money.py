@@ -41,6 +41,8 @@ def parse_amount(text: str, *, places: int = PRICE_PLACES) -> Decimal:
         raise MoneyError("is required")
     if value.startswith("-"):
         raise MoneyError("can't be negative")
+    if len(value) > 40:
+        raise MoneyError(f"'{value[:20]}…' is too long to be a price")
     match = _AMOUNT.match(value)
     if match is None:
         raise MoneyError(f"'{value}' is not a number (use digits and a '.', like 12.50)")
