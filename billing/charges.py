@@ -68,6 +68,7 @@ class Charge(NamedTuple):
     amount: Decimal
     cost: Decimal
     allocation: int | None = None
+    basis: object = None  # minimum_spend lines: a billing.minimum.TrueUpBasis
 
 
 def _days(a: date, b: date) -> int:

@@ -12,7 +12,9 @@ from peewee import JOIN, SQL, NodeList, Value, fn
 from billing.accounts import ALLOCATION_FIELDS, AllocationDraft, first_allowed_end, minimum_days_problem, parse_allocation
 from billing.catalogue import FieldError
 from billing.charges import AllocationTerms, Charge, PackageTerms, allocation_charges
+from billing.minimum import run_rate, run_rate_window, true_ups
 from billing.schedule import Frequency
+from decimal import Decimal
 
 from .models import Allocation, Customer, Package, UpstreamService, database
 from .packages import NotFound, StoreError
@@ -304,14 +306,44 @@ def active_services(customer_id: int, today: date) -> list[tuple[str, int, str]]
 
 
 def iter_charges(
-    since: date, until: date, precision: int, customer_id: int | None = None
+    since: date, until: date, precision: int, customer_id: int | None = None, today: date | None = None
 ) -> Iterator[tuple[AllocationRow, Charge]]:
-    """Every charge dated in [since, until] of the book's allocations (or one customer's)."""
+    """Every charge dated in [since, until] of the book's allocations (or one
+    customer's), minimum-spend true-ups included (estimated from `today` for
+    periods that have not ended; without `today` they are left out)."""
+    rates: dict[int, Decimal] = {}
     for allocation in iter_allocations(customer_id):
-        if allocation.start > until or (allocation.end is not None and allocation.end < since):
+        terms = allocation.package_terms
+        if allocation.start > until:
             continue
-        for charge in allocation_charges(allocation.package_terms, allocation.terms(), since, until, precision):
-            yield allocation, charge
+        ended = allocation.end is not None and allocation.end < since
+        if not ended:
+            for charge in allocation_charges(terms, allocation.terms(), since, until, precision):
+                yield allocation, charge
+        if terms.minimum_spend and today is not None:
+            for charge in allocation_true_ups(allocation, since, until, precision, today, rates):
+                yield allocation, charge
+
+
+def allocation_true_ups(allocation: AllocationRow, since: date | None, until: date | None, precision: int, today: date, rates: dict | None = None):
+    """The minimum-spend true-ups of one allocation settled in [since, until]."""
+    from .usage import usage_sum
+
+    customer = allocation.customer_id
+    rates = {} if rates is None else rates
+    if customer not in rates:
+        a, b = run_rate_window(today)
+        rates[customer] = run_rate(usage_sum(customer, a, b))
+    return true_ups(
+        allocation.package_terms,
+        allocation.terms(),
+        since,
+        until,
+        precision,
+        lambda a, b: usage_sum(customer, a, b),
+        today,
+        rates[customer],
+    )
 
 
 # --- import / export ------------------------------------------------------------

@@ -78,4 +78,25 @@ class Allocation(BaseModel):
     updated_at = TextField()
 
 
-MODELS = [Setting, UpstreamService, Package, Customer, Allocation]
+class UsageImport(BaseModel):
+    file_name = TextField()
+    sha256 = TextField(unique=True)
+    rows = IntegerField()
+    imported_at = TextField()
+    imported_by = TextField(default="")
+
+
+class Usage(BaseModel):
+    customer = ForeignKeyField(Customer, backref="usage", on_delete="RESTRICT")
+    date = DateField()
+    amount = MoneyField()
+    source = TextField(default="")
+    import_ref = ForeignKeyField(UsageImport, null=True, column_name="import_id", on_delete="CASCADE")
+    version = IntegerField(default=1)
+    created_at = TextField()
+
+    class Meta:
+        table_name = "usage"
+
+
+MODELS = [Setting, UpstreamService, Package, Customer, Allocation, UsageImport, Usage]

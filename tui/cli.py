@@ -57,6 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp_cu.add_argument("file", metavar="FILE.csv")
     imp_al = imp_what.add_parser("allocations", parents=[common], help="allocations; customer and package by name")
     imp_al.add_argument("file", metavar="FILE.csv")
+    imp_us = imp_what.add_parser("usage", parents=[common], help="usage records (customer,date,amount[,source])")
+    imp_us.add_argument("file", metavar="FILE.csv")
+    imp_us.add_argument("--replace", action="store_true", help="replace what an earlier import of this file brought")
 
     exp = commands.add_parser("export", parents=[common], help="write rows to standard output")
     exp_what = exp.add_subparsers(dest="what", metavar="WHAT", required=True)
@@ -67,6 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         sub = exp_what.add_parser(what, parents=[common], help=text)
         sub.add_argument("--format", choices=("csv", "json"), default="csv")
+    exp_us = exp_what.add_parser("usage", parents=[common], help="usage records, oldest first")
+    exp_us.add_argument("--format", choices=("csv", "json"), default="csv")
+    exp_us.add_argument("--customer", metavar="NAME", help="only this customer's usage")
+    exp_us.add_argument("--from", dest="date_from", metavar="DATE", type=_today_arg, help="dated on or after")
+    exp_us.add_argument("--to", dest="date_to", metavar="DATE", type=_today_arg, help="dated on or before")
 
     charges = commands.add_parser(
         "charges", parents=[common], help="every charge dated in a range, computed from the book (writes nothing)"
@@ -98,6 +106,11 @@ def _open_book(args):
     except BookError as exc:
         _err(str(exc))
         return None
+
+
+def _env_today() -> date | None:
+    value = os.environ.get("PACKDESK_TODAY")
+    return parse_date(value) if value else None
 
 
 def _resolve_today(args) -> date | None:
@@ -153,11 +166,17 @@ def cmd_import(args, book) -> int:
 
             added, updated = import_customers(args.file)
             print(f"{args.file}: {added} customer(s) added, {updated} updated.")
-        else:
+        elif args.what == "allocations":
             from store.allocations import import_allocations
 
             added = import_allocations(args.file)
             print(f"{args.file}: {added} allocation(s) added.")
+        else:
+            from store.usage import import_usage
+
+            result = import_usage(args.file, replace=args.replace)
+            replaced = f", replacing {result.replaced} record(s) of the earlier import" if result.replaced else ""
+            print(f"{args.file}: {result.rows} usage record(s) imported, {result.total:f} in all{replaced}.")
     except ImportFailed as exc:
         _err(f"{args.file}: nothing imported; fix these and run again:")
         for problem in exc.problems:
@@ -177,6 +196,21 @@ def _to_stdout(write) -> int:
 
 
 def cmd_export(args, book) -> int:
+    if args.what == "usage":
+        from store.customers import find_customer
+        from store.usage import export_usage
+
+        customer_id = None
+        if args.customer:
+            customer = find_customer(args.customer)
+            if customer is None:
+                _err(f"--customer: '{args.customer}' is not a customer of this book")
+                return EXIT_FAILED
+            customer_id = customer.id
+        if args.date_from and args.date_to and args.date_to < args.date_from:
+            _err(f"--to {args.date_to} is before --from {args.date_from}")
+            return EXIT_USAGE
+        return _to_stdout(lambda out: export_usage(out, args.format, customer_id, args.date_from, args.date_to))
     if args.what == "packages":
         from store.transfer import export_packages as export
     elif args.what == "customers":
@@ -202,7 +236,8 @@ def cmd_charges(args, book) -> int:
             _err(f"--customer: '{args.customer}' is not a customer of this book")
             return EXIT_FAILED
         customer_id = customer.id
-    lines = iter_charges(args.date_from, args.date_to, book.settings.precision, customer_id)
+    today = getattr(args, "today", None) or _env_today() or book.today()
+    lines = iter_charges(args.date_from, args.date_to, book.settings.precision, customer_id, today)
     return _to_stdout(lambda out: write_charges(lines, out, args.format, book.settings))
 
 

@@ -63,13 +63,22 @@ def write_charges(lines: Iterable, out: TextIO, fmt: str, settings) -> int:
     )
     out.write(header + "\n")
     out.write("-" * len(header) + "\n")
-    for r in records:
+    estimates = 0
+    for (allocation, charge), r in zip(ordered, records):
+        basis = charge.basis
+        mark = ""
+        if basis is not None and getattr(basis, "estimate", False):
+            mark = "*"
+            estimates += 1
         out.write(
             f"{r['date']:<10} {r['customer'][:18]:<18} {r['package'][:20]:<20} {r['kind']:<13} "
-            f"{r['quantity']:>5} {r['amount']:>11} {r['cost']:>11}\n"
+            f"{r['quantity']:>5} {r['amount'] + mark:>11} {r['cost']:>11}\n"
         )
     out.write("-" * len(header) + "\n")
     margin = retail - cost
     out.write(f"{len(records)} charge(s)   total {settings.currency} {format_money(retail, precision)}   "
               f"cost {format_money(cost, precision)}   margin {format_money(margin, precision)}\n")
+    if estimates:
+        out.write(f"* {estimates} minimum-spend true-up(s) of periods not ended yet: estimated from usage known "
+                  "so far plus the last 30 days' run rate.\n")
     return len(records)

@@ -1,0 +1,178 @@
+"""Minimum spend: periods, true-ups and their projection (BILLING.md, "Minimum spend").
+
+A minimum-spend package's retail x quantity is the customer's commitment for
+each period; the charge is the shortfall of the customer's usage spend in the
+period against it, posted on the day after the period ends. Nothing here reads
+usage: the caller passes the sums, so the rules stay pure and testable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Iterator
+
+from .charges import MINIMUM_SPEND, AllocationTerms, Charge, PackageTerms
+from .money import round_money
+from .schedule import ONE_DAY, Frequency, effective_match, previous_date_before, schedule_dates
+
+ZERO = Decimal(0)
+RUN_RATE_DAYS = 30
+
+
+@dataclass(frozen=True, slots=True)
+class SpendPeriod:
+    """[start, end) of one commitment period; settled (posted) on `end`.
+
+    `covered` is the days of the period inside the allocation, `whole` the
+    days of the whole schedule period it belongs to; they differ only for a
+    first period before the first charge date and a last one cut by the end.
+    """
+
+    start: date
+    end: date
+    covered: int
+    whole: int
+
+    @property
+    def settles_on(self) -> date:
+        return self.end
+
+    @property
+    def last_day(self) -> date:
+        return self.end - ONE_DAY
+
+
+@dataclass(frozen=True, slots=True)
+class TrueUpBasis:
+    """Why a true-up is what it is, for the operator to see beside it."""
+
+    commitment: Decimal  # retail x quantity x f, rounded to the book's precision
+    known: Decimal  # usage dated in the period before today (all of it once the period has ended)
+    run_rate: Decimal  # estimated usage per day: last 30 days' usage / 30
+    days_to_come: int  # days of the period from today (or its start, if later) to its end
+    estimated: Decimal  # known + run_rate x days_to_come (= known once ended)
+    estimate: bool  # True while the period has not ended
+
+
+def spend_periods(
+    package: PackageTerms, allocation: AllocationTerms, since: date | None = None, until: date | None = None
+) -> Iterator[SpendPeriod]:
+    """Every commitment period settled on a date in [since, until], in order.
+
+    The first period is [start, first charge date after start) (a start on a
+    charge date opens a whole period instead); the last, cut by the end date,
+    is [last charge date, end + 1 day).
+    """
+    if not package.minimum_spend or package.frequency is Frequency.NONE:
+        return
+    frequency = package.frequency
+    start, end = allocation.start, allocation.end
+    stop = end + ONE_DAY if end is not None else None
+    match = effective_match(frequency, package.match, start)
+
+    def keep(period: SpendPeriod) -> bool:
+        return (since is None or period.end >= since) and (until is None or period.end <= until)
+
+    dates = schedule_dates(frequency, match, start, start, None)
+    first = next(dates)
+    a = first
+    if first != start:
+        prev = previous_date_before(frequency, match, start, start)
+        b = first if stop is None or first <= stop else stop
+        period = SpendPeriod(start, b, (b - start).days, (first - prev).days)
+        if keep(period):
+            yield period
+        if stop is not None and b >= stop:
+            return
+    while True:
+        if until is not None and a >= until:
+            return
+        following = next(dates)
+        b = following if stop is None or following <= stop else stop
+        period = SpendPeriod(a, b, (b - a).days, (following - a).days)
+        if keep(period):
+            yield period
+        if stop is not None and b >= stop:
+            return
+        a = following
+
+
+def commitment(package: PackageTerms, allocation: AllocationTerms, period: SpendPeriod, precision: int) -> Decimal:
+    """retail x quantity x f, f = 1 or (with proration) covered / whole days."""
+    value = package.retail * allocation.quantity
+    if allocation.prorate and period.covered != period.whole:
+        value = value * period.covered / period.whole
+    return round_money(value, precision)
+
+
+def run_rate(last_30_days_usage: Decimal) -> Decimal:
+    """Usage per day at the pace of the last 30 days (not rounded)."""
+    return last_30_days_usage / RUN_RATE_DAYS
+
+
+def true_up(
+    package: PackageTerms,
+    allocation: AllocationTerms,
+    period: SpendPeriod,
+    known: Decimal,
+    today: date,
+    rate: Decimal,
+    precision: int,
+) -> Charge:
+    """The true-up of one period, settled on period.end.
+
+    `known` is the usage dated in the period before today (for a period that
+    has ended: all of its usage); `rate` the run rate per day. For a period
+    that has not ended, the rest of it is estimated at that rate.
+    """
+    owed = commitment(package, allocation, period, precision)
+    ended = period.end <= today
+    if ended:
+        days_to_come = 0
+        estimated = known
+    else:
+        days_to_come = (period.end - max(today, period.start)).days
+        estimated = known + rate * days_to_come
+    amount = round_money(max(ZERO, owed - estimated), precision)
+    basis = TrueUpBasis(owed, known, rate, days_to_come, estimated, not ended)
+    return Charge(
+        period.end,
+        MINIMUM_SPEND,
+        period.start,
+        period.last_day,
+        allocation.quantity,
+        amount,
+        round_money(ZERO, precision),
+        allocation.id,
+        basis,
+    )
+
+
+def known_window(period: SpendPeriod, today: date) -> tuple[date, date]:
+    """The dates [a, b) whose usage is known for a period: before today only."""
+    return period.start, min(period.end, max(today, period.start))
+
+
+def run_rate_window(today: date) -> tuple[date, date]:
+    """[today - 30 days, today): the usage the run rate is taken from."""
+    return today - timedelta(days=RUN_RATE_DAYS), today
+
+
+def true_ups(
+    package: PackageTerms,
+    allocation: AllocationTerms,
+    since: date | None,
+    until: date | None,
+    precision: int,
+    usage,
+    today: date,
+    rate: Decimal,
+) -> Iterator[Charge]:
+    """The true-ups settled in [since, until]; `usage(a, b)` sums the
+    customer's usage dated in [a, b); `rate` is their run rate per day."""
+    for period in spend_periods(package, allocation, since, until):
+        a, b = known_window(period, today)
+        known = usage(a, b) if b > a else ZERO
+        yield true_up(package, allocation, period, known, today, rate, precision)

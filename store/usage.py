@@ -1,0 +1,278 @@
+"""Usage records: what customers' calls cost them, by day. The database sums."""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import os
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import TextIO
+
+from peewee import JOIN, fn
+
+from billing.catalogue import FieldError
+from billing.dates import DateError, parse_date
+from billing.money import MoneyError, format_price, from_micros, parse_amount
+
+from .models import Customer, Usage, UsageImport, database
+from .packages import NotFound, StoreError
+from .transfer import ImportFailed, RowProblem, read_table, write_records
+
+USAGE_FIELDS = ("customer", "date", "amount", "source")
+SOURCE_MAX = 200
+ZERO = Decimal(0)
+
+
+def operator() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # pragma: no cover - no user database
+        return str(os.getuid())
+
+
+@dataclass(frozen=True, slots=True)
+class UsageRow:
+    id: int
+    customer_id: int
+    date: date
+    amount: Decimal
+    source: str
+    version: int
+    file_name: str | None = None
+
+
+def parse_usage_amount(text: str) -> Decimal:
+    try:
+        return parse_amount(text)
+    except MoneyError as exc:
+        raise FieldError("amount", str(exc)) from None
+
+
+def parse_usage_date(text: str, today: date | None = None) -> date:
+    try:
+        return parse_date(text, today)
+    except DateError as exc:
+        raise FieldError("date", str(exc)) from None
+
+
+def parse_source(text: str) -> str:
+    value = (text or "").strip()
+    if len(value) > SOURCE_MAX:
+        raise FieldError("source", f"is {len(value)} characters; at most {SOURCE_MAX}")
+    return value
+
+
+def _as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+# --- sums -------------------------------------------------------------------------
+
+
+def usage_sum(customer_id: int, start: date, end: date) -> Decimal:
+    """Usage of one customer dated in [start, end)."""
+    if end <= start:
+        return ZERO
+    total = (
+        Usage.select(fn.COALESCE(fn.SUM(Usage.amount), 0).coerce(False))
+        .where((Usage.customer == customer_id) & (Usage.date >= start) & (Usage.date < end))
+        .scalar()
+    )
+    return from_micros(total or 0)
+
+
+def usage_sums(start: date, end: date, customer_ids: list[int] | None = None) -> dict[int, Decimal]:
+    """Usage per customer dated in [start, end), summed by the database."""
+    if end <= start:
+        return {}
+    query = (
+        Usage.select(Usage.customer, fn.SUM(Usage.amount).coerce(False))
+        .where((Usage.date >= start) & (Usage.date < end))
+        .group_by(Usage.customer)
+    )
+    if customer_ids is not None:
+        query = query.where(Usage.customer.in_(customer_ids))
+    return {cid: from_micros(total) for cid, total in query.tuples() if total is not None}
+
+
+def daily_usage(customer_id: int, start: date, end: date) -> list[tuple[date, Decimal, int]]:
+    """(date, total, records) per day with usage in [start, end)."""
+    query = (
+        Usage.select(Usage.date, fn.SUM(Usage.amount).coerce(False), fn.COUNT(Usage.id))
+        .where((Usage.customer == customer_id) & (Usage.date >= start) & (Usage.date < end))
+        .group_by(Usage.date)
+        .order_by(Usage.date)
+        .tuples()
+    )
+    return [(_as_date(d), from_micros(total), count) for d, total, count in query]
+
+
+# --- records ---------------------------------------------------------------------
+
+
+def list_usage(customer_id: int, after: UsageRow | None = None, limit: int = 200) -> list[UsageRow]:
+    """A customer's records, newest first (keyset on date, id)."""
+    query = (
+        Usage.select(Usage, UsageImport.file_name)
+        .join(UsageImport, JOIN.LEFT_OUTER)
+        .where(Usage.customer == customer_id)
+    )
+    if after is not None:
+        query = query.where((Usage.date < after.date) | ((Usage.date == after.date) & (Usage.id < after.id)))
+    rows = query.order_by(Usage.date.desc(), Usage.id.desc()).limit(limit)
+    result = []
+    for u in rows:
+        name = u.import_ref.file_name if u.__data__.get("import_ref") else None
+        result.append(UsageRow(u.id, u.customer_id, _as_date(u.date), u.amount, u.source, u.version, name))
+    return result
+
+
+def get_usage(usage_id: int) -> UsageRow | None:
+    u = Usage.get_or_none(Usage.id == usage_id)
+    if u is None:
+        return None
+    return UsageRow(u.id, u.customer_id, _as_date(u.date), u.amount, u.source, u.version)
+
+
+def add_usage(customer_id: int, day: date, amount: Decimal, source: str = "") -> UsageRow:
+    with database.atomic():
+        if not Customer.select().where(Customer.id == customer_id).exists():
+            raise NotFound("that customer no longer exists")
+        new_id = Usage.insert(customer=customer_id, date=day, amount=amount, source=source).execute()
+    return get_usage(new_id)
+
+
+def update_usage(usage_id: int, version: int, day: date, amount: Decimal, source: str) -> UsageRow:
+    with database.atomic():
+        changed = (
+            Usage.update(date=day, amount=amount, source=source, version=Usage.version + 1)
+            .where((Usage.id == usage_id) & (Usage.version == version))
+            .execute()
+        )
+        if not changed:
+            current = get_usage(usage_id)
+            if current is None:
+                raise NotFound("this usage record was deleted by someone else")
+            raise StoreError(
+                f"someone else changed this record first (now {current.date} {format_price(current.amount)}); nothing was written"
+            )
+    return get_usage(usage_id)
+
+
+def delete_usage(usage_id: int) -> None:
+    with database.atomic():
+        if not Usage.delete().where(Usage.id == usage_id).execute():
+            raise NotFound("this usage record was already deleted")
+
+
+# --- import / export -------------------------------------------------------------
+
+
+@dataclass
+class UsageImportResult:
+    rows: int
+    total: Decimal
+    replaced: int = 0
+
+
+def import_usage(source: str | Path, *, replace: bool = False, today: date | None = None) -> UsageImportResult:
+    """Import a usage file, all rows or none.
+
+    The same file (same content) twice is refused, naming when it came in;
+    a file named like an earlier one is refused too unless `replace`, which
+    removes what the earlier file(s) of that name (or content) brought first.
+    """
+    path = Path(source)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ImportFailed([RowProblem(None, None, f"{source}: no such file")]) from None
+    except IsADirectoryError:
+        raise ImportFailed([RowProblem(None, None, f"{source}: is a directory, not a CSV file")]) from None
+    except PermissionError:
+        raise ImportFailed([RowProblem(None, None, f"{source}: permission denied")]) from None
+    digest = hashlib.sha256(raw).hexdigest()
+    name = path.name
+    earlier = list(
+        UsageImport.select().where((UsageImport.sha256 == digest) | (UsageImport.file_name == name)).order_by(UsageImport.id)
+    )
+    if earlier and not replace:
+        same = [e for e in earlier if e.sha256 == digest]
+        if same:
+            e = same[0]
+            raise ImportFailed(
+                [RowProblem(None, None, f"{name}: this file was already imported on {e.imported_at} by {e.imported_by or 'someone'} "
+                            f"({e.rows} rows); nothing imported. Use --replace to replace what it brought.")]
+            )
+        e = earlier[0]
+        raise ImportFailed(
+            [RowProblem(None, None, f"{name}: a different file of this name was imported on {e.imported_at} ({e.rows} rows); "
+                        "nothing imported. Use --replace to replace what that file brought, or rename this file if it is new usage.")]
+        )
+    rows = read_table(path, USAGE_FIELDS, ("customer", "date", "amount"))
+    customers = {n.casefold(): i for i, n in Customer.select(Customer.id, Customer.name).tuples()}
+    problems: list[RowProblem] = []
+    ready: list[tuple[int, date, Decimal, str]] = []
+    for line, cells in rows:
+        values = []
+        customer_name = " ".join((cells.get("customer") or "").split())
+        cid = customers.get(customer_name.casefold())
+        if not customer_name:
+            problems.append(RowProblem(line, "customer", "is required"))
+        elif cid is None:
+            problems.append(RowProblem(line, "customer", f"'{customer_name}' is not a customer of this book"))
+        for key, parse in (("date", lambda t: parse_usage_date(t, None)), ("amount", parse_usage_amount), ("source", parse_source)):
+            try:
+                values.append(parse(cells.get(key) or ""))
+            except FieldError as exc:
+                problems.append(RowProblem(line, key, exc.message))
+        if cid is not None and len(values) == 3:
+            ready.append((cid, values[0], values[1], values[2] or name))
+    if problems:
+        raise ImportFailed(problems)
+    replaced = 0
+    with database.atomic():
+        for e in earlier:
+            replaced += Usage.delete().where(Usage.import_ref == e.id).execute()
+            UsageImport.delete().where(UsageImport.id == e.id).execute()
+        import_id = UsageImport.insert(file_name=name, sha256=digest, rows=len(ready), imported_at=fn.strftime("%Y-%m-%dT%H:%M:%SZ", "now"), imported_by=operator()).execute()
+        batch = [
+            {"customer": cid, "date": day, "amount": amount, "source": src, "import_ref": import_id}
+            for cid, day, amount, src in ready
+        ]
+        for i in range(0, len(batch), 5000):
+            Usage.insert_many(batch[i : i + 5000]).execute()
+    total = sum((r[2] for r in ready), ZERO)
+    return UsageImportResult(len(ready), total, replaced)
+
+
+def export_usage(out: TextIO, fmt: str = "csv", customer_id: int | None = None, start: date | None = None, end: date | None = None) -> int:
+    """Usage records (oldest first), optionally one customer's, dated in [start, end]."""
+
+    def records():
+        after = 0
+        while True:
+            query = (
+                Usage.select(Usage.id, Customer.name, Usage.date, Usage.amount, Usage.source)
+                .join(Customer)
+                .where(Usage.id > after)
+            )
+            if customer_id is not None:
+                query = query.where(Usage.customer == customer_id)
+            if start is not None:
+                query = query.where(Usage.date >= start)
+            if end is not None:
+                query = query.where(Usage.date <= end)
+            batch = list(query.order_by(Usage.id).limit(5000).tuples())
+            if not batch:
+                return
+            for uid, name, day, amount, src in batch:
+                if not isinstance(amount, Decimal):
+                    amount = from_micros(amount)
+                yield {"customer": name, "date": _as_date(day).isoformat(), "amount": format_price(amount), "source": src}
+            after = batch[-1][0]
+
+    return write_records(records(), USAGE_FIELDS, out, fmt)
