@@ -18,7 +18,7 @@ from textual.widgets.option_list import Option
 
 from billing.accounts import parse_allocation, parse_field_date, parse_quantity, parse_reference
 from billing.catalogue import FieldError, format_match
-from billing.charges import AllocationTerms, allocation_charges
+from billing.charges import KINDS, AllocationTerms, allocation_charges
 from billing.money import format_money, format_price
 from billing.projection import add_months
 from store import allocations as store
@@ -27,7 +27,7 @@ from store.packages import NotFound, PackageRow, StoreError, get_package
 
 from .dialogs import ChoiceScreen, HelpScreen, confirm
 from .panel import describe_schedule
-from .projection import CustomerProjectionScreen, charge_lines, month_table
+from .projection import CustomerProjectionScreen, charge_lines, month_table, true_up_table
 from .widgets import PagedTable, TitleBar
 
 PAGE = 200
@@ -45,8 +45,9 @@ class CustomerScreen(Screen):
     BINDINGS = [
         Binding("n", "new", "New", id="new"),
         Binding("d", "remove", "Remove", id="remove"),
-        Binding("e", "edit_customer", "Customer", id="edit_customer"),
+        Binding("e", "edit_customer", "Edit", id="edit_customer"),
         Binding("p", "projection", "Projection", id="projection"),
+        Binding("u", "usage", "Usage", id="usage"),
         Binding("slash", "filter", "Find", id="filter"),
         Binding("escape", "back", "Back", id="back"),
         Binding("question_mark", "help", "Help", id="help"),
@@ -225,6 +226,11 @@ class CustomerScreen(Screen):
     def action_projection(self) -> None:
         self.app.push_screen(CustomerProjectionScreen(self.customer))
 
+    def action_usage(self) -> None:
+        from .usage import UsageScreen
+
+        self.app.push_screen(UsageScreen(self.customer), lambda _: self.reload())
+
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
         box.display = True
@@ -260,6 +266,7 @@ class CustomerScreen(Screen):
                     ("d", "remove the allocation (not before start + the package's minimum days)"),
                     ("e", "edit the customer"),
                     ("p", "the customer's projection, month by month"),
+                    ("u", "the customer's usage: add, correct, by day and by month"),
                     ("/", "filter by package or reference"),
                     ("escape", "back to customers"),
                 ],
@@ -321,6 +328,7 @@ class AllocationFormScreen(Screen[int | None]):
         self.version = allocation.version if allocation else None
         self.package: PackageRow | None = get_package(allocation.package_id) if allocation else None
         self._initial: dict | None = None
+        self._rate = None  # the customer's usage run rate, read once
 
     def compose(self) -> ComposeResult:
         a = self.allocation
@@ -509,11 +517,30 @@ class AllocationFormScreen(Screen[int | None]):
         if draft.end is not None and draft.end < end:
             end = draft.end
         terms = AllocationTerms(draft.start, draft.end, draft.quantity, draft.prorate)
-        charges = list(allocation_charges(self.package.terms(), terms, start, end, precision))
+        package_terms = self.package.terms()
+        charges = list(allocation_charges(package_terms, terms, start, end, precision))
+        if package_terms.minimum_spend:
+            charges += list(self._true_ups(package_terms, terms, start, end, precision, today))
+            charges.sort(key=lambda c: (c.date, KINDS.index(c.kind)))
         tax = self.customer.tax_percent
         heading = Text(f"Projection {start} to {end}: {len(charges)} charge(s)", style="bold")
         pairs = [(self.allocation or _Named(self.package.name), c) for c in charges]
-        return Group(heading, month_table(charges, start, end, tax, precision), Text(""), charge_lines(pairs, precision, show_package=False))
+        parts = [heading, month_table(charges, start, end, tax, precision), Text("")]
+        trueups = true_up_table(pairs, precision)
+        if trueups is not None:
+            parts += [trueups, Text("")]
+        parts.append(charge_lines(pairs, precision, show_package=False))
+        return Group(*parts)
+
+    def _true_ups(self, package_terms, terms, start, end, precision, today):
+        from billing.minimum import run_rate, run_rate_window, true_ups
+        from store.usage import usage_sum
+
+        customer = self.customer.id
+        if self._rate is None:
+            a, b = run_rate_window(today)
+            self._rate = run_rate(usage_sum(customer, a, b))
+        return true_ups(package_terms, terms, start, end, precision, lambda a, b: usage_sum(customer, a, b), today, self._rate)
 
     # --- saving ------------------------------------------------------------------
 

@@ -81,6 +81,7 @@ class PackdeskApp(App[int]):
             ("New allocation", "Give this customer a package (n)", "CustomerScreen", "action_new"),
             ("Customer projection", "This customer's next 12 months (p)", "CustomerScreen", "action_projection"),
             ("Edit customer", "Name, status, tax, notes (e)", "CustomerScreen", "action_edit_customer"),
+            ("Customer usage", "Usage records, by day and by month (u)", "CustomerScreen", "action_usage"),
         ]
         for title, help_text, screen_name, action in screen_actions:
             if type(screen).__name__ == screen_name:

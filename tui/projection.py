@@ -79,13 +79,48 @@ def charge_lines(pairs, precision: int, *, show_customer: bool = False, show_pac
             if charge.period_start.year == charge.period_end.year
             else f"{charge.period_start:%y-%m-%d}..{charge.period_end:%y-%m-%d}"
         )
+        estimate = charge.basis is not None and getattr(charge.basis, "estimate", False)
         cells += [
             {"setup": "setup", "recurring": "recur", "minimum_spend": "min.spend"}[charge.kind],
             period,
-            format_money(charge.amount, precision),
+            ("~" if estimate else "") + format_money(charge.amount, precision),
             format_money(charge.cost, precision),
         ]
         table.add_row(*cells)
+    return table
+
+
+def true_up_table(pairs, precision: int) -> Table | None:
+    """Each minimum-spend period's true-up and its basis; None when there are none."""
+    lines = [(a, c) for a, c in pairs if c.kind == "minimum_spend" and c.basis is not None]
+    if not lines:
+        return None
+    money = lambda v: format_money(v, precision)  # noqa: E731
+    table = Table(
+        box=None,
+        padding=(0, 1, 0, 0),
+        header_style="bold",
+        title="Minimum spend true-ups (~ = estimate: period not ended)",
+        title_justify="left",
+    )
+    table.add_column("period")
+    table.add_column("commit", justify="right")
+    table.add_column("known", justify="right")
+    table.add_column("rate/day", justify="right")
+    table.add_column("days", justify="right")
+    table.add_column("estim.", justify="right")
+    table.add_column("true-up", justify="right")
+    for _allocation, charge in lines:
+        b = charge.basis
+        table.add_row(
+            f"{charge.period_start:%y-%m-%d}..{charge.period_end:%m-%d}",
+            money(b.commitment),
+            money(b.known),
+            money(b.run_rate),
+            str(b.days_to_come),
+            money(b.estimated),
+            Text(("~" if b.estimate else "") + money(charge.amount), style="bold"),
+        )
     return table
 
 
@@ -119,7 +154,9 @@ class CustomerProjectionScreen(Screen):
         app = self.app
         start, end = window(app.today)
         precision = app.book.settings.precision
-        pairs = sorted(iter_charges(start, end, precision, self.customer.id), key=lambda p: (p[1].date, p[0].package))
+        pairs = sorted(
+            iter_charges(start, end, precision, self.customer.id, app.today), key=lambda p: (p[1].date, p[0].package)
+        )
         app.call_from_thread(self._show, pairs, start, end, precision)
 
     def _show(self, pairs, start: date, end: date, precision: int) -> None:
@@ -131,6 +168,10 @@ class CustomerProjectionScreen(Screen):
         months = Table.grid()
         months.add_row(heading)
         months.add_row(month_table(charges, start, end, self.customer.tax_percent, precision))
+        trueups = true_up_table(pairs, precision)
+        if trueups is not None:
+            months.add_row(Text(""))
+            months.add_row(trueups)
         self.query_one("#months", Static).update(months)
         self.query_one("#lines", Static).update(charge_lines(pairs, precision))
 
@@ -178,7 +219,7 @@ class BookProjectionScreen(Screen):
         per_package: dict[str, list] = defaultdict(lambda: [Decimal(0), Decimal(0), 0])
         month_charges: list[Charge] = []
         count = 0
-        for allocation, charge in iter_charges(start, end, precision):
+        for allocation, charge in iter_charges(start, end, precision, today=app.today):
             month_charges.append(charge)
             entry = per_package[allocation.package]
             entry[0] += charge.amount
