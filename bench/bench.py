@@ -738,6 +738,167 @@ def ensure_accounts_book(path: Path, rebuild: bool = False) -> tuple[float, bool
     return time.perf_counter() - started, True
 
 
+# --- 5. opening the customer list and a customer, headless ----------------------
+
+SCREEN_TARGET_MS = 100.0
+
+
+def _table_rows(screen) -> int:
+    from tui.widgets import PagedTable
+
+    if not screen.is_mounted:
+        return 0
+    tables = screen.query(PagedTable)
+    return tables.first().row_count if tables else 0
+
+
+async def _until(condition, give_up: float = 30.0) -> None:
+    import asyncio
+
+    deadline = time.perf_counter() + give_up
+    while not condition():
+        if time.perf_counter() > deadline:
+            raise TimeoutError("gave up waiting")
+        await asyncio.sleep(0.001)
+
+
+async def _timed_press(pilot, key: str, screen_type) -> dict:
+    """Press `key` and time, from the press: the new screen on top of the stack
+    (`shown`), its table holding rows (`rows`), and the refresh after that
+    (`painted`). A task polls every 0.5 ms in the app's own event loop."""
+    import asyncio
+
+    app = pilot.app
+    before = app.screen
+    marks: dict[str, float] = {}
+    painted = asyncio.Event()
+
+    def paint() -> None:
+        marks["painted"] = time.perf_counter()
+        painted.set()
+
+    async def watch() -> None:
+        while True:
+            screen = app.screen
+            if screen is not before and isinstance(screen, screen_type):
+                marks.setdefault("shown", time.perf_counter())
+                if _table_rows(screen) > 0:
+                    marks["rows"] = time.perf_counter()
+                    app.call_after_refresh(paint)
+                    return
+            await asyncio.sleep(0.0005)
+
+    watcher = asyncio.create_task(watch())
+    t0 = time.perf_counter()
+    await pilot.press(key)
+    await asyncio.wait_for(watcher, 30)
+    await asyncio.wait_for(painted.wait(), 30)
+    return {k: v - t0 for k, v in marks.items()}
+
+
+def _time_call(fn, repeat: int) -> float:
+    import statistics
+
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+async def _open_screens(book, rounds: int) -> dict[str, list]:
+    from tui.allocations import CustomerScreen
+    from tui.app import PackdeskApp
+    from tui.customers import CustomerListScreen
+    from tui.package_list import PackageListScreen
+    from tui.widgets import PagedTable
+
+    out: dict[str, list] = {"list": [], "customer": [], "list_reload": [], "customer_reload": []}
+    app = PackdeskApp(book, today=TODAY)
+    async with app.run_test(size=SIZE) as pilot:
+        await _until(lambda: isinstance(app.screen, PackageListScreen) and _table_rows(app.screen) > 0)
+
+        async def settle() -> None:
+            # the package list loads the rest of its page in a worker thread after
+            # its first frame: let that finish so it doesn't share the measured time
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            await pilot.pause(0.05)
+
+        await settle()
+        for _ in range(rounds):
+            out["list"].append(await _timed_press(pilot, "f3", CustomerListScreen))
+            listing = app.screen
+            index = next((i for i, row in enumerate(listing.rows) if row.name == BIG_CUSTOMER), None)
+            if index is None:
+                raise RuntimeError(f"'{BIG_CUSTOMER}' is not on the customer list's first page")
+            listing.query_one(PagedTable).move_cursor(row=index)
+            await settle()
+            out["list_reload"].append(_time_call(lambda: listing.reload(keep_id=listing.rows[index].id), 3))
+            out["customer"].append(await _timed_press(pilot, "enter", CustomerScreen))
+            customer = app.screen
+            out["customer_reload"].append(_time_call(customer.reload, 3))
+            await pilot.press("f2")  # back to the package list for the next round
+            await _until(lambda: isinstance(app.screen, PackageListScreen))
+            await settle()
+    return out
+
+
+def _store_parts(repeat: int = 5) -> list[tuple[str, float]]:
+    """The store and billing calls the two screens' reload() make, timed alone."""
+    from billing.charges import allocation_charges  # noqa: F401  (imported as the screen does)
+    from store import allocations as allocation_store
+    from store import customers as customer_store
+    from tui.allocations import next_charge
+
+    big = customer_store.find_customer(BIG_CUSTOMER)
+    page = allocation_store.list_allocations(big.id, "", None, 200)
+    return [
+        ("list_customers (first 200 by name)", _time_call(lambda: customer_store.list_customers(customer_store.CustomerQuery(), None, 200), repeat)),
+        ("count_customers", _time_call(customer_store.count_customers, repeat)),
+        ("get_customer + active_services (big customer)", _time_call(lambda: (customer_store.get_customer(big.id), allocation_store.active_services(big.id, TODAY)), repeat)),
+        ("list_allocations (big customer, first 200)", _time_call(lambda: allocation_store.list_allocations(big.id, "", None, 200), repeat)),
+        ("count_allocations (big customer)", _time_call(lambda: allocation_store.count_allocations(big.id), repeat)),
+        ("next_charge for those 200 rows", _time_call(lambda: [next_charge(r, TODAY, 2) for r in page], repeat)),
+    ]
+
+
+def open_screens(rounds: int, bare_first_frame: float | None) -> dict:
+    import asyncio
+    import statistics
+
+    from store.book import Book
+
+    print(f"\n5. Opening customers on {ACCOUNTS_PATH.name} (run_test {SIZE[0]}x{SIZE[1]}), {rounds} rounds: f3 from the package list, then enter on '{BIG_CUSTOMER}' ({BIG_ALLOCATIONS:,} allocations)")
+    print("  ms from the key press: screen on top / table has rows / refreshed after that")
+    book = Book.open(ACCOUNTS_PATH)
+    try:
+        results = asyncio.run(_open_screens(book, rounds))
+        parts = _store_parts()
+    finally:
+        book.close()
+    for i in range(rounds):
+        for key, label in (("list", "f3 customers "), ("customer", "enter customer")):
+            m = results[key][i]
+            print(f"  round {i + 1} {label} {m['shown'] * 1000:7.1f} / {m['rows'] * 1000:7.1f} / {m['painted'] * 1000:7.1f}")
+    summary = {}
+    for key in ("list", "customer"):
+        summary[key] = statistics.median(m["rows"] for m in results[key])
+        summary[key + "_shown"] = statistics.median(m["shown"] for m in results[key])
+        summary[key + "_painted"] = statistics.median(m["painted"] for m in results[key])
+        summary[key + "_reload"] = statistics.median(results[key + "_reload"])
+    for key, label in (("list", "customer list"), ("customer", "customer screen")):
+        ratio = f", {summary[key] / bare_first_frame:.2f}x the bare app's first frame" if bare_first_frame else ""
+        print(
+            f"  median {label}: rows {summary[key] * 1000:.1f} ms after the key (screen on top at {summary[key + '_shown'] * 1000:.1f}, "
+            f"refreshed at {summary[key + '_painted'] * 1000:.1f}){ratio}; its reload() alone {summary[key + '_reload'] * 1000:.1f} ms "
+            f"(target rows <= {SCREEN_TARGET_MS:g} ms)"
+        )
+    print("  the store calls behind reload(), alone (median ms): " + ", ".join(f"{label} {sec * 1000:.1f}" for label, sec in parts))
+    return summary
+
+
 # --- profile (optional) -------------------------------------------------------
 
 

@@ -179,14 +179,19 @@ def count_allocations(customer_id: int, text: str = "") -> int:
     return _filter(select, text).scalar() or 0
 
 
-def iter_allocations(customer_id: int | None = None, batch: int = 20000) -> Iterator[AllocationRow]:
-    """Every allocation (of one customer, or of the book), read in batches."""
+def iter_allocations(
+    customer_id: int | None = None, batch: int = 20000, *, minimum_spend: bool = False
+) -> Iterator[AllocationRow]:
+    """Every allocation (of one customer, or of the book), read in batches;
+    with `minimum_spend`, only those of minimum-spend packages."""
     cache: dict = {}
     after = 0
     while True:
         select = _select().where(Allocation.id > after)
         if customer_id is not None:
             select = select.where(Allocation.customer == customer_id)
+        if minimum_spend:
+            select = select.where(Package.minimum_spend == True)  # noqa: E712
         rows = list(select.order_by(Allocation.id).limit(batch))
         if not rows:
             return
@@ -344,6 +349,35 @@ def allocation_true_ups(allocation: AllocationRow, since: date | None, until: da
         today,
         rates[customer],
     )
+
+
+def book_true_ups(since: date, until: date, precision: int, today: date) -> list[tuple[AllocationRow, Charge]]:
+    """Every minimum-spend true-up of the book settled in [since, until].
+
+    The database sums usage: one GROUP BY per distinct period window and one
+    for the run rate, never a Python loop over usage rows.
+    """
+    from billing.minimum import known_window, spend_periods, true_up
+    from .usage import usage_sums
+
+    wanted: list[tuple[AllocationRow, object]] = []
+    windows: dict[tuple[date, date], set[int]] = {}
+    for allocation in iter_allocations(minimum_spend=True):
+        if allocation.start > until:
+            continue
+        for period in spend_periods(allocation.package_terms, allocation.terms(), since, until):
+            wanted.append((allocation, period))
+            windows.setdefault(known_window(period, today), set()).add(allocation.customer_id)
+    sums = {window: usage_sums(window[0], window[1]) if window[1] > window[0] else {} for window in windows}
+    rate_window = run_rate_window(today)
+    rates = usage_sums(*rate_window) if wanted else {}
+    zero = Decimal(0)
+    result = []
+    for allocation, period in wanted:
+        known = sums[known_window(period, today)].get(allocation.customer_id, zero)
+        rate = run_rate(rates.get(allocation.customer_id, zero))
+        result.append((allocation, true_up(allocation.package_terms, allocation.terms(), period, known, today, rate, precision)))
+    return result
 
 
 # --- import / export ------------------------------------------------------------

@@ -146,6 +146,11 @@ class PackageListScreen(Screen):
         self.exhausted = len(rows) < count
         self._append(rows)
         self._update_status()
+        # The cursor may have reached the end while this page was loading.
+        table = self.query_one(PagedTable)
+        if not self.exhausted and self.rows and table.cursor_row >= len(self.rows) - PREFETCH:
+            self.loading = True
+            self._load_more(self.generation, self.rows[-1])
 
     @on(PagedTable.RowHighlighted)
     def _maybe_more(self, event: PagedTable.RowHighlighted) -> None:
