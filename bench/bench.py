@@ -1,13 +1,16 @@
-"""packdesk benchmark: first frame on a 100k book, and the live panel per keystroke.
+"""packdesk benchmark: first frame on a 100k book, the live panel per keystroke,
+opening customers on a 50k-customer book, and a 12-month charges run.
 
 Speed is printed as ratios against a baseline measured in the same run (a bare
-Textual app), because these machines are noisy. Nothing here asserts: the
-table at the end says PASS or FAIL beside each target.
+Textual app, or a plain loop building as many tuples), because these machines
+are noisy. Nothing here asserts: the table at the end says PASS or FAIL beside
+each target.
 
-    python bench/bench.py              # from the project root (make bench)
-    python bench/bench.py --runs 9     # more first-frame runs
-    python bench/bench.py --rebuild    # rebuild bench/packages-100k.db
-    python bench/bench.py --profile    # also show where the app's startup goes
+    python bench/bench.py                  # from the project root (make bench)
+    python bench/bench.py --runs 9         # more first-frame runs
+    python bench/bench.py --rebuild        # rebuild bench/packages-100k.db and bench/accounts-50k.db
+    python bench/bench.py --profile        # also show where startup, the customer screens and charges go
+    python bench/bench.py --cli-timeout 0  # let the 12-month charges CLI run to the end
 
 The same file is the child process of the first-frame runs
 (`bench.py --child bare|app ...`), so the module imports only what the child
@@ -572,7 +575,7 @@ def typing_headless(rounds: int) -> dict:
     return {"bare": bare, "app": app, "p95": app_p95, "wall_bare": wall_bare, "wall_app": wall_app}
 
 
-# --- 4. the 50k-customer accounts book -------------------------------------------
+# --- 1b. the 50k-customer accounts book ------------------------------------------
 
 ACCOUNTS_PATH = BENCH_DIR / "accounts-50k.db"
 ACCOUNT_PACKAGES = 2_000
@@ -738,7 +741,7 @@ def ensure_accounts_book(path: Path, rebuild: bool = False) -> tuple[float, bool
     return time.perf_counter() - started, True
 
 
-# --- 5. opening the customer list and a customer, headless ----------------------
+# --- 4. opening the customer list and a customer, headless ----------------------
 
 SCREEN_TARGET_MS = 100.0
 
@@ -870,7 +873,7 @@ def open_screens(rounds: int, bare_first_frame: float | None) -> dict:
 
     from store.book import Book
 
-    print(f"\n5. Opening customers on {ACCOUNTS_PATH.name} (run_test {SIZE[0]}x{SIZE[1]}), {rounds} rounds: f3 from the package list, then enter on '{BIG_CUSTOMER}' ({BIG_ALLOCATIONS:,} allocations)")
+    print(f"\n4. Opening customers on {ACCOUNTS_PATH.name} (run_test {SIZE[0]}x{SIZE[1]}), {rounds} rounds: f3 from the package list, then enter on '{BIG_CUSTOMER}' ({BIG_ALLOCATIONS:,} allocations)")
     print("  ms from the key press: screen on top / table has rows / refreshed after that")
     book = Book.open(ACCOUNTS_PATH)
     try:
@@ -897,6 +900,121 @@ def open_screens(rounds: int, bare_first_frame: float | None) -> dict:
         )
     print("  the store calls behind reload(), alone (median ms): " + ", ".join(f"{label} {sec * 1000:.1f}" for label, sec in parts))
     return summary
+
+
+# --- 5. charges for the whole book over 12 months --------------------------------
+
+CHARGES_TARGET = 1_000_000  # lines per second of compute
+CLI_TIMEOUT = 60.0  # seconds the 12-month CLI run may take before it is stopped
+
+
+def charges_window() -> tuple[date, date]:
+    """12 months from TODAY: [TODAY, TODAY + 1 year - 1 day], both inclusive."""
+    from datetime import timedelta
+
+    return TODAY, TODAY.replace(year=TODAY.year + 1) - timedelta(days=1)
+
+
+def _count_charges(allocations, since: date, until: date, precision: int) -> int:
+    """What iter_charges does after reading: skip allocations outside the window,
+    then run every line of allocation_charges."""
+    from billing.charges import allocation_charges
+
+    n = 0
+    for allocation in allocations:
+        if allocation.start > until or (allocation.end is not None and allocation.end < since):
+            continue
+        for _ in allocation_charges(allocation.package_terms, allocation.terms(), since, until, precision):
+            n += 1
+    return n
+
+
+def _tuples_baseline(n: int, chunk: int = 100_000) -> float:
+    """Seconds a plain Python loop takes to build n tuples, in lists of `chunk`
+    (dropped as it goes, as a billing run drops its lines)."""
+    t0 = time.perf_counter()
+    left = n
+    while left > 0:
+        size = min(chunk, left)
+        block = [(i, i) for i in range(size)]
+        del block
+        left -= size
+    return time.perf_counter() - t0
+
+
+def _run_cli(args: list[str], timeout: float | None) -> dict:
+    """Wall seconds and peak RSS of one CLI run, stdout to /dev/null; stopped
+    after `timeout` seconds (None: no limit)."""
+    import subprocess
+    import tempfile
+
+    env = dict(os.environ)
+    env.pop("PACKDESK_TODAY", None)
+    with open(os.devnull, "wb") as devnull, tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-m", "tui.cli", *args], cwd=ROOT, env=env, stdout=devnull, stderr=err)
+        stopped = False
+        while True:  # os.wait4, not proc.wait: it also gives the child's peak memory
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if timeout and time.perf_counter() - t0 > timeout:
+                proc.kill()
+                pid, status, usage = os.wait4(proc.pid, 0)
+                stopped = True
+                break
+            time.sleep(0.01)
+        wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        stderr = err.read().decode(errors="replace").strip()
+    return {"wall": wall, "stopped": stopped, "exit": proc.returncode, "rss_mb": usage.ru_maxrss / 1024, "stderr": stderr}
+
+
+def charges(cli_timeout: float | None) -> dict:
+    import gc
+
+    from store.allocations import iter_allocations, iter_charges
+    from store.book import Book
+
+    since, until = charges_window()
+    print(f"\n5. Charges for the whole of {ACCOUNTS_PATH.name}, {since} to {until} (12 months)")
+    book = Book.open(ACCOUNTS_PATH)
+    try:
+        precision = book.settings.precision
+        t0 = time.perf_counter()
+        allocations = list(iter_allocations())
+        read = time.perf_counter() - t0
+        print(f"  (a) read {len(allocations):,} allocations from SQLite (iter_allocations): {read:.2f} s, {len(allocations) / read:,.0f} allocations/s")
+        t0 = time.perf_counter()
+        lines = _count_charges(allocations, since, until, precision)
+        compute = time.perf_counter() - t0
+        print(f"  (b) compute {lines:,} charge lines (allocation_charges over those rows): {compute:.2f} s, {lines / compute:,.0f} lines/s (target >= {CHARGES_TARGET:,})")
+        del allocations
+        gc.collect()
+        baseline = _tuples_baseline(lines)
+        print(f"  baseline: a plain loop building {lines:,} tuples: {baseline:.2f} s, {lines / baseline:,.0f}/s; compute is {compute / baseline:.2f}x it, read {read / baseline:.2f}x")
+        t0 = time.perf_counter()
+        e2e_lines = 0
+        for _ in iter_charges(since, until, precision):
+            e2e_lines += 1
+        e2e = time.perf_counter() - t0
+        note = "" if e2e_lines == lines else f"  (!) {e2e_lines:,} lines, not {lines:,}"
+        print(f"  end to end, iter_charges consumed: {e2e:.2f} s, {e2e_lines / e2e:,.0f} lines/s, {e2e / baseline:.2f}x the baseline{note}")
+    finally:
+        book.close()
+
+    args = ["--db", str(ACCOUNTS_PATH), "charges", "--from", since.isoformat(), "--to", until.isoformat(), "--format", "csv"]
+    limit = f"stopped after {cli_timeout:.0f} s" if cli_timeout else "no time limit"
+    print(f"  `python -m tui.cli {' '.join(args)} > /dev/null` ({limit}, for information):")
+    cli = _run_cli(args, cli_timeout)
+    rss = f", peak RSS {cli['rss_mb']:,.0f} MB" if cli["rss_mb"] else ""
+    if cli["stopped"]:
+        print(f"    not finished after {cli['wall']:.1f} s{rss} (--cli-timeout 0 lets it finish)")
+    else:
+        tail = f"; stderr: {cli['stderr'].splitlines()[-1]}" if cli["exit"] else ""
+        print(f"    {cli['wall']:.1f} s, exit {cli['exit']}{rss}, {lines / cli['wall']:,.0f} lines/s{tail}")
+    return {"lines": lines, "read": read, "compute": compute, "baseline": baseline, "e2e": e2e, "cli": cli}
 
 
 # --- profile (optional) -------------------------------------------------------
@@ -964,7 +1082,89 @@ def profile_startup() -> None:
             print("  " + line[:140])
 
 
-# --- 4. the table -----------------------------------------------------------------
+def _print_profile(profile, sort: str, pattern: str, count: int) -> None:
+    import io
+    import pstats
+    import sysconfig
+
+    buffer = io.StringIO()
+    pstats.Stats(profile, stream=buffer).sort_stats(sort).print_stats(pattern, count)
+    lines = buffer.getvalue().splitlines()
+    start = next((i for i, line in enumerate(lines) if "ncalls" in line), None)
+    if start is None:
+        print("  (nothing profiled)")
+        return
+    paths = [str(ROOT) + "/", sysconfig.get_paths()["purelib"] + "/", sysconfig.get_paths()["stdlib"] + "/"]
+    for line in lines[start : start + count + 1]:
+        if line.strip():
+            for path in paths:
+                line = line.replace(path, "")
+            print("  " + line[:150])
+
+
+async def _profile_screens(book, profiles: dict) -> None:
+    import cProfile
+
+    from tui.allocations import CustomerScreen
+    from tui.app import PackdeskApp
+    from tui.customers import CustomerListScreen
+    from tui.package_list import PackageListScreen
+
+    app = PackdeskApp(book, today=TODAY)
+    async with app.run_test(size=SIZE) as pilot:
+        await _until(lambda: isinstance(app.screen, PackageListScreen) and _table_rows(app.screen) > 0)
+        for _ in range(3):
+            await app.workers.wait_for_complete()
+            await pilot.pause(0.05)
+            for key, screen_type, name in (("f3", CustomerListScreen, "list"), ("enter", CustomerScreen, "customer")):
+                profile = profiles.setdefault(name, cProfile.Profile())
+                profile.enable()
+                await _timed_press(pilot, key, screen_type)
+                profile.disable()
+                await app.workers.wait_for_complete()
+                await pilot.pause(0.05)
+            await pilot.press("f2")
+            await _until(lambda: isinstance(app.screen, PackageListScreen))
+
+
+def profile_accounts() -> None:
+    """Where opening the customer screens and computing charges go (cProfile,
+    which inflates every call: read the figures as proportions)."""
+    import asyncio
+    import cProfile
+    from itertools import islice
+
+    from store.allocations import iter_allocations
+    from store.book import Book
+
+    book = Book.open(ACCOUNTS_PATH)
+    try:
+        profiles: dict = {}
+        asyncio.run(_profile_screens(book, profiles))
+        heavy = r"/(tui|store|billing)/|_footer.py.*(compose|_watch_compact)|widget.py.*recompose|stylesheet.py.*(apply|update_nodes)|_refresh_layout|_compositor.py.*render_update|sqlite3"
+        for name, label in (("list", "f3 until the customer list is refreshed with rows"), ("customer", "enter until the customer screen is refreshed with rows")):
+            print(f"\nProfile: {label}, 3 rounds (cumulative seconds; packdesk code and the heavy Textual steps)")
+            _print_profile(profiles[name], "cumulative", heavy, 24)
+
+        since, until = charges_window()
+        sample = 50_000
+        profile = cProfile.Profile()
+        profile.enable()
+        allocations = list(islice(iter_allocations(), sample))
+        profile.disable()
+        print(f"\nProfile: reading the first {sample:,} allocations (iter_allocations; self seconds)")
+        _print_profile(profile, "tottime", "", 14)
+        profile = cProfile.Profile()
+        profile.enable()
+        lines = _count_charges(allocations, since, until, book.settings.precision)
+        profile.disable()
+        print(f"\nProfile: computing their {lines:,} charge lines (allocation_charges; self seconds)")
+        _print_profile(profile, "tottime", "", 14)
+    finally:
+        book.close()
+
+
+# --- 6. the table -----------------------------------------------------------------
 
 
 def table(rows: list[tuple[str, str, str, str, str, str]]) -> None:
@@ -984,16 +1184,24 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--runs", type=int, default=5, help="first-frame runs of each app (default 5)")
     parser.add_argument("--iterations", type=int, default=2000, help="in-process panel recomputes (default 2000)")
     parser.add_argument("--rounds", type=int, default=3, help="headless typing rounds of each app (default 3)")
-    parser.add_argument("--rebuild", action="store_true", help="build bench/packages-100k.db again")
-    parser.add_argument("--profile", action="store_true", help="also profile the app's startup")
+    parser.add_argument("--screen-rounds", type=int, default=5, help="times the customer list and a customer are opened (default 5)")
+    parser.add_argument("--cli-timeout", type=float, default=CLI_TIMEOUT, help=f"seconds the 12-month charges CLI may run before it is stopped; 0: no limit (default {CLI_TIMEOUT:g})")
+    parser.add_argument("--rebuild", action="store_true", help="build bench/packages-100k.db and bench/accounts-50k.db again")
+    parser.add_argument("--profile", action="store_true", help="also profile the app's startup, the customer screens and charges")
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
     print(f"packdesk bench: Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, today fixed at {TODAY}")
     seconds, built = ensure_book(BOOK_PATH, PACKAGES, args.rebuild)
     print(f"\n1. Book: {BOOK_PATH.relative_to(ROOT)} with {PACKAGES:,} packages, {'built' if built else 'reused'} in {seconds:.1f} s ({BOOK_PATH.stat().st_size / 1e6:.1f} MB)")
+    seconds, built = ensure_accounts_book(ACCOUNTS_PATH, args.rebuild)
+    print(
+        f"   Book: {ACCOUNTS_PATH.relative_to(ROOT)} with {CUSTOMERS:,} customers, {ALLOCATIONS:,} allocations, {ACCOUNT_PACKAGES:,} packages, "
+        f"{'built' if built else 'reused'} in {seconds:.1f} s ({ACCOUNTS_PATH.stat().st_size / 1e6:.1f} MB)"
+    )
 
     rows = []
+    ff = None
     try:
         ff = first_frame(args.runs)
         ratio = ff["app"] / ff["bare"]
@@ -1017,8 +1225,44 @@ def main(argv: list[str]) -> int:
         print(f"  headless typing failed: {type(exc).__name__}: {exc}")
         rows.append(("form keystroke CPU, screen update incl. (mean)", "error", "-", "-", "none set", "info"))
 
+    bare_frame = ff["bare"] if ff else None
+    bare_text = f"{bare_frame * 1000:.0f} ms bare" if bare_frame else "-"
+    screen_target = f"<= {SCREEN_TARGET_MS:g} ms"
+    try:
+        opened = open_screens(args.screen_rounds, bare_frame)
+        for key, label in (("list", "customer list: f3 to rows, 50k (median)"), ("customer", f"customer, {BIG_ALLOCATIONS:,} alloc.: enter to rows")):
+            value = opened[key]
+            ratio = f"{value / bare_frame:.2f}x" if bare_frame else "-"
+            rows.append((label, f"{value * 1000:.0f} ms", bare_text, ratio, screen_target, "PASS" if value * 1000 <= SCREEN_TARGET_MS else "FAIL"))
+            painted = opened[key + "_painted"]
+            ratio = f"{painted / bare_frame:.2f}x" if bare_frame else "-"
+            rows.append(("  to the first refresh with rows", f"{painted * 1000:.0f} ms", bare_text, ratio, "none set", "info"))
+    except Exception as exc:  # the app is edited while this runs: report, don't crash
+        print(f"  opening the customer screens failed: {type(exc).__name__}: {exc}")
+        rows.append(("customer list / customer: key to rows", "error", "-", "-", screen_target, "FAIL"))
+
+    try:
+        ch = charges(args.cli_timeout or None)
+        lines, base = ch["lines"], ch["baseline"]
+        base_rate = f"{lines / base / 1e6:.1f}M tuples/s"
+        rows.append((f"charges compute, 12 months, {lines / 1e6:.1f}M lines", f"{lines / ch['compute']:,.0f} lines/s", base_rate, f"{ch['compute'] / base:.2f}x", f">= {CHARGES_TARGET:,} lines/s", "PASS" if lines / ch["compute"] >= CHARGES_TARGET else "FAIL"))
+        rows.append((f"  reading {ALLOCATIONS // 1000}k allocations from SQLite", f"{ch['read']:.1f} s", f"{base:.1f} s", f"{ch['read'] / base:.2f}x", "none set", "info"))
+        rows.append(("charges end to end, iter_charges", f"{lines / ch['e2e']:,.0f} lines/s", base_rate, f"{ch['e2e'] / base:.2f}x", "none set", "info"))
+        cli = ch["cli"]
+        if cli["stopped"]:
+            cli_value = f"> {cli['wall']:.0f} s (stopped)"
+        elif cli["exit"]:
+            cli_value = f"error (exit {cli['exit']})"
+        else:
+            cli_value = f"{cli['wall']:.1f} s"
+        rows.append(("charges CLI, 12 months, CSV", cli_value, f"{base:.1f} s", ("> " if cli["stopped"] else "") + f"{cli['wall'] / base:.1f}x" if not cli["exit"] or cli["stopped"] else "-", "none set", "info"))
+    except Exception as exc:  # the store is edited while this runs: report, don't crash
+        print(f"  charges failed: {type(exc).__name__}: {exc}")
+        rows.append(("charges compute, 12 months", "error", "-", "-", f">= {CHARGES_TARGET:,} lines/s", "FAIL"))
+
     if args.profile:
         profile_startup()
+        profile_accounts()
 
     table(rows)
     print(f"\n(whole bench {time.perf_counter() - started:.0f} s)")

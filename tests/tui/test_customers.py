@@ -84,7 +84,7 @@ async def test_f3_opens_the_customer_list_sorted_by_name(customers_book, make_ap
         await to_customers(pilot)
 
 
-async def test_an_empty_book_shows_an_empty_list_and_enter_says_how_to_add(app):
+async def test_an_empty_book_shows_an_empty_list(app):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         screen = await to_customers(pilot)
@@ -93,6 +93,17 @@ async def test_an_empty_book_shows_an_empty_list_and_enter_says_how_to_add(app):
         await pilot.press("enter")
         await pilot.pause()
         assert app.screen is screen
+
+
+async def test_enter_on_an_empty_list_says_how_to_add_one(app):
+    """The list has a hint for this ("No customer here. Press n to add one."): enter should show it."""
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = await to_customers(pilot)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is screen
+        assert "No customer here. Press n to add one." in messages(app)
 
 
 # --- adding -----------------------------------------------------------------------
