@@ -1004,16 +1004,19 @@ def charges(cli_timeout: float | None) -> dict:
     finally:
         book.close()
 
-    args = ["--db", str(ACCOUNTS_PATH), "charges", "--from", since.isoformat(), "--to", until.isoformat(), "--format", "csv"]
+    # --today as everywhere in this script: the same true-up estimates every run
+    args = ["--db", str(ACCOUNTS_PATH.relative_to(ROOT)), "--today", TODAY.isoformat(), "charges", "--from", since.isoformat(), "--to", until.isoformat(), "--format", "csv"]
     limit = f"stopped after {cli_timeout:.0f} s" if cli_timeout else "no time limit"
     print(f"  `python -m tui.cli {' '.join(args)} > /dev/null` ({limit}, for information):")
     cli = _run_cli(args, cli_timeout)
     rss = f", peak RSS {cli['rss_mb']:,.0f} MB" if cli["rss_mb"] else ""
     if cli["stopped"]:
         print(f"    not finished after {cli['wall']:.1f} s{rss} (--cli-timeout 0 lets it finish)")
+    elif cli["exit"]:
+        last = cli["stderr"].splitlines()[-1] if cli["stderr"] else "no message"
+        print(f"    failed after {cli['wall']:.1f} s, exit {cli['exit']}{rss}: {last}")
     else:
-        tail = f"; stderr: {cli['stderr'].splitlines()[-1]}" if cli["exit"] else ""
-        print(f"    {cli['wall']:.1f} s, exit {cli['exit']}{rss}, {lines / cli['wall']:,.0f} lines/s{tail}")
+        print(f"    {cli['wall']:.1f} s{rss}, {cli['wall'] / baseline:.1f}x the baseline (its lines include minimum-spend true-ups)")
     return {"lines": lines, "read": read, "compute": compute, "baseline": baseline, "e2e": e2e, "cli": cli}
 
 

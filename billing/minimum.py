@@ -99,12 +99,17 @@ def spend_periods(
         a = following
 
 
-def commitment(package: PackageTerms, allocation: AllocationTerms, period: SpendPeriod, precision: int) -> Decimal:
-    """retail x quantity x f, f = 1 or (with proration) covered / whole days."""
+def exact_commitment(package: PackageTerms, allocation: AllocationTerms, period: SpendPeriod) -> Decimal:
+    """retail x quantity x f, f = 1 or (with proration) covered / whole days; not rounded."""
     value = package.retail * allocation.quantity
     if allocation.prorate and period.covered != period.whole:
         value = value * period.covered / period.whole
-    return round_money(value, precision)
+    return value
+
+
+def commitment(package: PackageTerms, allocation: AllocationTerms, period: SpendPeriod, precision: int) -> Decimal:
+    """The commitment of one period as shown: rounded to the book's precision."""
+    return round_money(exact_commitment(package, allocation, period), precision)
 
 
 def run_rate(last_30_days_usage: Decimal) -> Decimal:
@@ -127,7 +132,8 @@ def true_up(
     has ended: all of its usage); `rate` the run rate per day. For a period
     that has not ended, the rest of it is estimated at that rate.
     """
-    owed = commitment(package, allocation, period, precision)
+    exact = exact_commitment(package, allocation, period)
+    owed = round_money(exact, precision)
     ended = period.end <= today
     if ended:
         days_to_come = 0
@@ -135,7 +141,8 @@ def true_up(
     else:
         days_to_come = (period.end - max(today, period.start)).days
         estimated = known + rate * days_to_come
-    amount = round_money(max(ZERO, owed - estimated), precision)
+    # The line is rounded once: the shortfall of the exact commitment.
+    amount = round_money(max(ZERO, exact - estimated), precision)
     basis = TrueUpBasis(owed, known, rate, days_to_come, estimated, not ended)
     return Charge(
         period.end,

@@ -631,3 +631,30 @@ async def test_escape_in_the_remove_dialog_keeps_the_allocation(allocated_book):
         assert app.screen is screen
         assert len(store.list_allocations(acme().id)) == 1
         assert row_count(screen) == 1
+
+
+# --- f2/f3/f4 with a form open --------------------------------------------------------
+
+
+async def test_f3_and_f4_do_not_leave_a_form_with_unsaved_changes(accounts_book, make_app):
+    app = make_app(accounts_book)
+    async with app.run_test(size=SIZE) as pilot:
+        form = await pick_monthly_line(pilot)
+        await replace_text(pilot, "3")
+        for key in ("f3", "f4", "f2"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert app.screen is form, key
+        assert "Save (ctrl+s) or leave (escape) the form first." in messages(app)
+        assert form.query_one("#quantity").value == "3"
+        assert store.list_allocations(acme().id) == []
+
+
+async def test_f3_from_an_unchanged_form_goes_to_the_customer_list(accounts_book, make_app):
+    app = make_app(accounts_book)
+    async with app.run_test(size=SIZE) as pilot:
+        await new_allocation(pilot)
+        await pilot.press("f3")
+        await pilot.pause()
+        assert isinstance(app.screen, CustomerListScreen)
+        assert len(app.screen_stack) == 3
