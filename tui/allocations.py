@@ -525,10 +525,12 @@ class AllocationFormScreen(Screen[int | None]):
         tax = self.customer.tax_percent
         heading = Text(f"Projection {start} to {end}: {len(charges)} charge(s)", style="bold")
         pairs = [(self.allocation or _Named(self.package.name), c) for c in charges]
-        parts = [heading, month_table(charges, start, end, tax, precision), Text("")]
+        parts = [heading]
         trueups = true_up_table(pairs, precision)
         if trueups is not None:
+            # What a minimum-spend operator needs first: each true-up and why.
             parts += [trueups, Text("")]
+        parts += [month_table(charges, start, end, tax, precision), Text("")]
         parts.append(charge_lines(pairs, precision, show_package=False))
         return Group(*parts)
 

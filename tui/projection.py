@@ -167,11 +167,11 @@ class CustomerProjectionScreen(Screen):
         )
         months = Table.grid()
         months.add_row(heading)
-        months.add_row(month_table(charges, start, end, self.customer.tax_percent, precision))
         trueups = true_up_table(pairs, precision)
         if trueups is not None:
-            months.add_row(Text(""))
             months.add_row(trueups)
+            months.add_row(Text(""))
+        months.add_row(month_table(charges, start, end, self.customer.tax_percent, precision))
         self.query_one("#months", Static).update(months)
         self.query_one("#lines", Static).update(charge_lines(pairs, precision))
 
