@@ -120,8 +120,8 @@ def test_customer_tax_percent_accepted(text, value):
 @pytest.mark.parametrize(
     "text, words",
     [
-        ("100.01", "100"),
-        ("101", "100"),
+        ("100.01", "more than 100"),
+        ("101", "more than 100"),
         ("-1", "negative"),
         ("1.234", "decimal places"),
         ("abc", "abc"),
