@@ -850,7 +850,6 @@ async def _open_screens(book, rounds: int) -> dict[str, list]:
 
 def _store_parts(repeat: int = 5) -> list[tuple[str, float]]:
     """The store and billing calls the two screens' reload() make, timed alone."""
-    from billing.charges import allocation_charges  # noqa: F401  (imported as the screen does)
     from store import allocations as allocation_store
     from store import customers as customer_store
     from tui.allocations import next_charge

@@ -276,6 +276,11 @@ def remove_allocation(allocation_id: int, today: date) -> None:
                 f"'{current.package}' has {minimum} minimum days: this allocation can be removed "
                 f"from {first_allowed_end(current.start, minimum)} (or given an end date from then)"
             )
+        posted = database.execute_sql("SELECT COUNT(*) FROM ledger WHERE allocation_id = ?", (allocation_id,)).fetchone()[0]
+        if posted:
+            raise StoreError(
+                f"{posted} charge(s) of this allocation are posted in the ledger: give it an end date instead of removing it"
+            )
         Allocation.delete().where(Allocation.id == allocation_id).execute()
 
 

@@ -72,6 +72,8 @@ class Book:
             except OSError as exc:
                 raise BookError(f"can't create {path}: {exc.strerror}") from None
         db = SqliteDatabase(str(path), pragmas=PRAGMAS, lock_type="IMMEDIATE", timeout=15)
+        # The audit triggers record who made each change: the operating-system user.
+        db.register_function(current_user, "packdesk_user", 0)
         database.initialize(db)
         try:
             db.connect(reuse_if_open=True)
@@ -122,9 +124,13 @@ class Book:
 
     def today(self):
         """Today's date in the book's time zone."""
+        import datetime
+
         import pendulum
 
-        return pendulum.now(self.settings.timezone).date()
+        now = pendulum.now(self.settings.timezone)
+        # A plain datetime.date: SQLite can't bind pendulum's Date through peewee.
+        return datetime.date(now.year, now.month, now.day)
 
 
 def migrate(db: SqliteDatabase) -> None:
@@ -140,6 +146,16 @@ def migrate(db: SqliteDatabase) -> None:
     if not runner.History.table_exists():
         db.create_tables([runner.History])
     runner.up()
+
+
+def current_user() -> str:
+    """The operating-system user: over SSH, the operator."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # pragma: no cover - no user database
+        return str(os.getuid())
 
 
 def _applied(db: SqliteDatabase) -> set[str]:

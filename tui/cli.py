@@ -70,6 +70,13 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         sub = exp_what.add_parser(what, parents=[common], help=text)
         sub.add_argument("--format", choices=("csv", "json"), default="csv")
+    exp_le = exp_what.add_parser("ledger", parents=[common], help="posted charges, oldest first")
+    exp_le.add_argument("--format", choices=("csv", "json"), default="csv")
+    exp_le.add_argument("--customer", metavar="NAME", help="only this customer's lines")
+    exp_le.add_argument("--from", dest="date_from", metavar="DATE", type=_today_arg, help="dated on or after")
+    exp_le.add_argument("--to", dest="date_to", metavar="DATE", type=_today_arg, help="dated on or before")
+    exp_au = exp_what.add_parser("audit", parents=[common], help="the audit log: who changed what, when")
+    exp_au.add_argument("--format", choices=("csv", "json"), default="csv")
     exp_us = exp_what.add_parser("usage", parents=[common], help="usage records, oldest first")
     exp_us.add_argument("--format", choices=("csv", "json"), default="csv")
     exp_us.add_argument("--customer", metavar="NAME", help="only this customer's usage")
@@ -84,7 +91,30 @@ def build_parser() -> argparse.ArgumentParser:
     charges.add_argument("--customer", metavar="NAME", help="only this customer's charges")
     charges.add_argument("--format", choices=("table", "csv", "json"), default="table")
 
+    run = commands.add_parser("run", parents=[common], help="the billing run: show, or with --commit post, every unposted charge up to a date")
+    run.add_argument("--date", dest="run_date", metavar="DATE", required=True, type=_today_arg)
+    run.add_argument("--customer", metavar="NAME", help="only this customer")
+    run.add_argument("--since", metavar="DATE", type=_today_arg, help="skip (never post) charges dated before this")
+    run.add_argument("--commit", action="store_true", help="post the charges (without it, nothing is written)")
+    run.add_argument("--format", choices=("table", "csv", "json"), default="table")
+
+    pay = commands.add_parser("pay", parents=[common], help="record a payment or credit for a customer")
+    pay.add_argument("--customer", metavar="NAME", required=True)
+    pay.add_argument("--amount", metavar="AMOUNT", required=True)
+    pay.add_argument("--date", dest="pay_date", metavar="DATE", type=_today_arg, help="default today")
+    pay.add_argument("--kind", choices=("payment", "credit"), default="payment")
+    pay.add_argument("--description", default="")
+    pay.add_argument("--reference", default="")
+
+    rev = commands.add_parser("reverse", parents=[common], help="reverse a payment or credit with a reversing line")
+    rev.add_argument("payment", metavar="PAYMENT_ID", type=int)
+    rev.add_argument("--date", dest="pay_date", metavar="DATE", type=_today_arg, help="default today")
+    rev.add_argument("--description", default="")
+
+    commands.add_parser("check", parents=[common], help="recompute every balance from the ledger and report differences")
+
     settings = commands.add_parser("settings", parents=[common], help="show or change the book's settings")
+    settings.add_argument("--post-from", metavar="DATE", help="post charges from this date on (empty: from each start)")
     settings.add_argument("--currency", metavar="CODE", help="three-letter currency code, e.g. GBP")
     settings.add_argument("--precision", metavar="N", type=int, help="decimal places of a posted amount (0-6)")
     settings.add_argument("--timezone", metavar="TZ", help="time zone name, e.g. Europe/London")
@@ -195,7 +225,31 @@ def _to_stdout(write) -> int:
     return EXIT_OK
 
 
+def _customer_id(name: str | None):
+    """(ok, id or None) for a --customer NAME."""
+    if not name:
+        return True, None
+    from store.customers import find_customer
+
+    customer = find_customer(name)
+    if customer is None:
+        _err(f"--customer: '{name}' is not a customer of this book")
+        return False, None
+    return True, customer.id
+
+
 def cmd_export(args, book) -> int:
+    if args.what == "ledger":
+        from store.ledger import export_ledger
+
+        ok, customer_id = _customer_id(args.customer)
+        if not ok:
+            return EXIT_FAILED
+        return _to_stdout(lambda out: export_ledger(out, args.format, customer_id, args.date_from, args.date_to, book.settings.precision))
+    if args.what == "audit":
+        from store.audit import export_audit
+
+        return _to_stdout(lambda out: export_audit(out, args.format))
     if args.what == "usage":
         from store.customers import find_customer
         from store.usage import export_usage
@@ -241,6 +295,104 @@ def cmd_charges(args, book) -> int:
     return _to_stdout(lambda out: write_charges(lines, out, args.format, book.settings))
 
 
+def _today(args, book) -> date:
+    return getattr(args, "today", None) or _env_today() or book.today()
+
+
+def cmd_run(args, book) -> int:
+    from store.ledger import RunRefused, commit_run, plan_run
+
+    from .reports import write_charges
+
+    ok, customer_id = _customer_id(args.customer)
+    if not ok:
+        return EXIT_FAILED
+    today = _today(args, book)
+    if args.commit and args.run_date > today:
+        _err(f"--date {args.run_date} is after today ({today}): a run can post only charges that are due; "
+             "without --commit it shows what would be posted")
+        return EXIT_USAGE
+    precision = book.settings.precision
+    plan = plan_run(args.run_date, today, precision, customer_id, args.since)
+    if plan.skipped:
+        print(
+            f"{len(plan.skipped)} charge(s) dated before {plan.since} skipped (never posted: before "
+            f"{'--since' if args.since and plan.since == args.since else 'the book' + chr(39) + 's post-from date'}).",
+            file=sys.stderr,
+        )
+    if not args.commit:
+        if args.format == "table":
+            print(f"Simulation for {args.run_date}: nothing is written. These {len(plan.lines)} charge(s) would be posted:")
+        return _to_stdout(lambda out: write_charges(plan.lines, out, args.format, book.settings))
+    try:
+        result = commit_run(plan, today, customer_id)
+    except RunRefused as exc:
+        _err(str(exc))
+        return EXIT_USAGE
+    if args.format == "table":
+        if result.posted == 0:
+            print(f"Nothing to post for {args.run_date}: every charge up to that date is already posted.")
+        else:
+            print(f"Run {result.run_id} posted {result.posted} charge(s) for {args.run_date}:")
+    code = _to_stdout(lambda out: write_charges(result.posted_lines, out, args.format, book.settings))
+    if result.already:
+        print(f"{result.already} charge(s) were posted by another run meanwhile and were left alone.", file=sys.stderr)
+    return code
+
+
+def cmd_pay(args, book) -> int:
+    from billing.money import MoneyError, format_money, parse_amount
+    from store.ledger import record_payment
+
+    ok, customer_id = _customer_id(args.customer)
+    if not ok:
+        return EXIT_FAILED
+    try:
+        amount = parse_amount(args.amount)
+    except MoneyError as exc:
+        _err(f"--amount: {exc}")
+        return EXIT_USAGE
+    if amount <= 0:
+        _err("--amount: must be more than 0")
+        return EXIT_USAGE
+    row = record_payment(customer_id, args.pay_date or _today(args, book), amount, args.kind, args.description, args.reference)
+    from store.customers import get_customer
+
+    balance = get_customer(customer_id).balance
+    print(f"Recorded {row.kind} {row.id}: {format_money(row.amount, book.settings.precision)} on {row.date}. "
+          f"Balance {format_money(balance, book.settings.precision)} {book.settings.currency}.")
+    return EXIT_OK
+
+
+def cmd_reverse(args, book) -> int:
+    from billing.money import format_money
+    from store.ledger import reverse_payment
+    from store.packages import StoreError
+
+    try:
+        row = reverse_payment(args.payment, args.pay_date or _today(args, book), args.description)
+    except StoreError as exc:
+        _err(str(exc))
+        return EXIT_FAILED
+    print(f"Recorded reversal {row.id} of {row.reverses_id}: -{format_money(row.amount, book.settings.precision)} on {row.date}.")
+    return EXIT_OK
+
+
+def cmd_check(args, book) -> int:
+    from billing.money import format_money
+    from store.ledger import check_balances
+
+    differences = check_balances()
+    if not differences:
+        print("Every balance equals payments and credits less posted auto-decrement charges.")
+        return EXIT_OK
+    for cid, name, kept, derived in differences:
+        p = book.settings.precision
+        print(f"{name} (#{cid}): balance {format_money(kept, p)} but the ledger gives {format_money(derived, p)}")
+    _err(f"{len(differences)} balance(s) differ from the ledger")
+    return EXIT_FAILED
+
+
 def cmd_settings(args, book) -> int:
     from store.book import BookError
 
@@ -249,10 +401,22 @@ def cmd_settings(args, book) -> int:
     except BookError as exc:
         _err(str(exc))
         return EXIT_FAILED
+    from store.ledger import post_from, set_post_from
+
+    if args.post_from is not None:
+        if args.post_from.strip():
+            try:
+                set_post_from(parse_date(args.post_from))
+            except DateError as exc:
+                _err(f"--post-from: {exc}")
+                return EXIT_FAILED
+        else:
+            set_post_from(None)
     print(f"book:      {book.path}")
     print(f"currency:  {settings.currency}")
     print(f"precision: {settings.precision}")
     print(f"timezone:  {settings.timezone}")
+    print(f"post from: {post_from() or 'each allocation start'}")
     return EXIT_OK
 
 
@@ -268,6 +432,10 @@ COMMANDS = {
     "import": cmd_import,
     "export": cmd_export,
     "charges": cmd_charges,
+    "run": cmd_run,
+    "pay": cmd_pay,
+    "reverse": cmd_reverse,
+    "check": cmd_check,
     "settings": cmd_settings,
     "demo": cmd_demo,
 }

@@ -234,6 +234,7 @@ class PagedTable(ScrollView, can_focus=True):
         self._cells: list[tuple] = []
         self.cursor_row = 0
         self._line_cache: dict = {}
+        self._resize_pending = False
 
     # --- data ---------------------------------------------------------------
 
@@ -257,7 +258,10 @@ class PagedTable(ScrollView, can_focus=True):
         self._rows.append(tuple(prepared))
         self._cells.append(cells)
         self._keys.append(key)
-        self._resize()
+        if not self._resize_pending:
+            # One resize for a whole page of rows, not one per row.
+            self._resize_pending = True
+            self.call_later(self._resize)
 
     def clear(self) -> None:
         self._rows.clear()
@@ -276,6 +280,7 @@ class PagedTable(ScrollView, can_focus=True):
         return list(self._cells[index])
 
     def _resize(self) -> None:
+        self._resize_pending = False
         width = sum(c.width + 2 for c in self.columns.values())
         self.virtual_size = Size(width, len(self._rows) + 1)
         self._line_cache.clear()

@@ -199,7 +199,7 @@ async def test_ctrl_end_keeps_loading_until_every_row_is_in(book, make_app):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         screen = app.screen
-        assert row_count(screen) == FIRST  # a screenful at once, the rest follows
+        assert FIRST <= row_count(screen) <= PAGE  # a screenful at once, the rest follows
         for _ in range(1000 // PAGE + 2):
             await pilot.press("ctrl+end")
             await app.workers.wait_for_complete()
@@ -216,11 +216,13 @@ async def test_end_loads_more_rows_in_a_large_book(book, make_app):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         screen = app.screen
-        assert row_count(screen) == FIRST
+        initial = row_count(screen)
+        assert FIRST <= initial <= PAGE
 
         await pilot.press("end")
+        assert screen.query_one("#packages").cursor_row == initial - 1
+        await pilot.pause(0.3)
         await app.workers.wait_for_complete()
         await pilot.pause()
 
-        assert row_count(screen) > FIRST
-        assert screen.query_one("#packages").cursor_row == FIRST - 1
+        assert row_count(screen) > initial
