@@ -189,6 +189,18 @@ class CustomerScreen(Screen):
         row = self.current()
         if row is None:
             return
+        from billing.accounts import first_allowed_end
+
+        minimum = row.package_terms.minimum_days
+        if minimum and self.app.today < first_allowed_end(row.start, minimum):
+            # Refuse at once rather than after a confirmation.
+            self.notify(
+                f"'{row.package}' has {minimum} minimum days: this allocation can be removed from "
+                f"{first_allowed_end(row.start, minimum)} (or given an end date from then).",
+                severity="error",
+                timeout=10,
+            )
+            return
 
         def decided(choice):
             if choice != "yes":
@@ -329,6 +341,7 @@ class AllocationFormScreen(Screen[int | None]):
         self.package: PackageRow | None = get_package(allocation.package_id) if allocation else None
         self._initial: dict | None = None
         self._rate = None  # the customer's usage run rate, read once
+        self._search_error: str | None = None
 
     def compose(self) -> ComposeResult:
         a = self.allocation
@@ -395,7 +408,8 @@ class AllocationFormScreen(Screen[int | None]):
         minimum = self.package.minimum_days if self.package else 0
         draft, errors = parse_allocation(self._raw(), self.app.today, minimum)
         if self.package is None:
-            errors = [FieldError("package", "choose a package: type part of its name")] + errors
+            message = self._search_error or "choose a package: type part of its name"
+            errors = [FieldError("package", message)] + errors
         return draft, errors
 
     # --- package search ------------------------------------------------------------
@@ -417,8 +431,7 @@ class AllocationFormScreen(Screen[int | None]):
         matches.display = bool(found)
         if found and found[0].name.casefold() == text.casefold():
             self._choose(found[0], move=False)
-        if not found and text:
-            self._errors([FieldError("package", f"no package (that is not archived) matches '{text}'")])
+        self._search_error = f"no package (that is not archived) matches '{text}'" if not found and text else None
         self._show_details()
         self.refresh_projection()
 

@@ -324,8 +324,8 @@ class PagedTable(ScrollView, can_focus=True):
         self.move_cursor(row=len(self._rows) - 1)
 
     def action_select_cursor(self) -> None:
-        if self._rows:
-            self.post_message(self.RowSelected(self, self.cursor_row))
+        # Posted on an empty table too: the screen says how to add a row.
+        self.post_message(self.RowSelected(self, self.cursor_row))
 
     def on_click(self, event) -> None:
         y = event.y

@@ -134,9 +134,10 @@ def test_bad_setting_raises_and_writes_nothing(tmp_path, changes, field):
 
 
 def test_bad_setting_among_good_ones_writes_none_of_them(book):
+    before = sorted(Setting.select(Setting.key, Setting.value).tuples())
     with pytest.raises(BookError):
         book.update_settings(currency="GBP", precision=3, timezone="Nowhere/Land")
-    assert Setting.select().count() == 0
+    assert sorted(Setting.select(Setting.key, Setting.value).tuples()) == before
     assert book.settings == BookSettings("USD", 2, "UTC")
 
 
