@@ -116,8 +116,7 @@ def allocation_charges(
     def part(value: Decimal, covered: int, whole: int) -> Decimal:
         return round_money(value * qty * covered / whole, precision)
 
-    first = next(schedule_dates(frequency, match, start, start, start), None)
-    if allocation.prorate and first is None:
+    if allocation.prorate and next(schedule_dates(frequency, match, start, start, start), None) is None:
         # Start is not a schedule date: the part before the first date is
         # charged on the start date, as a share of the whole period.
         if lo == start:
@@ -138,10 +137,14 @@ def allocation_charges(
 
     dates = schedule_dates(frequency, match, start, lo, None)
     current = next(dates)
+    # The hot loop: a billing run makes millions of these lines. tuple.__new__
+    # skips the NamedTuple's Python-level constructor.
+    make = tuple.__new__
+    prorate_end = end if allocation.prorate else None
     while hi is None or current <= hi:
         following = next(dates)
         period_end = following - ONE_DAY
-        if allocation.prorate and end is not None and period_end > end:
+        if prorate_end is not None and period_end > prorate_end:
             covered, whole = _days(current, end + ONE_DAY), _days(current, following)
             yield Charge(
                 current,
@@ -154,5 +157,5 @@ def allocation_charges(
                 alloc_id,
             )
         else:
-            yield Charge(current, RECURRING, current, period_end, qty, full_amount, full_cost, alloc_id)
+            yield make(Charge, (current, RECURRING, current, period_end, qty, full_amount, full_cost, alloc_id, None))
         current = following

@@ -55,9 +55,13 @@ def parse_amount(text: str, *, places: int = PRICE_PLACES) -> Decimal:
     return amount
 
 
+_QUANTA = {p: Decimal(1).scaleb(-p) for p in range(0, 7)}
+
+
 def quantum(precision: int) -> Decimal:
     """The smallest posted unit for a book precision: 2 -> Decimal('0.01')."""
-    return Decimal(1).scaleb(-precision)
+    found = _QUANTA.get(precision)
+    return found if found is not None else Decimal(1).scaleb(-precision)
 
 
 def round_money(amount: Decimal, precision: int) -> Decimal:

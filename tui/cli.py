@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from datetime import date
+from datetime import date, timedelta
 
 from billing.dates import DateError, parse_date
 
@@ -278,7 +278,7 @@ def cmd_charges(args, book) -> int:
     from store.allocations import iter_charges
     from store.customers import find_customer
 
-    from .reports import write_charges
+    from .reports import ChargeWriter
 
     if args.date_to < args.date_from:
         _err(f"--to {args.date_to} is before --from {args.date_from}")
@@ -291,8 +291,23 @@ def cmd_charges(args, book) -> int:
             return EXIT_FAILED
         customer_id = customer.id
     today = getattr(args, "today", None) or _env_today() or book.today()
-    lines = iter_charges(args.date_from, args.date_to, book.settings.precision, customer_id, today)
-    return _to_stdout(lambda out: write_charges(lines, out, args.format, book.settings))
+    precision = book.settings.precision
+
+    def write(out) -> None:
+        # A month at a time: a year of a large book is written as it is
+        # computed instead of held in memory whole.
+        from billing.projection import add_months
+
+        writer = ChargeWriter(out, args.format, book.settings)
+        start = args.date_from
+        while start <= args.date_to:
+            month_end = add_months(start.replace(day=1), 1) - timedelta(days=1)
+            stop = min(month_end, args.date_to)
+            writer.write(iter_charges(start, stop, precision, customer_id, today))
+            start = stop + timedelta(days=1)
+        writer.close()
+
+    return _to_stdout(write)
 
 
 def _today(args, book) -> date:

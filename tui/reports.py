@@ -1,4 +1,4 @@
-"""Charge listings for the command line: table, CSV or JSON."""
+"""Charge listings for the command line: table, CSV or JSON, written as they come."""
 
 from __future__ import annotations
 
@@ -39,46 +39,75 @@ def charge_record(allocation, charge: Charge, precision: int) -> dict:
     }
 
 
-def write_charges(lines: Iterable, out: TextIO, fmt: str, settings) -> int:
-    """Charges sorted by date, customer, package; the table ends with totals."""
-    precision = settings.precision
-    ordered = sorted(lines, key=lambda pair: (pair[1].date, pair[0].customer.casefold(), pair[0].package.casefold(), pair[0].id, KINDS.index(pair[1].kind)))
-    records = [charge_record(a, c, precision) for a, c in ordered]
-    if fmt == "json":
-        json.dump(records, out, indent=2, ensure_ascii=False)
-        out.write("\n")
-        return len(records)
-    if fmt == "csv":
+def sort_key(pair):
+    allocation, charge = pair
+    return (charge.date, allocation.customer.casefold(), allocation.id, KINDS.index(charge.kind))
+
+
+class ChargeWriter:
+    """Writes blocks of charges (each sorted by date, customer, allocation,
+    kind) so a year of a whole book never has to sit in memory at once."""
+
+    def __init__(self, out: TextIO, fmt: str, settings):
+        self.out, self.fmt, self.settings = out, fmt, settings
+        self.precision = settings.precision
+        self.count = 0
+        self.estimates = 0
+        self.retail = Decimal(0)
+        self.cost = Decimal(0)
+        self._csv = None
+        if fmt == "json":
+            out.write("[")
+        elif fmt == "csv":
+            self._csv = csv.writer(out, lineterminator="\n")
+            self._csv.writerow(CHARGE_COLUMNS)
+        else:
+            self.header = f"{'date':<10} {'customer':<18} {'package':<20} {'kind':<13} {'qty':>5} {'amount':>11} {'cost':>11}"
+            out.write(self.header + "\n" + "-" * len(self.header) + "\n")
+
+    def write(self, pairs: Iterable) -> None:
         from store.transfer import escape_cell
 
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(CHARGE_COLUMNS)
-        for record in records:
-            writer.writerow([escape_cell(str(record[c])) for c in CHARGE_COLUMNS])
-        return len(records)
-    retail = sum((c.amount for _, c in ordered), Decimal(0))
-    cost = sum((c.cost for _, c in ordered), Decimal(0))
-    header = (
-        f"{'date':<10} {'customer':<18} {'package':<20} {'kind':<13} {'qty':>5} {'amount':>11} {'cost':>11}"
-    )
-    out.write(header + "\n")
-    out.write("-" * len(header) + "\n")
-    estimates = 0
-    for (allocation, charge), r in zip(ordered, records):
-        basis = charge.basis
-        mark = ""
-        if basis is not None and getattr(basis, "estimate", False):
-            mark = "*"
-            estimates += 1
-        out.write(
-            f"{r['date']:<10} {r['customer'][:18]:<18} {r['package'][:20]:<20} {r['kind']:<13} "
-            f"{r['quantity']:>5} {r['amount'] + mark:>11} {r['cost']:>11}\n"
-        )
-    out.write("-" * len(header) + "\n")
-    margin = retail - cost
-    out.write(f"{len(records)} charge(s)   total {settings.currency} {format_money(retail, precision)}   "
-              f"cost {format_money(cost, precision)}   margin {format_money(margin, precision)}\n")
-    if estimates:
-        out.write(f"* {estimates} minimum-spend true-up(s) of periods not ended yet: estimated from usage known "
-                  "so far plus the last 30 days' run rate.\n")
-    return len(records)
+        for allocation, charge in sorted(pairs, key=sort_key):
+            record = charge_record(allocation, charge, self.precision)
+            self.retail += charge.amount
+            self.cost += charge.cost
+            if self.fmt == "json":
+                self.out.write(("," if self.count else "") + "\n  " + json.dumps(record, ensure_ascii=False))
+            elif self.fmt == "csv":
+                self._csv.writerow([escape_cell(str(record[c])) for c in CHARGE_COLUMNS])
+            else:
+                mark = ""
+                if charge.basis is not None and getattr(charge.basis, "estimate", False):
+                    mark = "*"
+                    self.estimates += 1
+                r = record
+                self.out.write(
+                    f"{r['date']:<10} {r['customer'][:18]:<18} {r['package'][:20]:<20} {r['kind']:<13} "
+                    f"{r['quantity']:>5} {r['amount'] + mark:>11} {r['cost']:>11}\n"
+                )
+            self.count += 1
+
+    def close(self) -> int:
+        if self.fmt == "json":
+            self.out.write("\n]\n" if self.count else "]\n")
+        elif self.fmt == "table":
+            p = self.precision
+            self.out.write("-" * len(self.header) + "\n")
+            self.out.write(
+                f"{self.count} charge(s)   total {self.settings.currency} {format_money(self.retail, p)}   "
+                f"cost {format_money(self.cost, p)}   margin {format_money(self.retail - self.cost, p)}\n"
+            )
+            if self.estimates:
+                self.out.write(
+                    f"* {self.estimates} minimum-spend true-up(s) of periods not ended yet: estimated from usage "
+                    "known so far plus the last 30 days' run rate.\n"
+                )
+        return self.count
+
+
+def write_charges(lines: Iterable, out: TextIO, fmt: str, settings) -> int:
+    """All of `lines` as one sorted block; the table ends with totals."""
+    writer = ChargeWriter(out, fmt, settings)
+    writer.write(lines)
+    return writer.close()
