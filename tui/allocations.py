@@ -46,11 +46,12 @@ class CustomerScreen(Screen):
         Binding("n", "new", "New", id="new"),
         Binding("d", "remove", "Remove", id="remove"),
         Binding("e", "edit_customer", "Edit", id="edit_customer"),
-        Binding("p", "projection", "Projection", id="projection"),
+        Binding("p", "projection", "Proj", id="projection"),
         Binding("u", "usage", "Usage", id="usage"),
+        Binding("s", "statement", "Statement", id="statement"),
         Binding("slash", "filter", "Find", id="filter"),
         Binding("escape", "back", "Back", id="back"),
-        Binding("question_mark", "help", "Help", id="help"),
+        Binding("question_mark", "help", "Help", show=False, id="help"),
     ]
 
     def __init__(self, customer: customer_store.CustomerRow):
@@ -170,6 +171,10 @@ class CustomerScreen(Screen):
             return None
         return self.rows[table.cursor_row]
 
+    def refresh_from_book(self) -> None:
+        row = self.current()
+        self.reload(keep_id=row.id if row else None)
+
     @on(PagedTable.RowSelected)
     def _open(self) -> None:
         row = self.current()
@@ -238,6 +243,11 @@ class CustomerScreen(Screen):
     def action_projection(self) -> None:
         self.app.push_screen(CustomerProjectionScreen(self.customer))
 
+    def action_statement(self) -> None:
+        from .statement import StatementScreen
+
+        self.app.push_screen(StatementScreen(self.customer), lambda _: self.reload())
+
     def action_usage(self) -> None:
         from .usage import UsageScreen
 
@@ -279,6 +289,7 @@ class CustomerScreen(Screen):
                     ("e", "edit the customer"),
                     ("p", "the customer's projection, month by month"),
                     ("u", "the customer's usage: add, correct, by day and by month"),
+                    ("s", "the customer's statement: ledger, payments, balance; record and reverse payments"),
                     ("/", "filter by package or reference"),
                     ("escape", "back to customers"),
                 ],

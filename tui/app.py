@@ -27,6 +27,8 @@ class PackdeskApp(App[int]):
         Binding("f2", "go('packages')", "Packages", id="go_packages", show=False),
         Binding("f3", "go('customers')", "Customers", id="go_customers", show=False),
         Binding("f4", "go('projection')", "Projection", id="go_projection", show=False),
+        Binding("f5", "go('run')", "Billing run", id="go_run", show=False),
+        Binding("f6", "go('audit')", "Audit log", id="go_audit", show=False),
     ]
 
     def __init__(self, book: Book, today: date | None = None):
@@ -41,10 +43,29 @@ class PackdeskApp(App[int]):
 
     def on_mount(self) -> None:
         self.push_screen(PackageListScreen())
+        # Another operator's save shows here within a couple of seconds:
+        # PRAGMA data_version changes when another connection commits.
+        self._data_version = self._read_data_version()
+        self.set_interval(1.5, self._poll_book)
         try:
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._hangup)
         except (NotImplementedError, RuntimeError, ValueError):  # pragma: no cover - not a main thread
             pass
+
+    def _read_data_version(self) -> int | None:
+        try:
+            return self.book.db.execute_sql("PRAGMA data_version").fetchone()[0]
+        except Exception:  # the book is busy or closed: try again next tick
+            return None
+
+    def _poll_book(self) -> None:
+        version = self._read_data_version()
+        if version is None or version == self._data_version:
+            return
+        self._data_version = version
+        refresh = getattr(self.screen, "refresh_from_book", None)
+        if refresh is not None:
+            refresh()
 
     def _hangup(self) -> None:
         """The terminal went away (SSH dropped): leave at once, nothing is half-saved."""
@@ -76,12 +97,16 @@ class PackdeskApp(App[int]):
         yield SystemCommand("Packages", "The package catalogue (f2)", lambda: self.action_go("packages"))
         yield SystemCommand("Customers", "Customers and their allocations (f3)", lambda: self.action_go("customers"))
         yield SystemCommand("Book projection", "Revenue, cost and margin for 12 months (f4)", lambda: self.action_go("projection"))
+        yield SystemCommand("Billing run", "Preview and commit the charges due (f5)", lambda: self.action_go("run"))
+        yield SystemCommand("Audit log", "Who changed what, when (f6)", lambda: self.action_go("audit"))
         screen_actions = [
             ("New customer", "Add a customer (n)", "CustomerListScreen", "action_new"),
             ("New allocation", "Give this customer a package (n)", "CustomerScreen", "action_new"),
             ("Customer projection", "This customer's next 12 months (p)", "CustomerScreen", "action_projection"),
             ("Edit customer", "Name, status, tax, notes (e)", "CustomerScreen", "action_edit_customer"),
             ("Customer usage", "Usage records, by day and by month (u)", "CustomerScreen", "action_usage"),
+            ("Customer statement", "Ledger, payments and balance (s)", "CustomerScreen", "action_statement"),
+            ("Record a payment", "Payment or credit for this customer (n)", "StatementScreen", "action_pay"),
         ]
         for title, help_text, screen_name, action in screen_actions:
             if type(screen).__name__ == screen_name:
@@ -103,6 +128,9 @@ class PackdeskApp(App[int]):
         from .projection import BookProjectionScreen
 
         for screen in self.screen_stack[2:]:
+            if getattr(screen, "busy", False):
+                self.notify("A billing run is in progress; wait for it to finish.", severity="warning")
+                return
             if getattr(screen, "dirty", False):
                 self.notify("Save (ctrl+s) or leave (escape) the form first.", severity="warning")
                 return
@@ -112,6 +140,14 @@ class PackdeskApp(App[int]):
             self.push_screen(CustomerListScreen())
         elif where == "projection":
             self.push_screen(BookProjectionScreen())
+        elif where == "run":
+            from .billing_run import BillingRunScreen
+
+            self.push_screen(BillingRunScreen())
+        elif where == "audit":
+            from .statement import AuditScreen
+
+            self.push_screen(AuditScreen())
         else:
             listing = self.list_screen()
             if listing is not None:

@@ -32,7 +32,7 @@ class CustomerListScreen(Screen):
         Binding("slash", "filter", "Find", id="filter"),
         Binding("s", "sort", "Sort", id="sort"),
         Binding("r", "reverse", "Reverse", id="reverse"),
-        Binding("question_mark", "help", "Help", id="help"),
+        Binding("question_mark", "help", "Help", show=False, id="help"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="clear_filter"),
     ]
 
@@ -121,6 +121,11 @@ class CustomerListScreen(Screen):
         if event.cursor_row >= len(self.rows) - PREFETCH:
             self.loading = True
             self._load_more(self.generation, self.rows[-1])
+
+    def refresh_from_book(self) -> None:
+        """Someone else saved: reload, keeping the cursor on the same row."""
+        row = self.current()
+        self.reload(keep_id=row.id if row else None)
 
     def current(self):
         table = self.query_one(PagedTable)

@@ -42,7 +42,7 @@ class PackageListScreen(Screen):
         Binding("s", "sort", "Sort", id="sort"),
         Binding("r", "reverse", "Reverse", show=False, id="reverse"),
         Binding("u", "services", "Upstream", id="services"),
-        Binding("question_mark", "help", "Help", id="help"),
+        Binding("question_mark", "help", "Help", show=False, id="help"),
         Binding("f1", "help", "Help", show=False, id="help_f1"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="clear_filter"),
     ]
@@ -177,6 +177,11 @@ class PackageListScreen(Screen):
         self.query_one("#status", Static).update(" · ".join(parts))
 
     # --- selection ----------------------------------------------------
+
+    def refresh_from_book(self) -> None:
+        """Someone else saved: reload, keeping the cursor on the same row."""
+        row = self.current()
+        self.reload(keep_id=row.id if row else None)
 
     def current(self) -> store.PackageRow | None:
         table = self.query_one(PagedTable)

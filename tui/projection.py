@@ -129,7 +129,7 @@ class CustomerProjectionScreen(Screen):
 
     BINDINGS = [
         Binding("escape", "back", "Back", id="back"),
-        Binding("question_mark", "help", "Help", id="help"),
+        Binding("question_mark", "help", "Help", show=False, id="help"),
     ]
 
     def __init__(self, customer) -> None:
@@ -194,7 +194,7 @@ class BookProjectionScreen(Screen):
 
     BINDINGS = [
         Binding("escape", "back", "Back", id="back"),
-        Binding("question_mark", "help", "Help", id="help"),
+        Binding("question_mark", "help", "Help", show=False, id="help"),
     ]
 
     def compose(self) -> ComposeResult:

@@ -30,7 +30,7 @@ class ServicesScreen(Screen):
         Binding("n", "new", "New", id="new"),
         Binding("d", "remove", "Remove", id="remove"),
         Binding("escape", "back", "Back", id="back"),
-        Binding("question_mark", "help", "Help", id="help"),
+        Binding("question_mark", "help", "Help", show=False, id="help"),
         Binding("f1", "help", "Help", show=False, id="help_f1"),
     ]
 

@@ -35,7 +35,7 @@ class UsageScreen(Screen):
         Binding("n", "new", "Add", id="new"),
         Binding("d", "remove", "Delete", id="remove"),
         Binding("escape", "back", "Back", id="back"),
-        Binding("question_mark", "help", "Help", id="help"),
+        Binding("question_mark", "help", "Help", show=False, id="help"),
     ]
 
     def __init__(self, customer) -> None:

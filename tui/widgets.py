@@ -410,7 +410,7 @@ class TitleBar(Widget):
     TitleBar > .title-right { width: auto; }
     """
 
-    def __init__(self, title: str, hint: str = "f2 packages f3 customers f4 projection  ? help"):
+    def __init__(self, title: str, hint: str = "f2 pkgs f3 custs f4 proj f5 run f6 audit ? help"):
         super().__init__(classes="title")
         self._title = title
         self._hint = hint

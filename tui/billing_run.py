@@ -1,0 +1,251 @@
+"""The billing run screen: preview what a run would post, then commit it."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label, ProgressBar, Static
+
+from billing.catalogue import FieldError
+from billing.money import format_money
+from store.customers import find_customer
+
+from .allocations import DateValidator
+from .dialogs import HelpScreen, confirm
+from .widgets import PagedTable, TitleBar
+
+
+class BillingRunScreen(Screen):
+    BINDINGS = [
+        Binding("ctrl+r", "preview", "Preview", id="preview"),
+        Binding("ctrl+s", "commit", "Commit", id="commit"),
+        Binding("escape", "back", "Back", id="back"),
+        Binding("f1", "help", "Help", id="help"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.plan = None
+        self.busy = False
+
+    def compose(self) -> ComposeResult:
+        today = self.app.today
+        yield TitleBar("packdesk · Billing run", "^p commands  f1 help")
+        with Horizontal(classes="row run-fields"):
+            yield Label("Run date", classes="label")
+            yield Input(today.isoformat(), id="run-date", compact=True, classes="date",
+                        validators=[DateValidator("date", today, True)], validate_on=["changed", "blur", "submitted"])
+            yield Label(" Customer", classes="label-mid")
+            yield Input("", placeholder="all customers (or a name)", id="run-customer", compact=True)
+        yield Static("", id="run-status", classes="run-status", markup=False)
+        yield ProgressBar(id="run-progress", show_eta=False)
+        yield PagedTable(id="run-lines")
+        yield PagedTable(id="run-customers")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        lines = self.query_one("#run-lines", PagedTable)
+        for key, label, width, right in (
+            ("date", "Date", 10, False),
+            ("customer", "Customer", 14, False),
+            ("package", "Package", 15, False),
+            ("kind", "Kind", 9, False),
+            ("amount", "Amount", 9, True),
+            ("cost", "Cost", 8, True),
+        ):
+            lines.add_column(Text(label, justify="right") if right else label, key=key, width=width)
+        totals = self.query_one("#run-customers", PagedTable)
+        for key, label, width, right in (
+            ("customer", "Customer", 24, False),
+            ("lines", "Lines", 6, True),
+            ("retail", "Retail", 11, True),
+            ("cost", "Cost", 10, True),
+            ("margin", "Margin", 10, True),
+        ):
+            totals.add_column(Text(label, justify="right") if right else label, key=key, width=width)
+        self.query_one("#run-progress", ProgressBar).display = False
+        self.query_one("#run-date", Input).focus()
+        self.action_preview()
+
+    # --- reading the fields --------------------------------------------------
+
+    def _fields(self):
+        today = self.app.today
+        from billing.accounts import parse_field_date
+
+        try:
+            run_date = parse_field_date("date", self.query_one("#run-date", Input).value, today, required=True)
+        except FieldError as exc:
+            return None, None, f"run date: {exc.message}"
+        name = self.query_one("#run-customer", Input).value.strip()
+        customer = None
+        if name:
+            customer = find_customer(name)
+            if customer is None:
+                return None, None, f"customer: '{name}' is not a customer of this book (type the whole name)"
+        return run_date, customer, None
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        self.action_preview()
+
+    # --- preview ----------------------------------------------------------------
+
+    def action_preview(self) -> None:
+        if self.busy:
+            self.notify("A run is in progress.", severity="warning")
+            return
+        run_date, customer, problem = self._fields()
+        status = self.query_one("#run-status", Static)
+        if problem:
+            status.update(problem)
+            status.add_class("bad")
+            return
+        status.remove_class("bad")
+        status.update(f"Computing what a run for {run_date} would post…")
+        self.busy = True
+        self._plan(run_date, customer.id if customer else None)
+
+    @work(thread=True, exclusive=True, group="run")
+    def _plan(self, run_date: date, customer_id: int | None) -> None:
+        from store.ledger import plan_run
+
+        app = self.app
+        progress = lambda seen: app.call_from_thread(self._planning, seen)  # noqa: E731
+        plan = plan_run(run_date, app.today, app.book.settings.precision, customer_id, None, progress)
+        app.call_from_thread(self._show_plan, plan, customer_id)
+
+    def _planning(self, seen: int) -> None:
+        self.query_one("#run-status", Static).update(f"Computing… {seen:,} allocations read")
+
+    def _show_plan(self, plan, customer_id) -> None:
+        self.busy = False
+        self.plan = plan
+        self.plan_customer = customer_id
+        precision = self.app.book.settings.precision
+        money = lambda v: format_money(v, precision)  # noqa: E731
+        lines = self.query_one("#run-lines", PagedTable)
+        lines.clear()
+        for allocation, charge in plan.lines[:5000]:
+            lines.add_row(
+                charge.date.isoformat(), allocation.customer, allocation.package,
+                {"setup": "setup", "recurring": "recurring", "minimum_spend": "min.spend"}[charge.kind],
+                Text(money(charge.amount), justify="right"), Text(money(charge.cost), justify="right"),
+            )
+        per: dict[str, list] = defaultdict(lambda: [0, Decimal(0), Decimal(0)])
+        for allocation, charge in plan.lines:
+            entry = per[allocation.customer]
+            entry[0] += 1
+            entry[1] += charge.amount
+            entry[2] += charge.cost
+        totals = self.query_one("#run-customers", PagedTable)
+        totals.clear()
+        for name, (count, retail, cost) in sorted(per.items(), key=lambda kv: kv[0].casefold()):
+            totals.add_row(name, Text(str(count), justify="right"), Text(money(retail), justify="right"),
+                           Text(money(cost), justify="right"), Text(money(retail - cost), justify="right"))
+        retail, cost = plan.totals()
+        shown = "" if len(plan.lines) <= 5000 else " (first 5,000 listed)"
+        skipped = f" · {len(plan.skipped)} skipped (before {plan.since})" if plan.skipped else ""
+        status = self.query_one("#run-status", Static)
+        if plan.lines:
+            status.update(
+                f"Preview for {plan.run_date}: {len(plan.lines):,} charge(s) to post{shown}, retail {money(retail)}, "
+                f"cost {money(cost)}, margin {money(retail - cost)}{skipped}. ctrl+s commits."
+            )
+        else:
+            status.update(f"Nothing to post for {plan.run_date}: every charge up to it is posted{skipped}.")
+
+    # --- commit ------------------------------------------------------------------
+
+    def action_commit(self) -> None:
+        if self.busy:
+            self.notify("A run is in progress.", severity="warning")
+            return
+        if self.plan is None:
+            self.action_preview()
+            return
+        plan = self.plan
+        today = self.app.today
+        if plan.run_date > today:
+            self.notify(f"Can't post charges dated after today ({today}); this preview only simulates.", severity="error", timeout=8)
+            return
+        if not plan.lines:
+            self.notify("Nothing to post.")
+            return
+        retail, _cost = plan.totals()
+        money = format_money(retail, self.app.book.settings.precision)
+
+        def decided(choice) -> None:
+            if choice == "yes":
+                self.busy = True
+                bar = self.query_one("#run-progress", ProgressBar)
+                bar.display = True
+                bar.update(total=len(plan.lines), progress=0)
+                self._commit(plan, getattr(self, "plan_customer", None))
+
+        self.app.push_screen(
+            confirm(
+                "Commit billing run",
+                f"Post {len(plan.lines):,} charge(s), retail {money} {self.app.book.settings.currency}, "
+                f"dated up to {plan.run_date}? Each is posted once; auto-decrement charges come off balances.",
+                "Post them",
+            ),
+            decided,
+        )
+
+    @work(thread=True, exclusive=True, group="run")
+    def _commit(self, plan, customer_id) -> None:
+        from store.ledger import commit_run
+
+        app = self.app
+        progress = lambda done, total: app.call_from_thread(self._progress, done, total)  # noqa: E731
+        try:
+            result = commit_run(plan, app.today, customer_id, progress=progress)
+        except Exception as exc:  # shown to the operator; nothing half-posted (each batch is atomic)
+            app.call_from_thread(self._failed, str(exc))
+            return
+        app.call_from_thread(self._committed, result)
+
+    def _progress(self, done: int, total: int) -> None:
+        self.query_one("#run-progress", ProgressBar).update(total=total, progress=done)
+        self.query_one("#run-status", Static).update(f"Posting… {done:,} of {total:,}")
+
+    def _failed(self, message: str) -> None:
+        self.busy = False
+        self.query_one("#run-progress", ProgressBar).display = False
+        self.notify(f"The run stopped: {message}. What was posted stays posted; run again to post the rest.", severity="error", timeout=12)
+
+    def _committed(self, result) -> None:
+        self.busy = False
+        self.query_one("#run-progress", ProgressBar).display = False
+        precision = self.app.book.settings.precision
+        extra = f" ({result.already} posted meanwhile by another run)" if result.already else ""
+        self.notify(f"Run {result.run_id} posted {result.posted:,} charge(s), retail {format_money(result.retail, precision)}{extra}.", timeout=8)
+        self.plan = None
+        self.action_preview()
+
+    def action_back(self) -> None:
+        if self.busy:
+            self.notify("A run is in progress; wait for it to finish.", severity="warning")
+            return
+        self.dismiss(None)
+
+    def action_help(self) -> None:
+        self.app.push_screen(
+            HelpScreen(
+                "Billing run",
+                "Finds every charge dated on or before the run date that is not posted yet (missed days are "
+                "caught up) and previews it: the lines, and totals per customer. ctrl+s posts them, in batches, "
+                "each exactly once however often or by how many operators it is run. Charges dated after today "
+                "can be previewed but not posted.",
+                [("enter / ctrl+r", "preview"), ("ctrl+s", "commit (asks first)"), ("tab", "next field"), ("escape", "back")],
+            )
+        )
