@@ -245,6 +245,9 @@ def cmd_export(args, book) -> int:
         ok, customer_id = _customer_id(args.customer)
         if not ok:
             return EXIT_FAILED
+        if args.date_from and args.date_to and args.date_to < args.date_from:
+            _err(f"--to {args.date_to} is before --from {args.date_from}")
+            return EXIT_USAGE
         return _to_stdout(lambda out: export_ledger(out, args.format, customer_id, args.date_from, args.date_to, book.settings.precision))
     if args.what == "audit":
         from store.audit import export_audit
