@@ -1,15 +1,17 @@
 """packdesk benchmark: first frame on a 100k book, the live panel per keystroke,
-opening customers on a 50k-customer book, and a 12-month charges run.
+opening customers on a 50k-customer book, a 12-month charges run, the book's
+minimum-spend true-ups and the usage view over 10 million usage records, and a
+committed billing run of 500,000 charges.
 
 Speed is printed as ratios against a baseline measured in the same run (a bare
-Textual app, or a plain loop building as many tuples), because these machines
-are noisy. Nothing here asserts: the table at the end says PASS or FAIL beside
-each target.
+Textual app, a plain loop building as many tuples, one raw GROUP BY, raw
+sqlite3 executemany), because these machines are noisy. Nothing here asserts:
+the table at the end says PASS or FAIL beside each target.
 
     python bench/bench.py                  # from the project root (make bench)
     python bench/bench.py --runs 9         # more first-frame runs
-    python bench/bench.py --rebuild        # rebuild bench/packages-100k.db and bench/accounts-50k.db
-    python bench/bench.py --profile        # also show where startup, the customer screens and charges go
+    python bench/bench.py --rebuild        # rebuild the four books in bench/
+    python bench/bench.py --profile        # also show where startup, the screens, charges, true-ups and commit_run go
     python bench/bench.py --cli-timeout 0  # let the 12-month charges CLI run to the end
 
 The same file is the child process of the first-frame runs
@@ -1019,6 +1021,517 @@ def charges(cli_timeout: float | None) -> dict:
     return {"lines": lines, "read": read, "compute": compute, "baseline": baseline, "e2e": e2e, "cli": cli}
 
 
+# --- 6. usage: 10 million records, the book's true-ups, the usage view -----------
+
+USAGE_PATH = BENCH_DIR / "usage-10m.db"
+USAGE_RECORDS = 10_000_000
+USAGE_DAYS = 200  # records dated over the 200 days before TODAY
+BIG_USAGE = 100_000  # the big customer's records, 500 a day; the rest fall on the others at random
+USAGE_CHUNK = 500_000  # rows per transaction
+USAGE_FILE = "bench-usage-10m.csv"  # the usage_import row that owns every record (so no audit row each)
+USAGE_MARK = "bench-usage-10m"  # its sha256 column, to find it again
+USAGE_SOURCES = ("voice", "voice", "voice", "sms", "data", "fax")
+MINIMUM_SPEND_FLIP = 0.12  # share of the packages with a frequency turned into minimum spend in the copy
+TRUE_UPS_TARGET_S = 1.0
+TRUE_UPS_REPEAT = 3
+_USAGE_INSERT = "INSERT INTO usage (customer_id, date, amount, source, import_id, created_at) VALUES (?, ?, ?, ?, ?, ?)"
+
+
+def _copy_book(source: Path, target: Path) -> None:
+    """A consistent copy of a book (SQLite's backup API), owner-only."""
+    import sqlite3
+
+    _remove_book(target)
+    src = sqlite3.connect(source)
+    try:
+        dst = sqlite3.connect(target)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    os.chmod(target, 0o600)
+
+
+def _move_book(source: Path, target: Path) -> None:
+    """Put a finished build in place (its WAL was checkpointed and removed on close)."""
+    _remove_book(target)
+    os.replace(source, target)
+    _remove_book(source)
+
+
+def _usage_rows(import_id: int, big: int, customers: list[int], rng):
+    """USAGE_RECORDS rows (customer, date, amount, source, import, created_at) in
+    date order, as daily files come in. The big customer has BIG_USAGE of them."""
+    from datetime import timedelta
+
+    per_day, extra = divmod(USAGE_RECORDS, USAGE_DAYS)
+    big_per_day = BIG_USAGE // USAGE_DAYS
+    others = [c for c in customers if c != big]
+    n_others, n_sources = len(others), len(USAGE_SOURCES)
+    r = rng.random
+    for n in range(USAGE_DAYS):
+        day = TODAY - timedelta(days=USAGE_DAYS - n)  # the last day is yesterday
+        text = day.isoformat()
+        stamp = f"{(day + timedelta(days=1)).isoformat()}T06:00:00Z"
+        for i in range(per_day + (1 if n < extra else 0)):
+            if i < big_per_day:
+                customer, top = big, 80_000_000
+            else:
+                customer, top = others[int(r() * n_others)], 20_000_000
+            # micro-units: mostly small amounts, a few large ones
+            yield (customer, text, int(r() ** 3 * top), USAGE_SOURCES[int(r() * n_sources)], import_id, stamp)
+
+
+def _usage_state() -> tuple[int | None, int]:
+    """(rows the bench's usage_import row holds, usage records in the book)."""
+    from store.models import database
+
+    row = database.execute_sql("SELECT rows FROM usage_import WHERE sha256 = ?", (USAGE_MARK,)).fetchone()
+    total = database.execute_sql("SELECT COUNT(*) FROM usage").fetchone()[0]
+    return (row[0] if row else None), total
+
+
+def _minimum_spend_share() -> tuple[int, int, int]:
+    """(allocations of minimum-spend packages, their customers, all allocations)."""
+    from store.models import database
+
+    allocations, customers = database.execute_sql(
+        "SELECT COUNT(*), COUNT(DISTINCT a.customer_id) FROM allocation a JOIN package p ON p.id = a.package_id WHERE p.minimum_spend = 1"
+    ).fetchone()
+    return allocations, customers, database.execute_sql("SELECT COUNT(*) FROM allocation").fetchone()[0]
+
+
+def ensure_usage_book(rebuild: bool = False) -> tuple[float, bool]:
+    """bench/usage-10m.db: the accounts book, MINIMUM_SPEND_FLIP of its packages
+    turned into minimum spend, and USAGE_RECORDS usage records; (seconds, built)."""
+    import random
+    from itertools import islice
+
+    from store.book import Book
+
+    expected = (ACCOUNT_PACKAGES, CUSTOMERS, ALLOCATIONS, BIG_ALLOCATIONS)
+    started = time.perf_counter()
+    if USAGE_PATH.exists() and not rebuild:
+        try:
+            book = Book.open(USAGE_PATH)
+            try:
+                if _usage_state() == (USAGE_RECORDS, USAGE_RECORDS) and _accounts_counts() == expected:
+                    return time.perf_counter() - started, False
+            finally:
+                book.close()
+        except Exception as exc:  # a stale or broken file: build it again
+            print(f"  (rebuilding {USAGE_PATH.name}: {exc})")
+    building = USAGE_PATH.with_name(USAGE_PATH.stem + "-building.db")
+    _copy_book(ACCOUNTS_PATH, building)
+    rng = random.Random(USAGE_RECORDS)
+    book = Book.open(building)
+    try:
+        db = book.db
+        candidates = [pid for (pid,) in db.execute_sql("SELECT id FROM package WHERE frequency != 'none' AND minimum_spend = 0 ORDER BY id").fetchall()]
+        flip = sorted(rng.sample(candidates, round(len(candidates) * MINIMUM_SPEND_FLIP)))
+        with db.atomic():  # through the book's connection: the audit triggers need packdesk_user()
+            db.execute_sql(f"UPDATE package SET minimum_spend = 1 WHERE id IN ({','.join('?' * len(flip))})", flip)
+            import_id = db.execute_sql(
+                "INSERT INTO usage_import (file_name, sha256, rows, imported_by) VALUES (?, ?, ?, 'bench')", (USAGE_FILE, USAGE_MARK, USAGE_RECORDS)
+            ).lastrowid
+        customers = [cid for (cid,) in db.execute_sql("SELECT id FROM customer ORDER BY id").fetchall()]
+        big = db.execute_sql("SELECT id FROM customer WHERE name = ?", (BIG_CUSTOMER,)).fetchone()[0]
+        db.execute_sql("PRAGMA cache_size = -1000000")  # 1 GB while building: the growing indexes stay in memory
+        conn = db.connection()
+        rows = _usage_rows(import_id, big, customers, rng)
+        done = 0
+        while chunk := list(islice(rows, USAGE_CHUNK)):
+            with db.atomic():  # one transaction per chunk; the indexes are kept up as a real book's are
+                conn.executemany(_USAGE_INSERT, chunk)
+            done += len(chunk)
+            if done % (4 * USAGE_CHUNK) == 0:
+                print(f"    {done:,} usage records, {time.perf_counter() - started:.0f} s", flush=True)
+        db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        state = _usage_state()
+    finally:
+        book.close()
+    _move_book(building, USAGE_PATH)
+    if state != (USAGE_RECORDS, USAGE_RECORDS):
+        print(f"  warning: the usage book holds {state[1]:,} records, not {USAGE_RECORDS:,}")
+    return time.perf_counter() - started, True
+
+
+class _Clock:
+    """Times what book_true_ups spends reading allocations and in each usage_sums
+    call, by wrapping the two names it looks up when it runs (nothing is changed
+    outside this process)."""
+
+    def __init__(self) -> None:
+        self.read = 0.0
+        self.sums: list[tuple[float, date, date, int | None]] = []
+
+    def __enter__(self):
+        import store.allocations as allocations
+        import store.usage as usage
+
+        self._saved = (allocations.iter_allocations, usage.usage_sums)
+        read_all, sums = self._saved
+
+        def iter_allocations(*args, **kwargs):
+            rows = read_all(*args, **kwargs)
+            while True:
+                t0 = time.perf_counter()
+                try:
+                    row = next(rows)
+                except StopIteration:
+                    self.read += time.perf_counter() - t0
+                    return
+                self.read += time.perf_counter() - t0
+                yield row
+
+        def usage_sums(start, end, customer_ids=None):
+            t0 = time.perf_counter()
+            try:
+                return sums(start, end, customer_ids)
+            finally:
+                self.sums.append((time.perf_counter() - t0, start, end, None if customer_ids is None else len(customer_ids)))
+
+        allocations.iter_allocations, usage.usage_sums = iter_allocations, usage_sums
+        return self
+
+    def __exit__(self, *exc) -> None:
+        import store.allocations as allocations
+        import store.usage as usage
+
+        allocations.iter_allocations, usage.usage_sums = self._saved
+
+
+def true_ups_bench() -> dict:
+    """book_true_ups for the periods settled on the first of TODAY's month, with
+    TODAY fixed, on the usage book; the first run also says where the time goes."""
+    import statistics
+
+    from billing.minimum import run_rate_window
+    from billing.projection import add_months
+    from store.allocations import book_true_ups
+    from store.book import Book
+    from store.models import database
+
+    settle = TODAY.replace(day=1)
+    month = (add_months(settle, -1), settle)
+    print(f"\n6. Usage: {USAGE_PATH.name}, {USAGE_RECORDS:,} usage records over the {USAGE_DAYS} days before {TODAY}")
+    book = Book.open(USAGE_PATH)
+    try:
+        precision = book.settings.precision
+        share, share_customers, allocations = _minimum_spend_share()
+        print(f"  {share:,} of {allocations:,} allocations ({share / allocations:.0%}) are of minimum-spend packages, held by {share_customers:,} customers")
+        times, result = [], []
+        with _Clock() as clock:  # the first run, timed in parts
+            t0 = time.perf_counter()
+            result = book_true_ups(settle, settle, precision, TODAY)
+            times.append(time.perf_counter() - t0)
+        while len(times) < TRUE_UPS_REPEAT and sum(times) < 10:
+            t0 = time.perf_counter()
+            book_true_ups(settle, settle, precision, TODAY)
+            times.append(time.perf_counter() - t0)
+        value = statistics.median(times)
+        owed = sum(1 for _, c in result if c.amount)
+        print(
+            f"  book_true_ups(since={settle}, until={settle}, today={TODAY}): {len(result):,} true-ups ({owed:,} owing); "
+            f"median {value * 1000:,.0f} ms of {len(times)} run(s) ({', '.join(f'{t * 1000:,.0f}' for t in times)}) (target < {TRUE_UPS_TARGET_S:g} s)"
+        )
+        sql = "SELECT customer_id, SUM(amount) FROM usage WHERE date >= ? AND date < ? GROUP BY customer_id"
+        args = (month[0].isoformat(), month[1].isoformat())
+        baseline = _time_call(lambda: database.execute_sql(sql, args).fetchall(), 3)
+        in_month = database.execute_sql("SELECT COUNT(*) FROM usage WHERE date >= ? AND date < ?", args).fetchone()[0]
+        print(
+            f"  baseline: one raw `{sql}` for {month[0]} to {month[1]} ({in_month:,} records): "
+            f"{baseline * 1000:.0f} ms (median of 3); true-ups take {value / baseline:.1f}x it"
+        )
+        sums = sum(s for s, *_ in clock.sums)
+        rate_window = run_rate_window(TODAY)
+        print(
+            f"  where the first run's {times[0] * 1000:,.0f} ms go: reading the minimum-spend allocations (iter_allocations) {clock.read * 1000:,.0f}; "
+            f"{len(clock.sums)} usage_sums calls (a GROUP BY customer per distinct usage window) {sums * 1000:,.0f}; "
+            f"the rest in Python (spend_periods, true_up) {(times[0] - clock.read - sums) * 1000:,.0f}"
+        )
+        for seconds, a, b, customers in sorted(clock.sums, key=lambda s: -s[0])[:6]:
+            who = "all customers" if customers is None else f"{customers} customers"
+            label = ", the run rate" if (a, b) == rate_window else ""
+            print(f"    usage_sums {a} to {b} ({(b - a).days} days{label}, {who}): {seconds * 1000:,.0f} ms")
+    finally:
+        book.close()
+    return {"value": value, "baseline": baseline, "lines": len(result), "sums": sums, "calls": len(clock.sums), "read": clock.read, "first": times[0]}
+
+
+async def _open_usage(book, rounds: int) -> dict[str, list]:
+    from tui.allocations import CustomerScreen
+    from tui.app import PackdeskApp
+    from tui.customers import CustomerListScreen
+    from tui.package_list import PackageListScreen
+    from tui.usage import UsageScreen
+    from tui.widgets import PagedTable
+
+    out: dict[str, list] = {"usage": [], "usage_reload": [], "rows": []}
+    app = PackdeskApp(book, today=TODAY)
+    async with app.run_test(size=SIZE) as pilot:
+
+        async def settle() -> None:
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            await pilot.pause(0.05)
+
+        await _until(lambda: isinstance(app.screen, PackageListScreen) and _table_rows(app.screen) > 0)
+        await settle()
+        await _timed_press(pilot, "f3", CustomerListScreen)
+        listing = app.screen
+        index = next((i for i, row in enumerate(listing.rows) if row.name == BIG_CUSTOMER), None)
+        if index is None:
+            raise RuntimeError(f"'{BIG_CUSTOMER}' is not on the customer list's first page")
+        listing.query_one(PagedTable).move_cursor(row=index)
+        await settle()
+        await _timed_press(pilot, "enter", CustomerScreen)
+        await settle()
+        for _ in range(rounds):
+            out["usage"].append(await _timed_press(pilot, "u", UsageScreen))
+            screen = app.screen
+            await settle()
+            out["rows"].append(_table_rows(screen))
+            out["usage_reload"].append(_time_call(screen.reload, 3))
+            await pilot.press("escape")
+            await _until(lambda: isinstance(app.screen, CustomerScreen))
+            await settle()
+    return out
+
+
+def _usage_parts(customer_id: int, repeat: int = 5) -> list[tuple[str, float]]:
+    """The store calls UsageScreen.reload makes, timed alone."""
+    from datetime import timedelta
+
+    from billing.minimum import run_rate_window
+    from billing.projection import add_months
+    from store import usage as usage_store
+
+    first = add_months(TODAY.replace(day=1), -5)
+    months = [(add_months(first, i), add_months(first, i + 1)) for i in range(6)]
+    return [
+        ("list_usage (500 newest)", _time_call(lambda: usage_store.list_usage(customer_id, None, 500), repeat)),
+        ("usage_sum (run rate, 30 days)", _time_call(lambda: usage_store.usage_sum(customer_id, *run_rate_window(TODAY)), repeat)),
+        ("usage_sum x 6 months", _time_call(lambda: [usage_store.usage_sum(customer_id, a, b) for a, b in months], repeat)),
+        ("daily_usage (31 days)", _time_call(lambda: usage_store.daily_usage(customer_id, TODAY - timedelta(days=30), TODAY + timedelta(days=1)), repeat)),
+    ]
+
+
+def usage_view(rounds: int, bare_first_frame: float | None) -> dict:
+    import asyncio
+    import statistics
+
+    from store import customers as customer_store
+    from store.book import Book
+    from store.models import database
+
+    book = Book.open(USAGE_PATH)
+    try:
+        big = customer_store.find_customer(BIG_CUSTOMER)
+        records = database.execute_sql("SELECT COUNT(*) FROM usage WHERE customer_id = ?", (big.id,)).fetchone()[0]
+        print(f"  the usage view (run_test {SIZE[0]}x{SIZE[1]}): f3, enter on '{BIG_CUSTOMER}' ({records:,} usage records), then `u`, {rounds} rounds (escape between)")
+        results = asyncio.run(_open_usage(book, rounds))
+        parts = _usage_parts(big.id)
+    finally:
+        book.close()
+    for i, m in enumerate(results["usage"]):
+        print(f"    round {i + 1} u usage  {m['shown'] * 1000:7.1f} / {m['rows'] * 1000:7.1f} / {m['painted'] * 1000:7.1f}   (screen on top / table has rows / refreshed)")
+    value = statistics.median(m["rows"] for m in results["usage"])
+    painted = statistics.median(m["painted"] for m in results["usage"])
+    reload = statistics.median(results["usage_reload"])
+    ratio = f", {value / bare_first_frame:.2f}x the bare app's first frame" if bare_first_frame else ""
+    print(
+        f"  median usage view: rows {value * 1000:.1f} ms after `u` (refreshed at {painted * 1000:.1f}){ratio}; "
+        f"{results['rows'][-1]} rows in the table; its reload() alone {reload * 1000:.1f} ms (target rows <= {SCREEN_TARGET_MS:g} ms)"
+    )
+    print("  the store calls behind reload(), alone (median ms): " + ", ".join(f"{label} {sec * 1000:.1f}" for label, sec in parts))
+    return {"value": value, "painted": painted, "reload": reload, "records": records}
+
+
+# --- 7. a committed billing run of 500,000 charges ---------------------------------
+
+RUN_PATH = BENCH_DIR / "run-500k.db"  # the template: never posted into
+RUN_WORK = BENCH_DIR / "run-500k-work.db"  # a fresh copy per run, removed after
+RAW_PATH = BENCH_DIR / "raw-ledger.db"  # the raw baseline's scratch book, removed after
+RUN_SPREAD_DAYS = 12  # allocations start over the 12 days up to TODAY: about 536,000 lines are due
+RUN_LINES = 500_000  # the lines committed (the plan's first, in its order)
+RUN_TARGET = 1 / 3  # commit_run throughput / raw executemany throughput
+
+
+def _run_book_ok() -> bool:
+    from datetime import timedelta
+
+    from store.models import database
+
+    first, last, count = database.execute_sql("SELECT MIN(start_date), MAX(start_date), COUNT(*) FROM allocation").fetchone()
+    posted = database.execute_sql("SELECT (SELECT COUNT(*) FROM ledger) + (SELECT COUNT(*) FROM billing_run)").fetchone()[0]
+    wanted = ((TODAY - timedelta(days=RUN_SPREAD_DAYS - 1)).isoformat(), TODAY.isoformat(), ALLOCATIONS)
+    return (str(first), str(last), count) == wanted and posted == 0
+
+
+def ensure_run_book(rebuild: bool = False) -> tuple[float, bool]:
+    """bench/run-500k.db: the accounts book with every allocation moved to start
+    in the RUN_SPREAD_DAYS up to TODAY (an end date keeps its distance from the
+    start), so that a run for TODAY has about half a million lines due."""
+    from store.book import Book
+
+    started = time.perf_counter()
+    if RUN_PATH.exists() and not rebuild:
+        try:
+            book = Book.open(RUN_PATH)
+            try:
+                if _run_book_ok():
+                    return time.perf_counter() - started, False
+            finally:
+                book.close()
+        except Exception as exc:  # a stale or broken file: build it again
+            print(f"  (rebuilding {RUN_PATH.name}: {exc})")
+    building = RUN_PATH.with_name(RUN_PATH.stem + "-building.db")
+    _copy_book(ACCOUNTS_PATH, building)
+    book = Book.open(building)
+    try:
+        db = book.db
+        start = "date(?, '-' || (id % ?) || ' days')"
+        with db.atomic():
+            db.execute_sql(
+                f"UPDATE allocation SET start_date = {start}, end_date = CASE WHEN end_date IS NULL THEN NULL "
+                f"ELSE date({start}, '+' || CAST(julianday(end_date) - julianday(start_date) AS INTEGER) || ' days') END",
+                (TODAY.isoformat(), RUN_SPREAD_DAYS, TODAY.isoformat(), RUN_SPREAD_DAYS),
+            )
+        db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        ok = _run_book_ok()
+    finally:
+        book.close()
+    _move_book(building, RUN_PATH)
+    if not ok:
+        print(f"  warning: {RUN_PATH.name} is not as expected")
+    return time.perf_counter() - started, True
+
+
+def _ledger_rows(lines, run_id: int, user: str) -> list[tuple]:
+    """The rows commit_run writes for these lines, built the same way."""
+    from billing.money import to_micros
+
+    rows = []
+    for allocation, charge in lines:
+        terms = allocation.package_terms
+        rows.append(
+            (
+                allocation.id, allocation.customer_id, allocation.package_id, charge.kind, charge.date.isoformat(),
+                charge.period_start.isoformat(), charge.period_end.isoformat(), charge.quantity,
+                to_micros(charge.amount), to_micros(charge.cost), to_micros(terms.retail), to_micros(terms.cost),
+                to_micros(terms.setup_retail), to_micros(terms.setup_cost), 1 if allocation.auto_decrement else 0,
+                run_id, user,
+            )
+        )
+    return rows
+
+
+def _raw_ledger(rows: list[tuple], batch: int, ledger_sql: str | None = None, book: Path | None = None) -> float:
+    """Seconds for raw sqlite3 executemany of `rows` (INSERT ... ON CONFLICT DO
+    NOTHING, BEGIN IMMEDIATE / COMMIT per `batch`), with the book's pragmas.
+
+    Into a new scratch book holding one table of the ledger's columns, CHECKs
+    and UNIQUE key (ledger_sql without its foreign keys, no other index); or,
+    with `book`, into that book's own ledger (foreign keys on, its indexes)."""
+    import re
+    import sqlite3
+
+    from store.book import PRAGMAS
+    from store.ledger import _INSERT
+
+    path = book or RAW_PATH
+    if book is None:
+        _remove_book(path)
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        for key, value in PRAGMAS.items():
+            conn.execute(f"PRAGMA {key} = {value}")
+        if book is None:
+            conn.execute(re.sub(r"\s+REFERENCES \w+ \(id\)( ON DELETE RESTRICT)?", "", ledger_sql))
+        else:
+            conn.execute("INSERT INTO billing_run (id, run_date, posted_by) VALUES (?, ?, 'bench')", (rows[0][15], TODAY.isoformat()))
+        t0 = time.perf_counter()
+        for i in range(0, len(rows), batch):
+            conn.execute("BEGIN IMMEDIATE")
+            conn.executemany(_INSERT, rows[i : i + batch])
+            conn.execute("COMMIT")
+        seconds = time.perf_counter() - t0
+        count = conn.execute("SELECT COUNT(*) FROM ledger").fetchone()[0]
+    finally:
+        conn.close()
+    if book is None:
+        _remove_book(path)
+    if count != len(rows):
+        print(f"  (!) the raw insert left {count:,} rows, not {len(rows):,}")
+    return seconds
+
+
+def billing_run_bench(keep_plan: bool = False) -> dict:
+    """plan_run for TODAY on a fresh copy of the run book, then commit_run of its
+    first RUN_LINES lines, against raw executemany of the same rows."""
+    import gc
+    import shutil
+
+    from store.book import Book, current_user
+    from store.ledger import BATCH, commit_run, plan_run
+    from store.models import database
+
+    print(f"\n7. A committed billing run on a fresh copy of {RUN_PATH.name} (allocations start over the {RUN_SPREAD_DAYS} days up to {TODAY})")
+    shutil.copyfile(RUN_PATH, RUN_WORK)
+    book = Book.open(RUN_WORK)
+    try:
+        precision = book.settings.precision
+        t0 = time.perf_counter()
+        plan = plan_run(TODAY, TODAY, precision)
+        planned = time.perf_counter() - t0
+        due = len(plan.lines)
+        print(f"  plan_run({TODAY}): {due:,} lines due, {len(plan.skipped):,} skipped, {planned:.1f} s ({due / planned:,.0f} lines/s)")
+        if due > RUN_LINES:
+            plan.lines = plan.lines[:RUN_LINES]
+        n = len(plan.lines)
+        ledger_sql = database.execute_sql("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'ledger'").fetchone()[0]
+        rows = _ledger_rows(plan.lines, 1, current_user())
+        gc.collect()
+        raw = [_raw_ledger(rows, BATCH, ledger_sql)]  # before, and after, the commit: the better one is the baseline
+        t0 = time.perf_counter()
+        result = commit_run(plan, TODAY)
+        committed = time.perf_counter() - t0
+    finally:
+        book.close()
+        _remove_book(RUN_WORK)
+    raw.append(_raw_ledger(rows, BATCH, ledger_sql))
+    baseline = min(raw)
+    # For information: the same raw rows into the book's own ledger (foreign keys, its two other indexes).
+    shutil.copyfile(RUN_PATH, RUN_WORK)
+    try:
+        own = _raw_ledger(rows, BATCH, book=RUN_WORK)
+    finally:
+        _remove_book(RUN_WORK)
+    del rows
+    rate, raw_rate, own_rate = n / committed, n / baseline, n / own
+    note = "" if result.posted == n and result.already == 0 else f"  (!) posted {result.posted:,}, already {result.already:,}"
+    print(
+        f"  commit_run of the first {n:,} lines (batches of {BATCH:,}): {committed:.1f} s, {rate:,.0f} lines/s, "
+        f"{rate / raw_rate:.2f}x raw (target >= {RUN_TARGET:.2f}x){note}"
+    )
+    print(
+        f"  baseline: raw sqlite3 executemany of the same {n:,} rows into a table of the ledger's columns and UNIQUE key "
+        f"(ON CONFLICT DO NOTHING, BEGIN IMMEDIATE/COMMIT per {BATCH:,}, journal WAL, synchronous FULL), in {RAW_PATH.parent.name}/: "
+        f"{' and '.join(f'{s:.2f}' for s in raw)} s (before and after), best {raw_rate:,.0f} rows/s"
+    )
+    print(
+        f"  for information: the same raw rows into the book's own ledger (foreign keys on, 2 more indexes): "
+        f"{own:.2f} s, {own_rate:,.0f} rows/s, {own_rate / raw_rate:.2f}x the bare table; commit_run is {rate / own_rate:.2f}x it"
+    )
+    out = {"plan": planned, "due": due, "lines": n, "commit": committed, "raw": baseline, "own": own}
+    if keep_plan:
+        out["plan_object"] = plan
+    return out
+
+
 # --- profile (optional) -------------------------------------------------------
 
 
@@ -1166,7 +1679,120 @@ def profile_accounts() -> None:
         book.close()
 
 
-# --- 6. the table -----------------------------------------------------------------
+async def _profile_usage_view(book, profile) -> None:
+    from tui.allocations import CustomerScreen
+    from tui.app import PackdeskApp
+    from tui.customers import CustomerListScreen
+    from tui.package_list import PackageListScreen
+    from tui.usage import UsageScreen
+    from tui.widgets import PagedTable
+
+    app = PackdeskApp(book, today=TODAY)
+    async with app.run_test(size=SIZE) as pilot:
+        await _until(lambda: isinstance(app.screen, PackageListScreen) and _table_rows(app.screen) > 0)
+        await app.workers.wait_for_complete()
+        await _timed_press(pilot, "f3", CustomerListScreen)
+        listing = app.screen
+        index = next(i for i, row in enumerate(listing.rows) if row.name == BIG_CUSTOMER)
+        listing.query_one(PagedTable).move_cursor(row=index)
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.05)
+        await _timed_press(pilot, "enter", CustomerScreen)
+        for _ in range(3):
+            await app.workers.wait_for_complete()
+            await pilot.pause(0.05)
+            profile.enable()
+            await _timed_press(pilot, "u", UsageScreen)
+            profile.disable()
+            await pilot.pause(0.05)
+            await pilot.press("escape")
+            await _until(lambda: isinstance(app.screen, CustomerScreen))
+
+
+def profile_usage() -> None:
+    """Where opening the usage view and the book's true-ups go (cProfile)."""
+    import asyncio
+    import cProfile
+
+    from store.allocations import book_true_ups
+    from store.book import Book
+
+    book = Book.open(USAGE_PATH)
+    try:
+        profile = cProfile.Profile()
+        asyncio.run(_profile_usage_view(book, profile))
+        heavy = r"/(tui|store|billing)/|_footer.py.*(compose|_watch_compact)|widget.py.*recompose|stylesheet.py.*(apply|update_nodes)|_refresh_layout|_compositor.py.*render_update|rich/table.py.*__rich_console__|sqlite3"
+        print("\nProfile: `u` until the usage view is refreshed with rows, 3 rounds (cumulative seconds; packdesk code and the heavy Textual steps)")
+        _print_profile(profile, "cumulative", heavy, 24)
+        settle = TODAY.replace(day=1)
+        profile = cProfile.Profile()
+        profile.enable()
+        book_true_ups(settle, settle, book.settings.precision, TODAY)
+        profile.disable()
+        print(f"\nProfile: book_true_ups for {settle} (cumulative seconds; packdesk code and sqlite3)")
+        _print_profile(profile, "cumulative", r"/(store|billing)/|sqlite3", 16)
+    finally:
+        book.close()
+
+
+class _StatementClock:
+    """A stand-in for the sqlite3 connection commit_run asks peewee for: times
+    each statement it runs on it, by its first words."""
+
+    def __init__(self, conn, times: dict) -> None:
+        self._conn, self._times = conn, times
+
+    def _timed(self, method: str, sql: str, *args):
+        key = " ".join(sql.split()[:5])
+        t0 = time.perf_counter()
+        try:
+            return getattr(self._conn, method)(sql, *args)
+        finally:
+            calls, seconds = self._times.get(key, (0, 0.0))
+            self._times[key] = (calls + 1, seconds + time.perf_counter() - t0)
+
+    def execute(self, sql, *args):
+        return self._timed("execute", sql, *args)
+
+    def executemany(self, sql, *args):
+        return self._timed("executemany", sql, *args)
+
+    def __getattr__(self, name):
+        return getattr(self._conn, name)
+
+
+def profile_billing(plan) -> None:
+    """Where commit_run's time goes: each statement it runs itself, timed, and a
+    cProfile by self time, on another fresh copy of the run book."""
+    import cProfile
+    import shutil
+
+    from store.book import Book
+    from store.ledger import commit_run
+
+    shutil.copyfile(RUN_PATH, RUN_WORK)
+    book = Book.open(RUN_WORK)
+    try:
+        times: dict = {}
+        connection = book.db.connection
+        book.db.connection = lambda: _StatementClock(connection(), times)  # this object only, this process only
+        profile = cProfile.Profile()
+        t0 = time.perf_counter()
+        profile.enable()
+        commit_run(plan, TODAY)
+        profile.disable()
+        total = time.perf_counter() - t0
+    finally:
+        book.close()
+        _remove_book(RUN_WORK)
+    print(f"\nProfile: commit_run of {len(plan.lines):,} lines, {total:.1f} s under cProfile; the statements it runs on the connection (calls, seconds):")
+    for key, (calls, seconds) in sorted(times.items(), key=lambda kv: -kv[1][1]):
+        print(f"  {seconds:7.2f} s {calls:5,}x  {key} ...")
+    print("  (BEGIN IMMEDIATE / COMMIT go through peewee's cursor: `execute' of 'sqlite3.Cursor'` below)")
+    _print_profile(profile, "tottime", "", 14)
+
+
+# --- 8. the table -----------------------------------------------------------------
 
 
 def table(rows: list[tuple[str, str, str, str, str, str]]) -> None:
@@ -1188,8 +1814,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="headless typing rounds of each app (default 3)")
     parser.add_argument("--screen-rounds", type=int, default=5, help="times the customer list and a customer are opened (default 5)")
     parser.add_argument("--cli-timeout", type=float, default=CLI_TIMEOUT, help=f"seconds the 12-month charges CLI may run before it is stopped; 0: no limit (default {CLI_TIMEOUT:g})")
-    parser.add_argument("--rebuild", action="store_true", help="build bench/packages-100k.db and bench/accounts-50k.db again")
-    parser.add_argument("--profile", action="store_true", help="also profile the app's startup, the customer screens and charges")
+    parser.add_argument("--rebuild", action="store_true", help="build the four books in bench/ again")
+    parser.add_argument("--profile", action="store_true", help="also profile the app's startup, the customer screens, charges, the usage view, true-ups and commit_run")
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
@@ -1200,6 +1826,16 @@ def main(argv: list[str]) -> int:
     print(
         f"   Book: {ACCOUNTS_PATH.relative_to(ROOT)} with {CUSTOMERS:,} customers, {ALLOCATIONS:,} allocations, {ACCOUNT_PACKAGES:,} packages, "
         f"{'built' if built else 'reused'} in {seconds:.1f} s ({ACCOUNTS_PATH.stat().st_size / 1e6:.1f} MB)"
+    )
+    seconds, built = ensure_usage_book(args.rebuild)
+    print(
+        f"   Book: {USAGE_PATH.relative_to(ROOT)}, a copy with {USAGE_RECORDS:,} usage records and more minimum-spend packages, "
+        f"{'built' if built else 'reused'} in {seconds:.1f} s ({USAGE_PATH.stat().st_size / 1e6:,.0f} MB)"
+    )
+    seconds, built = ensure_run_book(args.rebuild)
+    print(
+        f"   Book: {RUN_PATH.relative_to(ROOT)}, a copy whose allocations start in the {RUN_SPREAD_DAYS} days up to {TODAY}, "
+        f"{'built' if built else 'reused'} in {seconds:.1f} s ({RUN_PATH.stat().st_size / 1e6:.1f} MB)"
     )
 
     rows = []
@@ -1262,9 +1898,46 @@ def main(argv: list[str]) -> int:
         print(f"  charges failed: {type(exc).__name__}: {exc}")
         rows.append(("charges compute, 12 months", "error", "-", "-", f">= {CHARGES_TARGET:,} lines/s", "FAIL"))
 
+    target = f"< {TRUE_UPS_TARGET_S:g} s"
+    try:
+        tu = true_ups_bench()
+        value, base = tu["value"], tu["baseline"]
+        rows.append((f"book true-ups, 1 settle date, {USAGE_RECORDS // 1_000_000}M usage", f"{value * 1000:,.0f} ms", f"{base * 1000:,.0f} ms", f"{value / base:.1f}x", target, "PASS" if value < TRUE_UPS_TARGET_S else "FAIL"))
+        rows.append((f"  in usage_sums ({tu['calls']} GROUP BYs), 1st run", f"{tu['sums'] * 1000:,.0f} ms", f"{base * 1000:,.0f} ms", f"{tu['sums'] / base:.1f}x", "none set", "info"))
+    except Exception as exc:  # the store is edited while this runs: report, don't crash
+        print(f"  true-ups failed: {type(exc).__name__}: {exc}")
+        rows.append((f"book true-ups, 1 settle date, {USAGE_RECORDS // 1_000_000}M usage", "error", "-", "-", target, "FAIL"))
+    try:
+        uv = usage_view(args.screen_rounds, bare_frame)
+        for key, label, goal in (("value", f"usage view, {uv['records'] // 1000}k records: u to rows", screen_target), ("painted", "  to the first refresh with rows", "none set")):
+            value = uv[key]
+            ratio = f"{value / bare_frame:.2f}x" if bare_frame else "-"
+            result = ("PASS" if value * 1000 <= SCREEN_TARGET_MS else "FAIL") if key == "value" else "info"
+            rows.append((label, f"{value * 1000:.0f} ms", bare_text, ratio, goal, result))
+    except Exception as exc:  # the app is edited while this runs: report, don't crash
+        print(f"  opening the usage view failed: {type(exc).__name__}: {exc}")
+        rows.append(("usage view: u to rows", "error", "-", "-", screen_target, "FAIL"))
+
+    plan = None
+    target = f">= {RUN_TARGET:.2f}x raw"
+    try:
+        run = billing_run_bench(keep_plan=args.profile)
+        plan = run.get("plan_object")
+        n = run["lines"]
+        rate, raw_rate, own_rate = n / run["commit"], n / run["raw"], n / run["own"]
+        rows.append((f"billing run commit, {n // 1000}k charges", f"{rate:,.0f} lines/s", f"{raw_rate:,.0f} rows/s", f"{rate / raw_rate:.2f}x", target, "PASS" if rate / raw_rate >= RUN_TARGET else "FAIL"))
+        rows.append(("  raw into the book's own ledger", f"{own_rate:,.0f} rows/s", f"{raw_rate:,.0f} rows/s", f"{own_rate / raw_rate:.2f}x", "none set", "info"))
+        rows.append((f"billing run plan_run, {run['due'] // 1000}k lines due", f"{run['plan']:.1f} s", "-", "-", "none set", "info"))
+    except Exception as exc:  # the store is edited while this runs: report, don't crash
+        print(f"  billing run failed: {type(exc).__name__}: {exc}")
+        rows.append(("billing run commit, 500k charges", "error", "-", "-", target, "FAIL"))
+
     if args.profile:
         profile_startup()
         profile_accounts()
+        profile_usage()
+        if plan is not None:
+            profile_billing(plan)
 
     table(rows)
     print(f"\n(whole bench {time.perf_counter() - started:.0f} s)")

@@ -382,12 +382,27 @@ def active_services(customer_id: int, today: date) -> list[tuple[str, int, str]]
 # --- charges ----------------------------------------------------------------------
 
 
+def chargeable(charge: Charge) -> bool:
+    """A line with something to charge: 0.00 with no cost is nothing (a true-up
+    whose usage covered the commitment, or a minimum-spend date without cost)."""
+    return bool(charge.amount or charge.cost)
+
+
 def iter_charges(
-    since: date, until: date, precision: int, customer_id: int | None = None, today: date | None = None
+    since: date,
+    until: date,
+    precision: int,
+    customer_id: int | None = None,
+    today: date | None = None,
+    *,
+    include_nothing: bool = False,
 ) -> Iterator[tuple[AllocationRow, Charge]]:
     """Every charge dated in [since, until] of the book's allocations (or one
     customer's), minimum-spend true-ups included (estimated from `today` for
-    periods that have not ended; without `today` they are left out)."""
+    periods that have not ended; without `today` they are left out).
+
+    Lines of nothing (see `chargeable`) are left out unless `include_nothing`
+    (projections show a true-up falling to 0.00)."""
     minimum: list[AllocationRow] = []
     for allocation in iter_allocations(customer_id):
         terms = allocation.package_terms
@@ -395,11 +410,14 @@ def iter_charges(
             continue
         if allocation.end is None or allocation.end >= since:
             for charge in allocation_charges(terms, allocation.terms(), since, until, precision):
-                yield allocation, charge
+                if include_nothing or charge.amount or charge.cost:
+                    yield allocation, charge
         if terms.minimum_spend and today is not None:
             minimum.append(allocation)
     if minimum:
-        yield from true_ups_of(minimum, since, until, precision, today)
+        for pair in true_ups_of(minimum, since, until, precision, today):
+            if include_nothing or chargeable(pair[1]):
+                yield pair
 
 
 def allocation_true_ups(allocation: AllocationRow, since: date | None, until: date | None, precision: int, today: date, rates: dict | None = None):

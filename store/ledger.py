@@ -125,6 +125,8 @@ def plan_run(
                     c for c in allocation_true_ups(allocation, None, run_date, precision, today, rates) if not c.basis.estimate
                 ]
             for charge in lines:
+                if not (charge.amount or charge.cost):
+                    continue  # nothing to charge: never posted
                 if (allocation.id, charge.kind, charge.date.isoformat()) in posted:
                     continue
                 if floor is not None and charge.date < floor:

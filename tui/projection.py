@@ -155,7 +155,8 @@ class CustomerProjectionScreen(Screen):
         start, end = window(app.today)
         precision = app.book.settings.precision
         pairs = sorted(
-            iter_charges(start, end, precision, self.customer.id, app.today), key=lambda p: (p[1].date, p[0].package)
+            iter_charges(start, end, precision, self.customer.id, app.today, include_nothing=True),
+            key=lambda p: (p[1].date, p[0].package),
         )
         app.call_from_thread(self._show, pairs, start, end, precision)
 

@@ -319,7 +319,8 @@ def expected(rows, since, until, precision=2):
     for row in rows:
         terms = DEMO_TERMS[row.package]
         allocation = AllocationTerms(row.start, row.end, row.quantity, row.prorate, row.id)
-        out.extend((row.id, c) for c in allocation_charges(terms, allocation, since, until, precision))
+        # charges lists only lines with something to charge (0.00 with no cost is nothing).
+        out.extend((row.id, c) for c in allocation_charges(terms, allocation, since, until, precision) if c.amount or c.cost)
     return out
 
 

@@ -384,9 +384,9 @@ def test_charges_list_the_true_up_of_a_settled_period(capsys, billed_db):
         "cost": "0.00",
     }
     assert line["amount"] == "179.50"
-    # The bundle's own charge date carries its cost and no retail.
-    (recurring,) = [r for r in records if r["kind"] == "recurring"]
-    assert (recurring["amount"], recurring["cost"]) == ("0.00", "0.00")
+    # The bundle's own charge date has no retail and (here) no cost: nothing
+    # to charge, so it is not listed.
+    assert [r for r in records if r["kind"] == "recurring"] == []
 
 
 def test_charges_project_a_period_not_ended_from_known_usage_and_the_run_rate(capsys, billed_db):
@@ -405,9 +405,9 @@ def test_charges_project_a_period_not_ended_from_known_usage_and_the_run_rate(ca
 
 def test_charges_with_a_later_today_settle_what_was_projected(capsys, billed_db):
     records = charges_json(capsys, billed_db, "--from", "2025-05-01", "--to", "2025-05-01", "--today", "2025-05-01")
-    (line,) = minimum_lines(records)
-    # April's usage is all known now, today's 1000 included: no shortfall.
-    assert line["amount"] == "0.00"
+    # April's usage is all known now, today's 1000 included: no shortfall,
+    # and a true-up of nothing is no charge at all (BILLING.md: "nothing").
+    assert minimum_lines(records) == []
 
 
 def test_charges_take_today_from_the_environment_too(capsys, billed_db, monkeypatch):

@@ -1,0 +1,341 @@
+"""Stress: package edits and billing runs at once, on one file book.
+
+Builds a book in a temporary folder (a few hundred packages, customers and
+allocations), then starts, at the same moment:
+
+- 3 editor processes, each making 1,000 package edits the way the app saves
+  them: read the package, change its retail, save with the version it read
+  (store.packages.update_package). On Conflict (someone saved first) the
+  editor re-reads and tries again, and counts the conflict. Every edit also
+  adds one to the editor's own counter in the package's description
+  ("stress p0=12 p1=7 p2=30"), so an edit that was lost (overwritten by a
+  save that had not seen it) shows as a counter short at the end.
+- 2 billing processes, each committing runs (store.ledger.commit_run) for
+  the same successive dates up to the fixed "today", recording a payment
+  after each run and reversing every third one.
+
+Then it checks and prints: "database is locked" errors caught (target 0),
+lost edits (target 0), conflicts detected and retried, double charges
+(ledger lines sharing allocation, kind and date; the UNIQUE key makes them
+impossible, they are counted anyway: target 0), balances that differ from
+the ledger (store.ledger.check_balances, target 0), charges still unposted
+after the last run (target 0), and the total time. Exits 1 if a target is
+missed.
+
+    /tmp/venv/bin/python stress/stress.py            # or .venv/bin/python
+    /tmp/venv/bin/python stress/stress.py --edits 200 --keep
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+from concurrent.futures import ProcessPoolExecutor
+from datetime import date, timedelta
+from decimal import Decimal
+from multiprocessing import get_context
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+#: The fixed "today" of the whole run: billing runs never go past it.
+TODAY = date(2025, 6, 30)
+D = Decimal
+COUNTER = re.compile(r"p(\d+)=(\d+)")
+
+
+def is_locked(exc: BaseException) -> bool:
+    return "locked" in str(exc).lower() or "busy" in str(exc).lower()
+
+
+# --- the book ----------------------------------------------------------------------------
+
+
+def build(path: Path, packages: int, customers: int, allocations: int, days: int, seed: int) -> None:
+    from billing.accounts import AllocationDraft, CustomerDraft
+    from billing.catalogue import PackageDraft
+    from billing.schedule import Frequency
+    from store.allocations import create_allocation
+    from store.book import Book
+    from store.customers import create_customer
+    from store.models import database
+    from store.packages import create_package
+    from store.usage import add_usage
+
+    rng = random.Random(seed)
+    book = Book.open(path)
+    try:
+        with database.atomic():
+            made = []
+            for n in range(packages):
+                kind = n % 10
+                if kind < 5:
+                    frequency, match = Frequency.DAILY, ()
+                elif kind < 7:
+                    frequency, match = Frequency.WEEKLY, (n % 7,)
+                elif kind < 9:
+                    frequency, match = Frequency.MONTHLY, tuple(sorted({1, 1 + n % 28}))
+                else:
+                    frequency, match = Frequency.MONTHLY, (1,)
+                made.append(
+                    create_package(
+                        PackageDraft(
+                            name=f"Package {n:04d}",
+                            retail=D(rng.randint(10, 5000)).scaleb(-2),
+                            cost=D(rng.randint(0, 900)).scaleb(-2),
+                            setup_retail=D(rng.choice((0, 0, 500, 2500))).scaleb(-2),
+                            setup_cost=D(rng.choice((0, 100))).scaleb(-2),
+                            frequency=frequency,
+                            match=match,
+                            description="stress",
+                            minimum_spend=kind == 9,
+                        )
+                    )
+                )
+            people = [create_customer(CustomerDraft(f"Customer {n:04d}")) for n in range(customers)]
+            first_run = TODAY - timedelta(days=days - 1)
+            for n in range(allocations):
+                start = first_run - timedelta(days=rng.randint(0, 45))
+                end = None if n % 7 else start + timedelta(days=rng.randint(20, 90))
+                draft = AllocationDraft(rng.randint(1, 3), start, end, n % 2 == 0, False, f"stress {n}")
+                create_allocation(people[n % customers].id, made[n % packages].id, draft)
+            for who in people[: customers // 3]:
+                for _ in range(3):
+                    add_usage(who.id, TODAY - timedelta(days=rng.randint(1, 90)), D(rng.randint(100, 20000)).scaleb(-2), "calls")
+    finally:
+        book.close()
+
+
+# --- the workers (each a separate process with its own connection) -------------------------------
+
+
+def wait_until(moment: float) -> None:
+    delay = moment - time.time()
+    if delay > 0:
+        time.sleep(delay)
+
+
+def editor(path: str, index: int, edits: int, hot: list[int], start_at: float, seed: int) -> dict:
+    from peewee import OperationalError
+
+    from store.book import Book
+    from store.packages import Conflict, get_package, update_package
+
+    report = {"role": f"editor {index}", "applied": {}, "conflicts": 0, "lock_errors": 0, "errors": []}
+    rng = random.Random(seed * 1000 + index)
+    book = Book.open(path)
+    me = f"p{index}"
+    try:
+        wait_until(start_at)
+        for _ in range(edits):
+            package_id = rng.choice(hot)
+            while True:
+                try:
+                    current = get_package(package_id)
+                    counters = {f"p{k}": int(v) for k, v in COUNTER.findall(current.description)}
+                    counters[me] = counters.get(me, 0) + 1
+                    text = "stress " + " ".join(f"{k}={counters[k]}" for k in sorted(counters))
+                    retail = D(rng.randint(10, 9999)).scaleb(-2)
+                    update_package(package_id, current.version, current.draft().with_(retail=retail, description=text))
+                except Conflict:
+                    report["conflicts"] += 1
+                    continue
+                except OperationalError as exc:
+                    if not is_locked(exc):
+                        raise
+                    report["lock_errors"] += 1
+                    continue
+                report["applied"][package_id] = report["applied"].get(package_id, 0) + 1
+                break
+    except Exception:
+        report["errors"].append(traceback.format_exc())
+    finally:
+        book.close()
+    return report
+
+
+def runner(path: str, index: int, days: int, start_at: float, seed: int) -> dict:
+    from peewee import OperationalError
+
+    from store.book import Book
+    from store.ledger import commit_run, plan_run, record_payment, reverse_payment
+    from store.models import database
+
+    report = {"role": f"billing {index}", "runs": 0, "posted": 0, "already": 0, "payments": 0, "reversals": 0,
+              "lock_errors": 0, "errors": []}
+    rng = random.Random(seed * 2000 + index)
+    book = Book.open(path)
+    try:
+        customers = [cid for (cid,) in database.execute_sql("SELECT id FROM customer").fetchall()]
+        precision = book.settings.precision
+        wait_until(start_at)
+        payments: list[int] = []
+        for offset in range(days - 1, -1, -1):
+            day = TODAY - timedelta(days=offset)
+            while True:
+                try:
+                    result = commit_run(plan_run(day, TODAY, precision), TODAY)
+                    report["runs"] += 1
+                    report["posted"] += result.posted
+                    report["already"] += result.already
+                    paid = record_payment(rng.choice(customers), day, D(rng.randint(100, 10000)).scaleb(-2), "payment", "stress")
+                    report["payments"] += 1
+                    payments.append(paid.id)
+                    if len(payments) % 3 == 0:
+                        reverse_payment(payments[-1], day, "stress reversal")
+                        report["reversals"] += 1
+                except OperationalError as exc:
+                    if not is_locked(exc):
+                        raise
+                    report["lock_errors"] += 1
+                    continue
+                break
+    except Exception:
+        report["errors"].append(traceback.format_exc())
+    finally:
+        book.close()
+    return report
+
+
+# --- checking -----------------------------------------------------------------------------------
+
+
+def verify(path: Path, editors: list[dict], runners: list[dict], edits: int) -> dict:
+    from store.book import Book
+    from store.ledger import check_balances, plan_run
+    from store.models import database
+    from store.packages import get_package
+
+    book = Book.open(path)
+    try:
+        hot = sorted({pid for e in editors for pid in e["applied"]})
+        found: dict[int, dict[str, int]] = {}
+        for pid in hot:
+            found[pid] = {f"p{k}": int(v) for k, v in COUNTER.findall(get_package(pid).description)}
+        lost = 0
+        for n, report in enumerate(editors):
+            me = f"p{n}"
+            # Each process's counter on each package is exactly the number of
+            # edits it saved there; the sum is the edits it was asked to make.
+            for pid in hot:
+                lost += abs(report["applied"].get(pid, 0) - found[pid].get(me, 0))
+            lost += abs(edits - sum(found[pid].get(me, 0) for pid in hot))
+        description_audit = database.execute_sql(
+            "SELECT COUNT(*) FROM audit WHERE entity = 'package' AND action = 'update' AND field = 'description'"
+        ).fetchone()[0]
+        doubles = database.execute_sql(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM ledger GROUP BY allocation_id, kind, date HAVING COUNT(*) > 1)"
+        ).fetchone()[0]
+        ledger_lines = database.execute_sql("SELECT COUNT(*) FROM ledger").fetchone()[0]
+        unposted = len(plan_run(TODAY, TODAY, book.settings.precision).lines)
+        return {
+            "lost": lost,
+            "applied": sum(sum(e["applied"].values()) for e in editors),
+            "audit_description_updates": description_audit,
+            "doubles": doubles,
+            "ledger_lines": ledger_lines,
+            "balances": check_balances(),
+            "unposted": unposted,
+        }
+    finally:
+        book.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--edits", type=int, default=1000, help="edits per editor process (default 1000)")
+    parser.add_argument("--editors", type=int, default=3)
+    parser.add_argument("--runners", type=int, default=2, help="billing processes (default 2)")
+    parser.add_argument("--packages", type=int, default=300)
+    parser.add_argument("--customers", type=int, default=300)
+    parser.add_argument("--allocations", type=int, default=600)
+    parser.add_argument("--hot", type=int, default=8, help="packages the editors fight over (default 8)")
+    parser.add_argument("--days", type=int, default=30, help="billing runs per billing process, one per date (default 30)")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--keep", action="store_true", help="keep the book and print where it is")
+    args = parser.parse_args(argv)
+
+    folder = Path(tempfile.mkdtemp(prefix="packdesk-stress-"))
+    path = folder / "stress.db"
+    began = time.perf_counter()
+    try:
+        build(path, args.packages, args.customers, args.allocations, args.days, args.seed)
+        built = time.perf_counter() - began
+        print(f"book: {args.packages} packages, {args.customers} customers, {args.allocations} allocations "
+              f"(built in {built:.1f} s); today {TODAY}")
+        print(f"{args.editors} editors x {args.edits} edits on {args.hot} packages; "
+              f"{args.runners} billing processes x {args.days} runs ({TODAY - timedelta(days=args.days - 1)} .. {TODAY})")
+        hot = list(range(1, args.hot + 1))
+        started = time.perf_counter()
+        start_at = time.time() + 1.5
+        with ProcessPoolExecutor(max_workers=args.editors + args.runners, mp_context=get_context("spawn")) as pool:
+            editing = [pool.submit(editor, str(path), n, args.edits, hot, start_at, args.seed) for n in range(args.editors)]
+            billing = [pool.submit(runner, str(path), n, args.days, start_at, args.seed) for n in range(args.runners)]
+            editors = [f.result() for f in editing]
+            runners = [f.result() for f in billing]
+        worked = time.perf_counter() - started - 1.5
+        result = verify(path, editors, runners, args.edits)
+    finally:
+        if args.keep:
+            print(f"book kept at {path}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+    total = time.perf_counter() - began
+
+    errors = [text for r in editors + runners for text in r["errors"]]
+    lock_errors = sum(r["lock_errors"] for r in editors + runners)
+    conflicts = sum(r["conflicts"] for r in editors)
+    posted = sum(r["posted"] for r in runners)
+    print()
+    for r in editors:
+        print(f"  {r['role']}: {sum(r['applied'].values())} edits saved, {r['conflicts']} conflicts retried, "
+              f"{r['lock_errors']} lock errors")
+    for r in runners:
+        print(f"  {r['role']}: {r['runs']} runs, {r['posted']} lines posted, {r['already']} left to the other run, "
+              f"{r['payments']} payments, {r['reversals']} reversals, {r['lock_errors']} lock errors")
+    print()
+    rows = [
+        ("lock errors (database is locked)", lock_errors, 0),
+        ("lost edits", result["lost"], 0),
+        ("conflicts detected and retried", conflicts, None),
+        ("edits applied / asked", f"{result['applied']} / {args.edits * args.editors}", None),
+        ("audit rows for those edits", result["audit_description_updates"], None),
+        ("ledger lines (posted by the runs)", f"{result['ledger_lines']} ({posted})", None),
+        ("double charges", result["doubles"], 0),
+        ("balances differing from the ledger", len(result["balances"]), 0),
+        ("charges left unposted up to today", result["unposted"], 0),
+        ("worker errors", len(errors), 0),
+        ("time (s): total / concurrent part", f"{total:.1f} / {worked:.1f}", None),
+    ]
+    for label, value, target in rows:
+        print(f"{label:<40} {value}" + (f"   (target {target})" if target is not None else ""))
+    for text in errors:
+        print(text, file=sys.stderr)
+    for cid, name, kept, derived in result["balances"][:10]:
+        print(f"  {name} (#{cid}): balance {kept} but the ledger gives {derived}", file=sys.stderr)
+
+    missed = (
+        lock_errors
+        or result["lost"]
+        or result["doubles"]
+        or result["balances"]
+        or result["unposted"]
+        or errors
+        or result["applied"] != args.edits * args.editors
+        or result["audit_description_updates"] != result["applied"]
+        or result["ledger_lines"] != posted
+    )
+    print("\nFAILED: a target was missed" if missed else "\nOK: every target met")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
