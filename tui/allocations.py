@@ -25,7 +25,7 @@ from store import allocations as store
 from store import customers as customer_store
 from store.packages import NotFound, PackageRow, StoreError, get_package
 
-from .dialogs import ChoiceScreen, HelpScreen, confirm
+from .dialogs import HelpScreen, confirm, leave_form
 from .panel import describe_schedule
 from .projection import CustomerProjectionScreen, charge_lines, month_table, true_up_table
 from .widgets import PagedTable, TitleBar
@@ -609,20 +609,7 @@ class AllocationFormScreen(Screen[int | None]):
         self.dismiss(saved.id)
 
     def action_leave(self) -> None:
-        if not self.dirty:
-            self.dismiss(None)
-            return
-
-        def decided(choice):
-            if choice == "discard":
-                self.dismiss(None)
-            elif choice == "save":
-                self.action_save()
-
-        self.app.push_screen(
-            ChoiceScreen("Unsaved changes", "You have changes that are not saved.", [("s", "Save", "save"), ("d", "Discard", "discard")], danger="discard"),
-            decided,
-        )
+        leave_form(self)
 
     def action_help(self) -> None:
         self.app.push_screen(

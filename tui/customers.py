@@ -16,7 +16,7 @@ from billing.money import format_money, format_price
 from store import customers as store
 from store.packages import NotFound
 
-from .dialogs import ChoiceScreen, HelpScreen
+from .dialogs import HelpScreen, leave_form
 from .package_form import VALIDATE_ON, FieldValidator
 from .widgets import PagedTable, TitleBar
 
@@ -319,20 +319,7 @@ class CustomerFormScreen(Screen[int | None]):
         self.dismiss(saved.id)
 
     def action_leave(self) -> None:
-        if not self.dirty:
-            self.dismiss(None)
-            return
-
-        def decided(choice):
-            if choice == "discard":
-                self.dismiss(None)
-            elif choice == "save":
-                self.action_save()
-
-        self.app.push_screen(
-            ChoiceScreen("Unsaved changes", "You have changes that are not saved.", [("s", "Save", "save"), ("d", "Discard", "discard")], danger="discard"),
-            decided,
-        )
+        leave_form(self)
 
     def action_help(self) -> None:
         self.app.push_screen(

@@ -177,3 +177,26 @@ class HelpScreen(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+def leave_form(screen) -> None:
+    """Escape on a form: leave at once, or ask first when there are unsaved changes."""
+    if not screen.dirty:
+        screen.dismiss(None)
+        return
+
+    def decided(choice: str | None) -> None:
+        if choice == "discard":
+            screen.dismiss(None)
+        elif choice == "save":
+            screen.action_save()
+
+    screen.app.push_screen(
+        ChoiceScreen(
+            "Unsaved changes",
+            "You have changes that are not saved.",
+            [("s", "Save", "save"), ("d", "Discard", "discard")],
+            danger="discard",
+        ),
+        decided,
+    )

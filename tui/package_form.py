@@ -25,7 +25,7 @@ from billing.schedule import Frequency
 from store import packages as store
 from store.services import service_names
 
-from .dialogs import ChoiceScreen, ConflictScreen, HelpScreen, confirm
+from .dialogs import ConflictScreen, HelpScreen, confirm, leave_form
 from .panel import render_panel
 from .widgets import DayPicker, TitleBar
 
@@ -367,25 +367,7 @@ class PackageFormScreen(Screen[int | None]):
         self._initial = self._raw()
 
     def action_leave(self) -> None:
-        if not self.dirty:
-            self.dismiss(None)
-            return
-
-        def decided(choice: str | None) -> None:
-            if choice == "discard":
-                self.dismiss(None)
-            elif choice == "save":
-                self.action_save()
-
-        self.app.push_screen(
-            ChoiceScreen(
-                "Unsaved changes",
-                "You have changes that are not saved.",
-                [("s", "Save", "save"), ("d", "Discard", "discard")],
-                danger="discard",
-            ),
-            decided,
-        )
+        leave_form(self)
 
     def action_help(self) -> None:
         self.app.push_screen(
