@@ -106,6 +106,10 @@ class BillingRunScreen(Screen):
         run_date, customer, problem = self._fields()
         status = self.query_one("#run-status", Static)
         if problem:
+            # The old preview no longer matches the fields: drop it.
+            self.plan = None
+            self.query_one("#run-lines", PagedTable).clear()
+            self.query_one("#run-customers", PagedTable).clear()
             status.update(problem)
             status.add_class("bad")
             return
@@ -170,6 +174,12 @@ class BillingRunScreen(Screen):
             self.notify("A run is in progress.", severity="warning")
             return
         if self.plan is None:
+            self.action_preview()
+            return
+        run_date, customer, problem = self._fields()
+        if problem or run_date != self.plan.run_date or (customer.id if customer else None) != getattr(self, "plan_customer", None):
+            # Commit only what the operator has seen previewed.
+            self.notify("The fields changed since the preview: previewing again. Check it, then ctrl+s.", severity="warning")
             self.action_preview()
             return
         plan = self.plan
