@@ -918,15 +918,17 @@ def charges_window() -> tuple[date, date]:
 
 def _count_charges(allocations, since: date, until: date, precision: int) -> int:
     """What iter_charges does after reading: skip allocations outside the window,
-    then run every line of allocation_charges."""
+    then run every line of allocation_charges, counting those it would yield
+    (not the lines of nothing, 0.00 with no cost)."""
     from billing.charges import allocation_charges
 
     n = 0
     for allocation in allocations:
         if allocation.start > until or (allocation.end is not None and allocation.end < since):
             continue
-        for _ in allocation_charges(allocation.package_terms, allocation.terms(), since, until, precision):
-            n += 1
+        for charge in allocation_charges(allocation.package_terms, allocation.terms(), since, until, precision):
+            if charge.amount or charge.cost:
+                n += 1
     return n
 
 
@@ -1788,7 +1790,7 @@ def profile_billing(plan) -> None:
     print(f"\nProfile: commit_run of {len(plan.lines):,} lines, {total:.1f} s under cProfile; the statements it runs on the connection (calls, seconds):")
     for key, (calls, seconds) in sorted(times.items(), key=lambda kv: -kv[1][1]):
         print(f"  {seconds:7.2f} s {calls:5,}x  {key} ...")
-    print("  (BEGIN IMMEDIATE / COMMIT go through peewee's cursor: `execute' of 'sqlite3.Cursor'` below)")
+    print("  (peewee's BEGIN IMMEDIATE and COMMIT go through a cursor: {method 'execute' of 'sqlite3.Cursor' objects} below)")
     _print_profile(profile, "tottime", "", 14)
 
 
@@ -1827,12 +1829,13 @@ def main(argv: list[str]) -> int:
         f"   Book: {ACCOUNTS_PATH.relative_to(ROOT)} with {CUSTOMERS:,} customers, {ALLOCATIONS:,} allocations, {ACCOUNT_PACKAGES:,} packages, "
         f"{'built' if built else 'reused'} in {seconds:.1f} s ({ACCOUNTS_PATH.stat().st_size / 1e6:.1f} MB)"
     )
-    seconds, built = ensure_usage_book(args.rebuild)
+    copies_stale = args.rebuild or built  # a new accounts book: copy it again
+    seconds, built = ensure_usage_book(copies_stale)
     print(
         f"   Book: {USAGE_PATH.relative_to(ROOT)}, a copy with {USAGE_RECORDS:,} usage records and more minimum-spend packages, "
         f"{'built' if built else 'reused'} in {seconds:.1f} s ({USAGE_PATH.stat().st_size / 1e6:,.0f} MB)"
     )
-    seconds, built = ensure_run_book(args.rebuild)
+    seconds, built = ensure_run_book(copies_stale)
     print(
         f"   Book: {RUN_PATH.relative_to(ROOT)}, a copy whose allocations start in the {RUN_SPREAD_DAYS} days up to {TODAY}, "
         f"{'built' if built else 'reused'} in {seconds:.1f} s ({RUN_PATH.stat().st_size / 1e6:.1f} MB)"

@@ -58,7 +58,6 @@ class PackageListScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield TitleBar("packdesk · Packages")
-        yield Input(placeholder="/ filter by name", id="filter", compact=True)
         table = PagedTable(id="packages")
         yield table
         yield Static("", id="status", classes="status", markup=False)
@@ -68,7 +67,6 @@ class PackageListScreen(Screen):
         table = self.query_one(PagedTable)
         for key, label, width, right in COLUMNS:
             table.add_column(Text(label, justify="right") if right else label, key=key, width=width)
-        self.query_one("#filter", Input).display = False
         self.reload()
         table.focus()
         if self.total == 0 and not self.query_state.text and store.package_total() == 0:
@@ -219,7 +217,13 @@ class PackageListScreen(Screen):
     # --- filter, sort, archived -----------------------------------------
 
     def action_filter(self) -> None:
-        box = self.query_one("#filter", Input)
+        # Made on first use: the list's first frame doesn't pay for it.
+        found = self.query("#filter")
+        if found:
+            box = found.first(Input)
+        else:
+            box = Input(placeholder="/ filter by name", id="filter", compact=True)
+            self.mount(box, before=self.query_one(PagedTable))
         box.display = True
         box.focus()
 
@@ -235,7 +239,10 @@ class PackageListScreen(Screen):
         self.query_one(PagedTable).focus()
 
     def action_clear_filter(self) -> None:
-        box = self.query_one("#filter", Input)
+        found = self.query("#filter")
+        if not found:
+            return
+        box = found.first(Input)
         if box.value:
             box.value = ""
         box.display = False
