@@ -78,6 +78,16 @@ def spend_periods(
     dates = schedule_dates(frequency, match, start, start, None)
     first = next(dates)
     a = first
+    if since is not None and since > first + ONE_DAY:
+        # Periods ending before `since` are not wanted: start from the one
+        # that holds since - 1 day instead of walking from the start.
+        jump = previous_date_before(frequency, match, start, since)
+        if jump is not None and jump > first:
+            if stop is not None and jump >= stop:
+                jump = max(first, previous_date_before(frequency, match, start, stop) or first)
+            dates = schedule_dates(frequency, match, start, jump, None)
+            a = next(dates)
+            first = start  # the first period is behind us
     if first != start:
         prev = previous_date_before(frequency, match, start, start)
         b = first if stop is None or first <= stop else stop

@@ -463,12 +463,10 @@ def true_ups_of(allocations, since: date | None, until: date, precision: int, to
         for period in spend_periods(allocation.package_terms, allocation.terms(), since, until):
             wanted.append((allocation, period))
             windows.setdefault(known_window(period, today), set()).add(allocation.customer_id)
-    few = len({a.customer_id for a, _ in wanted}) <= 50
-
     def sums(a: date, b: date, customers: set[int]) -> dict:
         if b <= a:
             return {}
-        return usage_sums(a, b, sorted(customers) if few else None)
+        return usage_sums(a, b, sorted(customers))
 
     known = {window: sums(window[0], window[1], customers) for window, customers in windows.items()}
     rates = sums(*run_rate_window(today), {a.customer_id for a, _ in wanted}) if wanted else {}

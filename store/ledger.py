@@ -18,7 +18,7 @@ from typing import Callable, Iterable, Iterator
 from billing.charges import KINDS, Charge, allocation_charges
 from billing.money import from_micros, to_micros
 
-from .allocations import AllocationRow, allocation_true_ups, iter_allocations
+from .allocations import AllocationRow, iter_allocations
 from .book import current_user
 from .models import Setting, database
 from .packages import StoreError
@@ -38,7 +38,8 @@ class RunPlan:
     run_date: date
     since: date | None
     lines: list[tuple[AllocationRow, Charge]] = field(default_factory=list)
-    skipped: list[tuple[AllocationRow, Charge]] = field(default_factory=list)
+    skipped: list[tuple[AllocationRow, Charge]] = field(default_factory=list)  # the first 1,000
+    skipped_count: int = 0
 
     def totals(self) -> tuple[Decimal, Decimal]:
         retail = sum((c.amount for _, c in self.lines), ZERO)
@@ -94,6 +95,23 @@ def _batches(iterable: Iterable, size: int) -> Iterator[list]:
         yield batch
 
 
+SKIPPED_KEPT = 1000
+
+
+def _sort(plan: "RunPlan", allocation, charge, posted, floor) -> None:
+    """File one charge: nothing, posted already, skipped (before floor) or to post."""
+    if not (charge.amount or charge.cost):
+        return  # nothing to charge: never posted
+    if (allocation.id, charge.kind, charge.date.isoformat()) in posted:
+        return
+    if floor is not None and charge.date < floor:
+        plan.skipped_count += 1
+        if len(plan.skipped) < SKIPPED_KEPT:
+            plan.skipped.append((allocation, charge))
+    else:
+        plan.lines.append((allocation, charge))
+
+
 def plan_run(
     run_date: date,
     today: date,
@@ -108,9 +126,12 @@ def plan_run(
     later of the two) are skipped: listed, never posted. Minimum-spend
     true-ups are included once their period has ended on or before run_date.
     """
+    from .allocations import true_ups_of
+
     floor = max((d for d in (since, post_from()) if d is not None), default=None)
     plan = RunPlan(run_date, floor)
-    rates: dict = {}
+    minimum: list[AllocationRow] = []
+    posted_true_ups: set = set()
     seen = 0
     for batch in _batches(iter_allocations(customer_id), 5000):
         posted = _posted_keys([a.id for a in batch], run_date)
@@ -119,22 +140,17 @@ def plan_run(
             if allocation.start > run_date:
                 continue
             terms = allocation.package_terms
-            lines = list(allocation_charges(terms, allocation.terms(), allocation.start, run_date, precision))
             if terms.minimum_spend:
-                lines += [
-                    c for c in allocation_true_ups(allocation, None, run_date, precision, today, rates) if not c.basis.estimate
-                ]
-            for charge in lines:
-                if not (charge.amount or charge.cost):
-                    continue  # nothing to charge: never posted
-                if (allocation.id, charge.kind, charge.date.isoformat()) in posted:
-                    continue
-                if floor is not None and charge.date < floor:
-                    plan.skipped.append((allocation, charge))
-                else:
-                    plan.lines.append((allocation, charge))
+                minimum.append(allocation)
+                posted_true_ups.update(k for k in posted if k[0] == allocation.id and k[1] == "minimum_spend")
+            for charge in allocation_charges(terms, allocation.terms(), allocation.start, run_date, precision):
+                _sort(plan, allocation, charge, posted, floor)
         if progress is not None:
             progress(seen)
+    # True-ups of periods ended by run_date, usage summed by the database.
+    for allocation, charge in true_ups_of(minimum, None, run_date, precision, today):
+        if not charge.basis.estimate:
+            _sort(plan, allocation, charge, posted_true_ups, floor)
     key = lambda pair: (pair[1].date, pair[0].customer.casefold(), pair[0].id, KINDS.index(pair[1].kind))  # noqa: E731
     plan.lines.sort(key=key)
     plan.skipped.sort(key=key)
@@ -174,6 +190,14 @@ def commit_run(
     posted_lines: list[tuple[AllocationRow, Charge]] = []
     retail = cost = ZERO
     done = 0
+    memo: dict = {}
+
+    def micros(value: Decimal) -> int:
+        found = memo.get(value)
+        if found is None:
+            found = memo[value] = to_micros(value)
+        return found
+
     for batch in _batches(plan.lines, batch_size):
         rows = []
         for allocation, charge in batch:
@@ -188,12 +212,12 @@ def commit_run(
                     charge.period_start.isoformat(),
                     charge.period_end.isoformat(),
                     charge.quantity,
-                    to_micros(charge.amount),
-                    to_micros(charge.cost),
-                    to_micros(terms.retail),
-                    to_micros(terms.cost),
-                    to_micros(terms.setup_retail),
-                    to_micros(terms.setup_cost),
+                    micros(charge.amount),
+                    micros(charge.cost),
+                    micros(terms.retail),
+                    micros(terms.cost),
+                    micros(terms.setup_retail),
+                    micros(terms.setup_cost),
                     1 if allocation.auto_decrement else 0,
                     run_id,
                     user,
@@ -207,10 +231,10 @@ def commit_run(
                 "SELECT allocation_id, kind, date FROM ledger WHERE run_id = ? AND id > ?", (run_id, before)
             ).fetchall()
             conn.execute(
-                "UPDATE customer SET balance = balance - (SELECT SUM(amount) FROM ledger "
-                "WHERE run_id = ? AND id > ? AND auto_decrement = 1 AND ledger.customer_id = customer.id) "
-                "WHERE id IN (SELECT customer_id FROM ledger WHERE run_id = ? AND id > ? AND auto_decrement = 1)",
-                (run_id, before, run_id, before),
+                "UPDATE customer SET balance = balance - t.total FROM (SELECT customer_id, SUM(amount) AS total "
+                "FROM ledger WHERE run_id = ? AND id > ? AND auto_decrement = 1 GROUP BY customer_id) AS t "
+                "WHERE customer.id = t.customer_id",
+                (run_id, before),
             )
             conn.execute("UPDATE billing_run SET lines = lines + ? WHERE id = ?", (len(mine), run_id))
         keys = {(a, k, str(d)) for a, k, d in mine}

@@ -157,7 +157,7 @@ class BillingRunScreen(Screen):
                            Text(money(cost), justify="right"), Text(money(retail - cost), justify="right"))
         retail, cost = plan.totals()
         shown = "" if len(plan.lines) <= 5000 else " (first 5,000 listed)"
-        skipped = f" · {len(plan.skipped)} skipped (before {plan.since})" if plan.skipped else ""
+        skipped = f" · {plan.skipped_count:,} skipped (before {plan.since})" if plan.skipped_count else ""
         status = self.query_one("#run-status", Static)
         if plan.lines:
             status.update(

@@ -332,9 +332,9 @@ def cmd_run(args, book) -> int:
         return EXIT_USAGE
     precision = book.settings.precision
     plan = plan_run(args.run_date, today, precision, customer_id, args.since)
-    if plan.skipped:
+    if plan.skipped_count:
         print(
-            f"{len(plan.skipped)} charge(s) dated before {plan.since} skipped (never posted: before "
+            f"{plan.skipped_count} charge(s) dated before {plan.since} skipped (never posted: before "
             f"{'--since' if args.since and plan.since == args.since else 'the book' + chr(39) + 's post-from date'}).",
             file=sys.stderr,
         )

@@ -455,3 +455,30 @@ def test_periods_tile_start_to_end_plus_one_without_gap_or_overlap(pair):
         assert period.covered == period.whole
     if found[0].start in recurring:
         assert found[0].covered == found[0].whole or (end is not None and len(found) == 1)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    frequency=st.sampled_from([Frequency.DAILY, Frequency.WEEKLY, Frequency.MONTHLY, Frequency.YEARLY]),
+    weekly=st.sets(st.integers(0, 6), max_size=3),
+    monthly=st.sets(st.integers(1, 31), max_size=3),
+    start_offset=st.integers(0, 800),
+    length=st.one_of(st.none(), st.integers(0, 500)),
+    since_offset=st.integers(0, 1200),
+    span=st.integers(0, 400),
+    prorate=st.booleans(),
+)
+def test_periods_from_a_later_since_are_the_tail_of_all_periods(
+    frequency, weekly, monthly, start_offset, length, since_offset, span, prorate
+):
+    # spend_periods jumps ahead to `since` instead of walking from the start:
+    # it must give exactly the periods ending on or after `since`.
+    match = tuple(sorted(weekly)) if frequency is Frequency.WEEKLY else tuple(sorted(monthly)) if frequency is Frequency.MONTHLY else ()
+    package = PackageTerms(retail=Decimal("10"), frequency=frequency, match=match, minimum_spend=True)
+    start = date(2024, 1, 1) + timedelta(days=start_offset)
+    end = None if length is None else start + timedelta(days=length)
+    allocation = AllocationTerms(start, end, 1, prorate)
+    since = date(2024, 1, 1) + timedelta(days=since_offset)
+    until = since + timedelta(days=span)
+    everything = [p for p in spend_periods(package, allocation, None, until) if p.end >= since]
+    assert list(spend_periods(package, allocation, since, until)) == everything
