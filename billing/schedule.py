@@ -160,7 +160,26 @@ def previous_date_before(frequency: Frequency, match: tuple[int, ...], anchor: d
         return None
     if frequency is Frequency.DAILY:
         return day - ONE_DAY
-    # Every frequency charges at least once a year: look back one year and a bit.
+    if frequency is Frequency.WEEKLY:
+        for back in range(1, 8):
+            candidate = day - timedelta(days=back)
+            if candidate.weekday() in match:
+                return candidate
+        return None
+    if frequency is Frequency.MONTHLY:
+        # This month's chosen days before `day`, else last month's last one.
+        year, month = day.year, day.month
+        for _ in range(2):
+            last = last_day(year, month)
+            days = sorted({min(d, last) for d in match})
+            earlier = [d for d in days if date(year, month, d) < day]
+            if earlier:
+                return date(year, month, earlier[-1])
+            month -= 1
+            if month == 0:
+                year, month = year - 1, 12
+        return None
+    # Yearly: look back one year and a bit.
     lo = day - timedelta(days=367)
     found = None
     for current in schedule_dates(frequency, match, anchor, lo, day - ONE_DAY):

@@ -68,7 +68,7 @@ class UsageScreen(Screen):
         money = lambda v: format_money(v, precision)  # noqa: E731
         table = self.query_one(PagedTable)
         table.clear()
-        self.rows = store.list_usage(self.customer.id, None, 500)
+        self.rows = store.list_usage(self.customer.id, None, 200)
         for row in self.rows:
             table.add_row(row.date.isoformat(), Text(format_price(row.amount), justify="right"), row.file_name or row.source, key=str(row.id))
         if keep_id is not None:
