@@ -15,7 +15,7 @@ from typing import Iterator
 
 from .charges import MINIMUM_SPEND, AllocationTerms, Charge, PackageTerms
 from .money import round_money
-from .schedule import ONE_DAY, Frequency, effective_match, previous_date_before, schedule_dates
+from .schedule import ONE_DAY, Frequency, effective_match, is_schedule_date, previous_date_before, schedule_dates
 
 ZERO = Decimal(0)
 RUN_RATE_DAYS = 30
@@ -71,6 +71,13 @@ def spend_periods(
     start, end = allocation.start, allocation.end
     stop = end + ONE_DAY if end is not None else None
     match = effective_match(frequency, package.match, start)
+
+    if since is not None and since == until:
+        # One settle date: only a charge date after the start, or the day
+        # after the end, settles a period. Most allocations have neither.
+        settles = since == stop or (since > start and is_schedule_date(frequency, match, start, since))
+        if not settles or (stop is not None and since > stop):
+            return
 
     def keep(period: SpendPeriod) -> bool:
         return (since is None or period.end >= since) and (until is None or period.end <= until)

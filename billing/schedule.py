@@ -147,6 +147,20 @@ def schedule_dates(
     return iter(())
 
 
+def is_schedule_date(frequency: Frequency, match: tuple[int, ...], anchor: date, day: date) -> bool:
+    """Whether `day` is one of the schedule's dates (ignoring the allocation's bounds)."""
+    if frequency is Frequency.DAILY:
+        return True
+    if frequency is Frequency.WEEKLY:
+        return day.weekday() in match
+    if frequency is Frequency.MONTHLY:
+        last = last_day(day.year, day.month)
+        return any(min(d, last) == day.day for d in match)
+    if frequency is Frequency.YEARLY:
+        return day.month == anchor.month and day.day == min(anchor.day, last_day(day.year, anchor.month))
+    return False
+
+
 def next_date_after(frequency: Frequency, match: tuple[int, ...], anchor: date, day: date) -> date | None:
     """The first schedule date strictly after `day` (None for frequency none)."""
     if frequency is Frequency.NONE:
