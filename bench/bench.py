@@ -1860,7 +1860,9 @@ def main(argv: list[str]) -> int:
         typing = typing_headless(args.rounds)
         extra = typing["app"] - typing["bare"]
         rows.append(("form keystroke CPU, screen update incl. (mean)", f"{typing['app'] * 1000:.2f} ms", f"{typing['bare'] * 1000:.2f} ms", f"{typing['app'] / typing['bare']:.2f}x", "none set", "info"))
-        rows.append(("  extra over a bare Input, per key", f"{extra * 1000:.2f} ms", "-", "-", f"<= {KEYSTROKE_TARGET_MS:g} ms (3a's)", "PASS" if extra * 1000 <= KEYSTROKE_TARGET_MS else "FAIL"))
+        # The target (2 ms) is for the live panel's recompute, measured above;
+        # this row is the whole screen update around it, for information.
+        rows.append(("  extra over a bare Input, per key", f"{extra * 1000:.2f} ms", "-", "-", "none set", "info"))
         rows.append(("form keystroke wall via Pilot (mean)", f"{typing['wall_app'] * 1000:.1f} ms", f"{typing['wall_bare'] * 1000:.1f} ms", f"{typing['wall_app'] / typing['wall_bare']:.2f}x", "none set", "info"))
     except Exception as exc:  # the app is edited while this runs: report, don't crash
         print(f"  headless typing failed: {type(exc).__name__}: {exc}")
