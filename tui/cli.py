@@ -127,10 +127,18 @@ def _err(message: str) -> None:
     print(f"packdesk: {message}", file=sys.stderr)
 
 
+#: Commands that may start a new book; the others need one that exists, so a
+#: mistyped --db in a cron job fails loudly instead of billing an empty book.
+CREATES_BOOK = {None, "import", "demo", "settings"}
+
+
 def _open_book(args):
     from store.book import Book, BookError, resolve_book_path
 
     path = resolve_book_path(getattr(args, "db", None))
+    if args.command not in CREATES_BOOK and not path.exists():
+        _err(f"there is no book at {path} (check --db or PACKDESK_DB; `packdesk --db {path}` creates one)")
+        return None
     try:
         return Book.open(path)
     except BookError as exc:

@@ -252,6 +252,9 @@ def test_export_customers_csv_and_json_round_trip(capsys, tmp_path, db):
 
 
 def test_export_customers_of_an_empty_book(capsys, db):
+    from store.book import Book
+
+    Book.open(db).close()  # an empty book; a missing one is refused
     assert export(capsys, db, "customers", "csv").splitlines() == [CUSTOMER_HEADER]
     assert json.loads(export(capsys, db, "customers", "json")) == []
 

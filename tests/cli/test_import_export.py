@@ -471,8 +471,29 @@ def test_export_json_parses_with_documented_keys(capsys, tmp_path, db):
 
 
 def test_export_of_empty_book(capsys, db):
+    from store.book import Book
+
+    Book.open(db).close()  # an empty book; a missing one is refused (below)
     assert json.loads(export(capsys, db, "json")) == []
     assert export(capsys, db, "csv").strip() == HEADER
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["export", "packages"],
+        ["charges", "--from", "2026-01-01", "--to", "2026-01-31"],
+        ["run", "--date", "2026-01-01", "--commit"],
+        ["check"],
+    ],
+)
+def test_commands_refuse_a_book_that_does_not_exist(capsys, tmp_path, command):
+    # A mistyped --db in a cron job must fail loudly, not bill a new empty book.
+    missing = tmp_path / "no-such-dir" / "typo.db"
+    code, _out, err = run(capsys, *command, "--db", str(missing))
+    assert code == 1
+    assert "there is no book at" in err and str(missing) in err
+    assert not missing.exists() and not missing.parent.exists()
 
 
 def test_export_rejects_unknown_format(capsys, db):
