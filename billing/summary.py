@@ -19,9 +19,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
-from itertools import islice
 
-from .charges import RECURRING, SETUP, AllocationTerms, Charge, PackageTerms, allocation_charges
+from .charges import SETUP, AllocationTerms, Charge, PackageTerms, allocation_charges
 from .money import round_money
 from .schedule import Frequency, effective_match, schedule_dates
 
@@ -117,9 +116,3 @@ def package_summary(package: PackageTerms, today: date, precision: int = 2, coun
         minimum_spend=package.minimum_spend,
         commitment=round_money(package.retail, precision),
     )
-
-
-def first_charges(package: PackageTerms, start: date, count: int, precision: int = 2) -> list[Charge]:
-    """The first `count` recurring charges of one unit from `start`."""
-    lines = allocation_charges(package, AllocationTerms(start=start), start, None, precision)
-    return list(islice((c for c in lines if c.kind == RECURRING), count))

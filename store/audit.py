@@ -4,7 +4,6 @@ payments, written by triggers in the same transaction as the change."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import TextIO
 
 from billing.money import format_price, from_micros

@@ -17,7 +17,7 @@ from textual.widgets import Checkbox, Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from billing.accounts import parse_allocation, parse_field_date, parse_quantity, parse_reference
-from billing.catalogue import FieldError, format_match
+from billing.catalogue import FieldError
 from billing.charges import KINDS, AllocationTerms, allocation_charges
 from billing.money import format_money, format_price
 from billing.projection import add_months
@@ -28,7 +28,7 @@ from store.packages import NotFound, PackageRow, StoreError, get_package
 from .dialogs import HelpScreen, confirm, leave_form
 from .panel import describe_schedule
 from .projection import CustomerProjectionScreen, charge_lines, month_table, true_up_table
-from .widgets import PagedTable, TitleBar
+from .widgets import FilteredTableScreen, PagedTable, TitleBar
 
 PAGE = 200
 
@@ -39,7 +39,7 @@ def next_charge(allocation: store.AllocationRow, today: date, precision: int):
     return next(islice(lines, 1), None)
 
 
-class CustomerScreen(Screen):
+class CustomerScreen(FilteredTableScreen):
     """One customer: what is switched on for them, and their allocations."""
 
     BINDINGS = [
@@ -253,28 +253,14 @@ class CustomerScreen(Screen):
 
         self.app.push_screen(UsageScreen(self.customer), lambda _: self.reload())
 
-    def action_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.display = True
-        box.focus()
-
     @on(Input.Changed, "#filter")
     def _filter(self, event: Input.Changed) -> None:
         self.text = event.value
         self.reload()
 
-    @on(Input.Submitted, "#filter")
-    def _filter_done(self) -> None:
-        self.query_one(PagedTable).focus()
-
     def action_back(self) -> None:
-        box = self.query_one("#filter", Input)
-        if box.display:
-            box.value = ""
-            box.display = False
-            self.query_one(PagedTable).focus()
-            return
-        self.dismiss(None)
+        if not self.close_filter():
+            self.dismiss(None)
 
     def action_help(self) -> None:
         self.app.push_screen(
@@ -487,7 +473,6 @@ class AllocationFormScreen(Screen[int | None]):
         if p is None:
             details.update("No package chosen yet.")
             return
-        precision = self.app.book.settings.precision
         schedule = describe_schedule(p.frequency, p.match, self._start() or self.app.today)
         setup = (
             f"setup {format_price(p.setup_retail)} (cost {format_price(p.setup_cost)})"
@@ -500,7 +485,6 @@ class AllocationFormScreen(Screen[int | None]):
             f"minimum days {p.minimum_days}; upstream {p.upstream_service or 'none'}"
             + (f"\n{p.description}" if p.description else "")
         )
-        del precision
 
     def _start(self) -> date | None:
         try:
@@ -639,4 +623,4 @@ class _Named:
         self.id = None
 
 
-__all__ = ["AllocationFormScreen", "CustomerScreen", "format_match"]
+__all__ = ["AllocationFormScreen", "CustomerScreen"]

@@ -18,14 +18,14 @@ from store.packages import NotFound
 
 from .dialogs import HelpScreen, leave_form
 from .package_form import VALIDATE_ON, FieldValidator
-from .widgets import PagedTable, TitleBar
+from .widgets import FilteredTableScreen, PagedTable, TitleBar
 
 PAGE = 200
 PREFETCH = 40
 SORT_ORDER = ["name", "status", "balance"]
 
 
-class CustomerListScreen(Screen):
+class CustomerListScreen(FilteredTableScreen):
     BINDINGS = [
         Binding("n", "new", "New", id="new"),
         Binding("e", "edit", "Edit", id="edit"),
@@ -158,27 +158,14 @@ class CustomerListScreen(Screen):
         if fresh is not None:
             self.app.push_screen(CustomerFormScreen(fresh), lambda saved: self.reload(keep_id=row.id))
 
-    def action_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.display = True
-        box.focus()
-
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         q = self.query_state
         self.query_state = store.CustomerQuery(event.value, q.sort, q.descending)
         self.reload()
 
-    @on(Input.Submitted, "#filter")
-    def _filter_done(self) -> None:
-        self.query_one(PagedTable).focus()
-
     def action_clear_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        if box.value:
-            box.value = ""
-        box.display = False
-        self.query_one(PagedTable).focus()
+        self.close_filter()
 
     def action_sort(self) -> None:
         q = self.query_state

@@ -216,7 +216,6 @@ class BookProjectionScreen(Screen):
         app = self.app
         start, end = window(app.today)
         precision = app.book.settings.precision
-        retail: dict[date, Decimal] = defaultdict(Decimal)
         per_package: dict[str, list] = defaultdict(lambda: [Decimal(0), Decimal(0), 0])
         month_charges: list[Charge] = []
         count = 0
@@ -229,7 +228,6 @@ class BookProjectionScreen(Screen):
             count += 1
             if count % 200000 == 0:
                 app.call_from_thread(self._progress, count)
-        del retail
         app.call_from_thread(self._show, month_charges, per_package, start, end, precision)
 
     def _progress(self, count: int) -> None:

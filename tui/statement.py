@@ -20,7 +20,7 @@ from store.packages import StoreError
 
 from .allocations import DateValidator, ParserValidator
 from .dialogs import HelpScreen, confirm
-from .widgets import PagedTable, TitleBar
+from .widgets import FilteredTableScreen, PagedTable, TitleBar
 
 
 class StatementScreen(Screen):
@@ -246,7 +246,7 @@ class PaymentScreen(ModalScreen[int | None]):
             self.dismiss(None)
 
 
-class AuditScreen(Screen):
+class AuditScreen(FilteredTableScreen):
     BINDINGS = [
         Binding("slash", "filter", "Find", id="filter"),
         Binding("escape", "back", "Back", id="back"),
@@ -287,27 +287,13 @@ class AuditScreen(Screen):
             table.add_row(r.at.replace("T", " ")[:16], r.by, f"{r.entity} {r.entity_id} {r.action[:3]}", r.field or "", change)
         self.query_one("#status", Static).update(f"{len(rows)} most recent change(s){' matching ' + repr(text) if text else ''}")
 
-    def action_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.display = True
-        box.focus()
-
     @on(Input.Changed, "#filter")
     def _filter(self, event: Input.Changed) -> None:
         self.reload(event.value)
 
-    @on(Input.Submitted, "#filter")
-    def _done(self) -> None:
-        self.query_one(PagedTable).focus()
-
     def action_back(self) -> None:
-        box = self.query_one("#filter", Input)
-        if box.display:
-            box.value = ""
-            box.display = False
-            self.query_one(PagedTable).focus()
-            return
-        self.dismiss(None)
+        if not self.close_filter():
+            self.dismiss(None)
 
     def action_help(self) -> None:
         self.app.push_screen(

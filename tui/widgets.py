@@ -7,7 +7,10 @@ from dataclasses import dataclass
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual import on
 from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Input
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -420,3 +423,29 @@ class TitleBar(Widget):
 
         yield Static(self._title, id="title", classes="title-left", markup=False)
         yield Static(self._hint, classes="title-right", markup=False)
+
+
+class FilteredTableScreen(Screen):
+    """A screen with a PagedTable and a `/` filter box (#filter) above it:
+    `/` shows the box, enter goes back to the table, and `close_filter()`
+    (escape) clears and hides it."""
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.focus()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self) -> None:
+        self.query_one(PagedTable).focus()
+
+    def close_filter(self) -> bool:
+        """Clear and hide the box; False when it wasn't open."""
+        box = self.query_one("#filter", Input)
+        if not box.display:
+            return False
+        if box.value:
+            box.value = ""
+        box.display = False
+        self.query_one(PagedTable).focus()
+        return True
