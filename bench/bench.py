@@ -1034,7 +1034,7 @@ USAGE_FILE = "bench-usage-10m.csv"  # the usage_import row that owns every recor
 USAGE_MARK = "bench-usage-10m"  # its sha256 column, to find it again
 USAGE_SOURCES = ("voice", "voice", "voice", "sms", "data", "fax")
 MINIMUM_SPEND_FLIP = 0.12  # share of the packages with a frequency turned into minimum spend in the copy
-TRUE_UPS_TARGET_S = 1.0
+TRUE_UPS_TARGET_S = 0.5  # "well under one second": half of it
 TRUE_UPS_REPEAT = 3
 _USAGE_INSERT = "INSERT INTO usage (customer_id, date, amount, source, import_id, created_at) VALUES (?, ?, ?, ?, ?, ?)"
 
@@ -1250,8 +1250,8 @@ def true_ups_bench() -> dict:
         sums = sum(s for s, *_ in clock.sums)
         rate_window = run_rate_window(TODAY)
         print(
-            f"  where the first run's {times[0] * 1000:,.0f} ms go: reading the minimum-spend allocations (iter_allocations) {clock.read * 1000:,.0f}; "
-            f"{len(clock.sums)} usage_sums calls (a GROUP BY customer per distinct usage window) {sums * 1000:,.0f}; "
+            f"  where the first run's {times[0] * 1000:,.0f} ms go: reading the allocations that may settle on the day (iter_allocations) {clock.read * 1000:,.0f}; "
+            f"{len(clock.sums)} usage_sums calls (a GROUP BY customer per distinct usage window, and the run rate if a period has not ended) {sums * 1000:,.0f}; "
             f"the rest in Python (spend_periods, true_up) {(times[0] - clock.read - sums) * 1000:,.0f}"
         )
         for seconds, a, b, customers in sorted(clock.sums, key=lambda s: -s[0])[:6]:

@@ -15,7 +15,7 @@ from typing import Iterator
 
 from .charges import MINIMUM_SPEND, AllocationTerms, Charge, PackageTerms
 from .money import round_money
-from .schedule import ONE_DAY, Frequency, effective_match, is_schedule_date, previous_date_before, schedule_dates
+from .schedule import ONE_DAY, Frequency, effective_match, is_schedule_date, last_day, previous_date_before, schedule_dates
 
 ZERO = Decimal(0)
 RUN_RATE_DAYS = 30
@@ -50,7 +50,7 @@ class TrueUpBasis:
 
     commitment: Decimal  # retail x quantity x f, rounded to the book's precision
     known: Decimal  # usage dated in the period before today (all of it once the period has ended)
-    run_rate: Decimal  # estimated usage per day: last 30 days' usage / 30
+    run_rate: Decimal  # the estimate's usage per day (last 30 days' usage / 30); 0 once ended: nothing is estimated
     days_to_come: int  # days of the period from today (or its start, if later) to its end
     estimated: Decimal  # known + run_rate x days_to_come (= known once ended)
     estimate: bool  # True while the period has not ended
@@ -75,8 +75,14 @@ def spend_periods(
     if since is not None and since == until:
         # One settle date: only a charge date after the start, or the day
         # after the end, settles a period. Most allocations have neither.
-        settles = since == stop or (since > start and is_schedule_date(frequency, match, start, since))
-        if not settles or (stop is not None and since > stop):
+        if stop is not None and since > stop:
+            return
+        on_date = since > start and is_schedule_date(frequency, match, start, since)
+        if not (on_date or since == stop):
+            return
+        period = _period_settled_on(frequency, match, start, since, on_date)
+        if period is not None:
+            yield period
             return
 
     def keep(period: SpendPeriod) -> bool:
@@ -114,6 +120,55 @@ def spend_periods(
         if stop is not None and b >= stop:
             return
         a = following
+
+
+def _period_settled_on(frequency: Frequency, match: tuple[int, ...], start: date, day: date, on_date: bool) -> SpendPeriod | None:
+    """The period settled on `day`, worked out directly: `day` is a charge date
+    after the start (`on_date`), or the day after the end, which is no later
+    than the next charge date. None when the schedule can't say (the caller
+    walks the periods instead)."""
+    before = previous_date_before(frequency, match, start, day)
+    if before is None:
+        return None
+    if on_date:
+        whole = day
+    else:  # cut by the end: the whole period runs to the next charge date
+        whole = next(schedule_dates(frequency, match, start, day), None)
+        if whole is None:
+            return None
+    if before < start:  # no charge date in [start, day): the first period
+        return SpendPeriod(start, day, (day - start).days, (whole - before).days)
+    return SpendPeriod(before, day, (day - before).days, (whole - before).days)
+
+
+def charge_day_starts(package: PackageTerms, day: date) -> bool | tuple[str, frozenset]:
+    """Which allocations of `package` have a charge date on `day`, as a
+    condition on their start date alone (so a database can pick them out).
+
+    True: all of them; False: none; or (part, values): those whose start's
+    "day" (of the month), "weekday" (0 = Monday) or "month_day" ((month, day))
+    is one of `values`. Exact: for every start, the condition holds if and only
+    if `is_schedule_date(frequency, effective_match(frequency, match, start),
+    start, day)`; the allocation's bounds are the caller's to check.
+    """
+    frequency = package.frequency
+    if frequency is Frequency.DAILY:
+        return True
+    if frequency is Frequency.WEEKLY:
+        if package.match:
+            return day.weekday() in package.match
+        return ("weekday", frozenset({day.weekday()}))
+    if frequency is Frequency.MONTHLY:
+        last = last_day(day.year, day.month)
+        if package.match:
+            return any(min(d, last) == day.day for d in package.match)
+        # A start on the 31st charges on the last day of a shorter month.
+        return ("day", frozenset(range(day.day, 32) if day.day == last else (day.day,)))
+    if frequency is Frequency.YEARLY:
+        if day.month == 2 and day.day == 28 and last_day(day.year, 2) == 28:
+            return ("month_day", frozenset({(2, 28), (2, 29)}))
+        return ("month_day", frozenset({(day.month, day.day)}))
+    return False
 
 
 def exact_commitment(package: PackageTerms, allocation: AllocationTerms, period: SpendPeriod) -> Decimal:
@@ -155,6 +210,7 @@ def true_up(
     if ended:
         days_to_come = 0
         estimated = known
+        rate = ZERO
     else:
         days_to_come = (period.end - max(today, period.start)).days
         estimated = known + rate * days_to_come

@@ -60,6 +60,18 @@ def _month_days(match: tuple[int, ...], last: int, cache: dict) -> tuple[int, ..
     return days
 
 
+_MONTH_DAYS: dict[tuple[tuple[int, ...], int], tuple[int, ...]] = {}
+
+
+def _month_days_of(match: tuple[int, ...], last: int) -> tuple[int, ...]:
+    """The chosen days as they fall in a month of `last` days, ascending."""
+    key = (match, last)
+    days = _MONTH_DAYS.get(key)
+    if days is None:
+        days = _MONTH_DAYS[key] = tuple(sorted({min(d, last) for d in match}))
+    return days
+
+
 def _monthly(match: tuple[int, ...], lo: date, hi: date | None) -> Iterator[date]:
     cache: dict[int, tuple[int, ...]] = {}
     year, month = lo.year, lo.month
@@ -183,16 +195,16 @@ def previous_date_before(frequency: Frequency, match: tuple[int, ...], anchor: d
     if frequency is Frequency.MONTHLY:
         # This month's chosen days before `day`, else last month's last one.
         year, month = day.year, day.month
-        for _ in range(2):
-            last = last_day(year, month)
-            days = sorted({min(d, last) for d in match})
-            earlier = [d for d in days if date(year, month, d) < day]
-            if earlier:
-                return date(year, month, earlier[-1])
+        days = _month_days_of(match, last_day(year, month))
+        for d in reversed(days):
+            if d < day.day:
+                return date(year, month, d)
+        if month == 1:
+            year, month = year - 1, 12
+        else:
             month -= 1
-            if month == 0:
-                year, month = year - 1, 12
-        return None
+        days = _month_days_of(match, last_day(year, month))
+        return date(year, month, days[-1]) if days else None
     # Yearly: look back one year and a bit.
     lo = day - timedelta(days=367)
     found = None

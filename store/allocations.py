@@ -14,7 +14,7 @@ from billing.catalogue import FieldError
 from billing.charges import AllocationTerms, Charge, PackageTerms, allocation_charges
 from billing.minimum import run_rate, run_rate_window, true_ups
 from billing.money import from_micros
-from billing.schedule import Frequency
+from billing.schedule import ONE_DAY, Frequency
 from decimal import Decimal
 
 from .models import Allocation, Customer, Package, UpstreamService, database
@@ -215,11 +215,62 @@ def _load_customers(ids, cache: dict) -> None:
             cache[cid] = name
 
 
+def _settling_on(day: date) -> tuple[str, list]:
+    """The SQL condition (and its parameters) that picks the allocations of
+    minimum-spend packages that may settle a period on `day`: those with a
+    charge date on it after their start, and those that ended the day before.
+
+    Which start dates charge on `day` is `charge_day_starts`'s to say; this
+    only turns it into SQL the (package, start, end) index answers.
+    """
+    from billing.minimum import charge_day_starts
+
+    everyone: list[int] = []
+    by_start: dict[tuple[str, frozenset], list[int]] = {}
+    rows = database.execute_sql(
+        "SELECT id, frequency, frequency_match FROM package WHERE minimum_spend = 1 AND frequency != 'none'"
+    ).fetchall()
+    for pid, frequency, match in rows:
+        terms = PackageTerms(frequency=Frequency(frequency), match=_match(match), minimum_spend=True)
+        rule = charge_day_starts(terms, day)
+        if rule is True:
+            everyone.append(pid)
+        elif rule:
+            by_start.setdefault(rule, []).append(pid)
+    if not rows:
+        return "0", []
+    ids = lambda pids: ",".join(str(int(p)) for p in pids)  # noqa: E731 - integers from the book
+    before = (day - ONE_DAY).isoformat()
+    ways = ["a.end_date = ?"]
+    params: list = [day.isoformat(), before, before]
+    if everyone:
+        ways.append(f"a.package_id IN ({ids(everyone)})")
+    for (part, values), pids in by_start.items():
+        if part == "day":
+            key, wanted = "CAST(substr(a.start_date, 9, 2) AS INTEGER)", sorted(values)
+        elif part == "weekday":  # SQLite counts weekdays from Sunday
+            key, wanted = "CAST(strftime('%w', a.start_date) AS INTEGER)", sorted((v + 1) % 7 for v in values)
+        else:
+            key, wanted = "substr(a.start_date, 6, 5)", sorted(f"{m:02d}-{d:02d}" for m, d in values)
+        ways.append(f"(a.package_id IN ({ids(pids)}) AND {key} IN ({','.join('?' * len(wanted))}))")
+        params.extend(wanted)
+    sql = (
+        f"a.package_id IN ({ids(pid for pid, _, _ in rows)}) AND a.start_date < ? "
+        f"AND (a.end_date IS NULL OR a.end_date >= ?) AND ({' OR '.join(ways)})"
+    )
+    return sql, params
+
+
 def iter_allocations(
-    customer_id: int | None = None, batch: int = 20000, *, minimum_spend: bool = False
+    customer_id: int | None = None,
+    batch: int = 20000,
+    *,
+    minimum_spend: bool = False,
+    settling_on: date | None = None,
 ) -> Iterator[AllocationRow]:
     """Every allocation (of one customer, or of the book), read in batches;
-    with `minimum_spend`, only those of minimum-spend packages.
+    with `minimum_spend`, only those of minimum-spend packages, and with
+    `settling_on` only those of them that may settle a period on that day.
 
     Plain SQL and a cache of packages and customer names: a whole book of
     allocations is read at several hundred thousand rows a second.
@@ -232,7 +283,12 @@ def iter_allocations(
     if customer_id is not None:
         where.append("a.customer_id = ?")
         extra.append(customer_id)
-    if minimum_spend:
+    if settling_on is not None:
+        condition, params = _settling_on(settling_on)
+        where.append(condition)
+        extra.extend(params)
+        minimum_spend = True
+    elif minimum_spend:
         where.append("a.package_id IN (SELECT id FROM package WHERE minimum_spend = 1)")
     sql = (
         "SELECT a.id, a.customer_id, a.package_id, a.quantity, a.start_date, a.end_date, a.auto_decrement, "
@@ -247,7 +303,7 @@ def iter_allocations(
     done = False
     while not done:
         if one_query:
-            rows = database.execute_sql(sql, [0]).fetchall()
+            rows = database.execute_sql(sql, [0, *extra]).fetchall()
             done = True
         else:
             rows = database.execute_sql(sql, [after, *extra, batch]).fetchall()
@@ -452,7 +508,12 @@ def allocation_true_ups(allocation: AllocationRow, since: date | None, until: da
 
 
 def book_true_ups(since: date, until: date, precision: int, today: date) -> list[tuple[AllocationRow, Charge]]:
-    """Every minimum-spend true-up of the book settled in [since, until]."""
+    """Every minimum-spend true-up of the book settled in [since, until].
+
+    For one settle date the database picks out the few allocations that can
+    settle on it (see `_settling_on`) instead of walking all of them."""
+    if since == until:
+        return true_ups_of(iter_allocations(settling_on=since), since, until, precision, today)
     return true_ups_of(iter_allocations(minimum_spend=True), since, until, precision, today)
 
 
@@ -479,7 +540,9 @@ def true_ups_of(allocations, since: date | None, until: date, precision: int, to
         return usage_sums(a, b, sorted(customers))
 
     known = {window: sums(window[0], window[1], customers) for window, customers in windows.items()}
-    rates = sums(*run_rate_window(today), {a.customer_id for a, _ in wanted}) if wanted else {}
+    # The run rate only estimates periods not ended yet.
+    pending = {a.customer_id for a, period in wanted if period.end > today}
+    rates = sums(*run_rate_window(today), pending) if pending else {}
     zero = Decimal(0)
     result = []
     for allocation, period in wanted:

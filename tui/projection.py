@@ -116,7 +116,7 @@ def true_up_table(pairs, precision: int) -> Table | None:
             f"{charge.period_start:%y-%m-%d}..{charge.period_end:%m-%d}",
             money(b.commitment),
             money(b.known),
-            money(b.run_rate),
+            money(b.run_rate) if b.estimate else "-",
             str(b.days_to_come),
             money(b.estimated),
             Text(("~" if b.estimate else "") + money(charge.amount), style="bold"),

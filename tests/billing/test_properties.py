@@ -298,3 +298,24 @@ def test_prorated_parts_of_a_period_add_up_to_the_whole(case):
     assert abs(before.amount + after.amount - whole.amount) <= CENT
     assert abs(before.cost + after.cost - whole.cost) <= CENT
     assert min(before.amount, after.amount, before.cost, after.cost) >= 0
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    frequency=st.sampled_from([Frequency.DAILY, Frequency.WEEKLY, Frequency.MONTHLY, Frequency.YEARLY]),
+    weekly=st.sets(st.integers(0, 6), min_size=1, max_size=3),
+    monthly=st.sets(st.integers(1, 31), min_size=1, max_size=4),
+    anchor=st.dates(date(2020, 1, 1), date(2030, 12, 31)),
+    day=st.dates(date(2021, 1, 1), date(2030, 12, 31)),
+)
+def test_previous_and_next_dates_are_the_neighbours_in_the_schedule(frequency, weekly, monthly, anchor, day):
+    # The shortcuts agree with walking the schedule: the last date before `day`
+    # and the first after it.
+    from billing.schedule import next_date_after, previous_date_before, schedule_dates
+
+    match = tuple(sorted(weekly)) if frequency is Frequency.WEEKLY else tuple(sorted(monthly)) if frequency is Frequency.MONTHLY else ()
+    walked = list(schedule_dates(frequency, match, anchor, day - timedelta(days=400), day + timedelta(days=400)))
+    before = [d for d in walked if d < day]
+    after = [d for d in walked if d > day]
+    assert previous_date_before(frequency, match, anchor, day) == before[-1]
+    assert next_date_after(frequency, match, anchor, day) == after[0]

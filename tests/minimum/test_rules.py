@@ -21,6 +21,7 @@ from billing.minimum import (
     RUN_RATE_DAYS,
     SpendPeriod,
     TrueUpBasis,
+    charge_day_starts,
     commitment,
     known_window,
     run_rate,
@@ -29,7 +30,7 @@ from billing.minimum import (
     true_up,
     true_ups,
 )
-from billing.schedule import Frequency
+from billing.schedule import Frequency, effective_match, is_schedule_date
 
 D = Decimal
 ZERO = D(0)
@@ -353,8 +354,9 @@ def test_once_ended_the_figure_is_not_an_estimate():
     usage = {date(2025, 3, 31): D("12.5")}
     for today in (date(2025, 4, 1), date(2025, 7, 1)):
         (line,) = settled(package, allocation, usage, today=today, until=date(2025, 4, 1), rate=D("100"))
-        assert line.basis == TrueUpBasis(D("50.00"), D("12.5"), D("100"), 0, D("12.5"), False)
-        assert line.amount == D("37.50")  # the run rate plays no part once the period is over
+        # The run rate plays no part once the period is over, and the basis says so.
+        assert line.basis == TrueUpBasis(D("50.00"), D("12.5"), D("0"), 0, D("12.5"), False)
+        assert line.amount == D("37.50")
 
 
 def test_a_period_ending_tomorrow_is_still_an_estimate_with_one_day_to_come():
@@ -482,3 +484,76 @@ def test_periods_from_a_later_since_are_the_tail_of_all_periods(
     until = since + timedelta(days=span)
     everything = [p for p in spend_periods(package, allocation, None, until) if p.end >= since]
     assert list(spend_periods(package, allocation, since, until)) == everything
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    frequency=st.sampled_from([Frequency.DAILY, Frequency.WEEKLY, Frequency.MONTHLY, Frequency.YEARLY]),
+    weekly=st.sets(st.integers(0, 6), max_size=3),
+    monthly=st.sets(st.integers(1, 31), max_size=3),
+    start_offset=st.integers(0, 800),
+    length=st.one_of(st.none(), st.integers(0, 500)),
+    day_offset=st.integers(0, 1400),
+)
+def test_the_period_settled_on_one_day_is_the_one_the_walk_finds(frequency, weekly, monthly, start_offset, length, day_offset):
+    # For one settle date the period is worked out directly, not walked to:
+    # it must be the period the walk from the start ends on that day, or none.
+    match = tuple(sorted(weekly)) if frequency is Frequency.WEEKLY else tuple(sorted(monthly)) if frequency is Frequency.MONTHLY else ()
+    package = PackageTerms(retail=Decimal("10"), frequency=frequency, match=match, minimum_spend=True)
+    start = date(2024, 1, 1) + timedelta(days=start_offset)
+    end = None if length is None else start + timedelta(days=length)
+    allocation = AllocationTerms(start, end, 1, True)
+    day = date(2024, 1, 1) + timedelta(days=day_offset)
+    walked = [p for p in spend_periods(package, allocation, None, day) if p.end == day]
+    assert list(spend_periods(package, allocation, day, day)) == walked
+
+
+def test_the_period_settled_on_the_day_after_the_end_mid_period():
+    # Monthly on the 1st from 10 Jan, ended 19 Mar: the last period is 1 Mar to
+    # 19 Mar, settled on 20 Mar; 19 of March's 31 days.
+    allocation = AllocationTerms(date(2025, 1, 10), date(2025, 3, 19), 1, True)
+    (period,) = spend_periods(bundle(), allocation, date(2025, 3, 20), date(2025, 3, 20))
+    assert period == SpendPeriod(date(2025, 3, 1), date(2025, 3, 20), 19, 31)
+    # Ended before its first charge date: the first period, cut, of January's 31 days.
+    allocation = AllocationTerms(date(2025, 1, 10), date(2025, 1, 19), 1, True)
+    (period,) = spend_periods(bundle(), allocation, date(2025, 1, 20), date(2025, 1, 20))
+    assert period == SpendPeriod(date(2025, 1, 10), date(2025, 1, 20), 10, 31)
+    # Nothing is settled on a charge date after the end's settle date.
+    assert list(spend_periods(bundle(), allocation, date(2025, 2, 1), date(2025, 2, 1))) == []
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    frequency=st.sampled_from(list(Frequency)),
+    weekly=st.sets(st.integers(0, 6), max_size=3),
+    monthly=st.sets(st.integers(1, 31), max_size=3),
+    start=st.dates(date(2020, 1, 1), date(2030, 12, 31)),
+    day=st.dates(date(2020, 1, 1), date(2030, 12, 31)),
+)
+def test_charge_day_starts_says_exactly_which_starts_charge_on_a_day(frequency, weekly, monthly, start, day):
+    # The database picks allocations by this condition on their start alone:
+    # it must hold for a start exactly when the schedule charges on the day.
+    match = tuple(sorted(weekly)) if frequency is Frequency.WEEKLY else tuple(sorted(monthly)) if frequency is Frequency.MONTHLY else ()
+    package = PackageTerms(retail=Decimal("10"), frequency=frequency, match=match, minimum_spend=True)
+    rule = charge_day_starts(package, day)
+    if isinstance(rule, bool):
+        holds = rule
+    else:
+        part, values = rule
+        key = {"day": start.day, "weekday": start.weekday(), "month_day": (start.month, start.day)}[part]
+        holds = key in values
+    charges = frequency is not Frequency.NONE and is_schedule_date(frequency, effective_match(frequency, match, start), start, day)
+    assert holds == charges
+
+
+def test_charge_day_starts_on_month_ends_and_leap_days():
+    monthly = bundle(match=())
+    assert charge_day_starts(monthly, date(2025, 4, 30)) == ("day", frozenset({30, 31}))
+    assert charge_day_starts(monthly, date(2025, 2, 28)) == ("day", frozenset({28, 29, 30, 31}))
+    assert charge_day_starts(monthly, date(2025, 4, 15)) == ("day", frozenset({15}))
+    assert charge_day_starts(bundle(match=(31,)), date(2025, 4, 30)) is True
+    assert charge_day_starts(bundle(match=(15,)), date(2025, 4, 30)) is False
+    yearly = bundle(match=(), frequency=Frequency.YEARLY)
+    assert charge_day_starts(yearly, date(2025, 2, 28)) == ("month_day", frozenset({(2, 28), (2, 29)}))
+    assert charge_day_starts(yearly, date(2024, 2, 28)) == ("month_day", frozenset({(2, 28)}))
+    assert charge_day_starts(bundle(match=(), frequency=Frequency.NONE), date(2025, 1, 1)) is False

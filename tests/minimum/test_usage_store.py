@@ -247,3 +247,57 @@ def test_the_last_true_up_is_listed_after_the_allocation_has_ended(demo_book):
     # And nothing after it.
     later = [ch for _, ch in iter_charges(date(2025, 3, 17), date(2026, 3, 17), 2, c.id, date(2025, 4, 1))]
     assert later == []
+
+
+def test_book_true_ups_of_one_settle_date_are_those_of_the_whole_walk(demo_book):
+    # For one settle date the database picks out the allocations that may
+    # settle on it (charge date on the day after their start, or ended the day
+    # before); every other day is walked period by period. They must agree on
+    # every day: month ends, day 31, 29 February, default and chosen days.
+    import random
+
+    from billing.accounts import AllocationDraft
+    from billing.catalogue import PackageDraft
+    from billing.schedule import Frequency
+    from store.allocations import create_allocation
+    from store.packages import create_package
+
+    kinds = [
+        (Frequency.MONTHLY, ()),
+        (Frequency.MONTHLY, (31,)),
+        (Frequency.MONTHLY, (1, 15)),
+        (Frequency.WEEKLY, ()),
+        (Frequency.WEEKLY, (1, 4)),
+        (Frequency.DAILY, ()),
+        (Frequency.YEARLY, ()),
+    ]
+    packages = [
+        create_package(PackageDraft(f"commit {n}", retail=D("90"), frequency=f, match=m, minimum_spend=True))
+        for n, (f, m) in enumerate(kinds)
+    ]
+    ordinary = create_package(PackageDraft("not a commitment", retail=D("5"), frequency=Frequency.MONTHLY, match=(31,)))
+    rng = random.Random(4)
+    customers = [acme(), blue()]
+    # The starts that fall on other days in shorter months come first.
+    chosen = [(0, date(2024, 1, 31)), (0, date(2024, 2, 29)), (0, date(2024, 4, 30)), (6, date(2024, 2, 29)), (1, date(2024, 3, 15))]
+    for n in range(60):
+        if n < len(chosen):
+            package, start = packages[chosen[n][0]], chosen[n][1]
+        else:
+            package = packages[n % len(packages)] if n % 9 else ordinary
+            start = date(2024, 1, 1) + timedelta(days=rng.randrange(500))
+        end = None if n < len(chosen) or rng.random() < 0.5 else start + timedelta(days=rng.randrange(0, 400))
+        draft = AllocationDraft(rng.randint(1, 3), start, end, False, rng.random() < 0.5, "")
+        create_allocation(customers[n % 2].id, package.id, draft)
+    for n in range(200):
+        store.add_usage(customers[n % 2].id, date(2024, 1, 1) + timedelta(days=rng.randrange(700)), D(rng.randrange(1, 9000)) / 100, "")
+    lo, hi, today = date(2024, 1, 1), date(2025, 12, 31), date(2025, 6, 10)
+    walked: dict[date, list] = {}
+    for allocation, charge in book_true_ups(lo, hi, 2, today):
+        walked.setdefault(charge.date, []).append((allocation.id, charge))
+    assert len(walked) > 300  # daily commitments settle nearly every day
+    day = lo
+    while day <= hi:
+        one = sorted((a.id, c) for a, c in book_true_ups(day, day, 2, today))
+        assert one == sorted(walked.get(day, [])), day
+        day += timedelta(days=1)
