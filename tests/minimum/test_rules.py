@@ -459,27 +459,30 @@ def test_periods_tile_start_to_end_plus_one_without_gap_or_overlap(pair):
         assert found[0].covered == found[0].whole or (end is not None and len(found) == 1)
 
 
+@st.composite
+def commitments(draw) -> tuple[PackageTerms, AllocationTerms]:
+    """A minimum-spend package of any schedule, and an allocation of it
+    starting in the 800 days from 2024-01-01, open or ended, prorated or not."""
+    frequency = draw(st.sampled_from([Frequency.DAILY, Frequency.WEEKLY, Frequency.MONTHLY, Frequency.YEARLY]))
+    if frequency is Frequency.WEEKLY:
+        match = tuple(sorted(draw(st.sets(st.integers(0, 6), max_size=3))))
+    elif frequency is Frequency.MONTHLY:
+        match = tuple(sorted(draw(st.sets(st.integers(1, 31), max_size=3))))
+    else:
+        match = ()
+    package = PackageTerms(retail=Decimal("10"), frequency=frequency, match=match, minimum_spend=True)
+    start = date(2024, 1, 1) + timedelta(days=draw(st.integers(0, 800)))
+    length = draw(st.one_of(st.none(), st.integers(0, 500)))
+    end = None if length is None else start + timedelta(days=length)
+    return package, AllocationTerms(start, end, 1, draw(st.booleans()))
+
+
 @settings(max_examples=200, deadline=None)
-@given(
-    frequency=st.sampled_from([Frequency.DAILY, Frequency.WEEKLY, Frequency.MONTHLY, Frequency.YEARLY]),
-    weekly=st.sets(st.integers(0, 6), max_size=3),
-    monthly=st.sets(st.integers(1, 31), max_size=3),
-    start_offset=st.integers(0, 800),
-    length=st.one_of(st.none(), st.integers(0, 500)),
-    since_offset=st.integers(0, 1200),
-    span=st.integers(0, 400),
-    prorate=st.booleans(),
-)
-def test_periods_from_a_later_since_are_the_tail_of_all_periods(
-    frequency, weekly, monthly, start_offset, length, since_offset, span, prorate
-):
+@given(case=commitments(), since_offset=st.integers(0, 1200), span=st.integers(0, 400))
+def test_periods_from_a_later_since_are_the_tail_of_all_periods(case, since_offset, span):
     # spend_periods jumps ahead to `since` instead of walking from the start:
     # it must give exactly the periods ending on or after `since`.
-    match = tuple(sorted(weekly)) if frequency is Frequency.WEEKLY else tuple(sorted(monthly)) if frequency is Frequency.MONTHLY else ()
-    package = PackageTerms(retail=Decimal("10"), frequency=frequency, match=match, minimum_spend=True)
-    start = date(2024, 1, 1) + timedelta(days=start_offset)
-    end = None if length is None else start + timedelta(days=length)
-    allocation = AllocationTerms(start, end, 1, prorate)
+    package, allocation = case
     since = date(2024, 1, 1) + timedelta(days=since_offset)
     until = since + timedelta(days=span)
     everything = [p for p in spend_periods(package, allocation, None, until) if p.end >= since]
@@ -487,22 +490,11 @@ def test_periods_from_a_later_since_are_the_tail_of_all_periods(
 
 
 @settings(max_examples=400, deadline=None)
-@given(
-    frequency=st.sampled_from([Frequency.DAILY, Frequency.WEEKLY, Frequency.MONTHLY, Frequency.YEARLY]),
-    weekly=st.sets(st.integers(0, 6), max_size=3),
-    monthly=st.sets(st.integers(1, 31), max_size=3),
-    start_offset=st.integers(0, 800),
-    length=st.one_of(st.none(), st.integers(0, 500)),
-    day_offset=st.integers(0, 1400),
-)
-def test_the_period_settled_on_one_day_is_the_one_the_walk_finds(frequency, weekly, monthly, start_offset, length, day_offset):
+@given(case=commitments(), day_offset=st.integers(0, 1400))
+def test_the_period_settled_on_one_day_is_the_one_the_walk_finds(case, day_offset):
     # For one settle date the period is worked out directly, not walked to:
     # it must be the period the walk from the start ends on that day, or none.
-    match = tuple(sorted(weekly)) if frequency is Frequency.WEEKLY else tuple(sorted(monthly)) if frequency is Frequency.MONTHLY else ()
-    package = PackageTerms(retail=Decimal("10"), frequency=frequency, match=match, minimum_spend=True)
-    start = date(2024, 1, 1) + timedelta(days=start_offset)
-    end = None if length is None else start + timedelta(days=length)
-    allocation = AllocationTerms(start, end, 1, True)
+    package, allocation = case
     day = date(2024, 1, 1) + timedelta(days=day_offset)
     walked = [p for p in spend_periods(package, allocation, None, day) if p.end == day]
     assert list(spend_periods(package, allocation, day, day)) == walked
