@@ -526,14 +526,20 @@ def true_ups_of(allocations, since: date | None, until: date, precision: int, to
     from billing.minimum import known_window, spend_periods, true_up
     from .usage import usage_sums
 
-    wanted: list[tuple[AllocationRow, object]] = []
+    wanted: list[tuple] = []  # (allocation, its terms, period, known window)
     windows: dict[tuple[date, date], set[int]] = {}
     for allocation in allocations:
         if allocation.start > until:
             continue
-        for period in spend_periods(allocation.package_terms, allocation.terms(), since, until):
-            wanted.append((allocation, period))
-            windows.setdefault(known_window(period, today), set()).add(allocation.customer_id)
+        terms = allocation.terms()
+        for period in spend_periods(allocation.package_terms, terms, since, until):
+            window = known_window(period, today)
+            wanted.append((allocation, terms, period, window))
+            customers = windows.get(window)
+            if customers is None:
+                customers = windows[window] = set()
+            customers.add(allocation.customer_id)
+
     def sums(a: date, b: date, customers: set[int]) -> dict:
         if b <= a:
             return {}
@@ -541,14 +547,15 @@ def true_ups_of(allocations, since: date | None, until: date, precision: int, to
 
     known = {window: sums(window[0], window[1], customers) for window, customers in windows.items()}
     # The run rate only estimates periods not ended yet.
-    pending = {a.customer_id for a, period in wanted if period.end > today}
-    rates = sums(*run_rate_window(today), pending) if pending else {}
+    pending = {w[0].customer_id for w in wanted if w[2].end > today}
+    rates = {c: run_rate(total) for c, total in sums(*run_rate_window(today), pending).items()} if pending else {}
     zero = Decimal(0)
     result = []
-    for allocation, period in wanted:
-        spent = known[known_window(period, today)].get(allocation.customer_id, zero)
-        rate = run_rate(rates.get(allocation.customer_id, zero))
-        result.append((allocation, true_up(allocation.package_terms, allocation.terms(), period, spent, today, rate, precision)))
+    append = result.append
+    for allocation, terms, period, window in wanted:
+        customer = allocation.customer_id
+        spent = known[window].get(customer, zero)
+        append((allocation, true_up(allocation.package_terms, terms, period, spent, today, rates.get(customer, zero), precision)))
     return result
 
 
