@@ -28,7 +28,7 @@ from store.packages import NotFound, PackageRow, StoreError, get_package
 from .dialogs import HelpScreen, confirm, leave_form
 from .panel import describe_schedule
 from .projection import CustomerProjectionScreen, charge_lines, month_table, true_up_table
-from .widgets import FilteredTableScreen, PagedTable, TitleBar
+from .widgets import FilteredTableScreen, PagedTable, Tick, TitleBar
 
 PAGE = 200
 
@@ -366,8 +366,8 @@ class AllocationFormScreen(Screen[int | None]):
                         classes="date", validators=[DateValidator("end_date", today, False)], validate_on=VALIDATE_ON)
         with Horizontal(classes="row"):
             yield Label("Options", classes="label")
-            yield Checkbox("auto decrement", value=bool(a and a.auto_decrement), id="auto_decrement", compact=True)
-            yield Checkbox("prorate", value=bool(a and a.prorate), id="prorate", compact=True)
+            yield Tick("auto decrement", value=bool(a and a.auto_decrement), id="auto_decrement", compact=True)
+            yield Tick("prorate", value=bool(a and a.prorate), id="prorate", compact=True)
         with Horizontal(classes="row"):
             yield Label("Reference", classes="label")
             yield Input(a.reference if a else "", placeholder="DID number, site…", id="reference", compact=True,

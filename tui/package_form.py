@@ -27,7 +27,7 @@ from store.services import service_names
 
 from .dialogs import ConflictScreen, HelpScreen, confirm, leave_form
 from .panel import render_panel
-from .widgets import DayPicker, TitleBar
+from .widgets import DayPicker, Tick, TitleBar
 
 NO_SERVICE = "__none__"
 
@@ -141,7 +141,7 @@ class PackageFormScreen(Screen[int | None]):
                     yield Select(options, value=current, allow_blank=False, id="upstream_service", compact=True)
                 with Horizontal(classes="row"):
                     yield Label(LABELS["minimum_spend"], classes="label")
-                    yield Checkbox(
+                    yield Tick(
                         MIN_SPEND_LABELS[bool(draft and draft.minimum_spend)],
                         value=bool(draft and draft.minimum_spend),
                         id="minimum_spend",

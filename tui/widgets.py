@@ -10,7 +10,7 @@ from rich.text import Text
 from textual import on
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Input
+from textual.widgets import Checkbox, Input
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -449,3 +449,12 @@ class FilteredTableScreen(Screen):
         box.display = False
         self.query_one(PagedTable).focus()
         return True
+
+
+class Tick(Checkbox):
+    """A checkbox that shows its X only when ticked, so it reads the same
+    without colour (NO_COLOR, a monochrome terminal) as with it."""
+
+    @property
+    def BUTTON_INNER(self) -> str:  # noqa: N802 - Textual reads this name
+        return "X" if self.value else " "

@@ -196,3 +196,22 @@ async def test_without_no_color_colours_are_on(book, make_app, monkeypatch):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert app.no_color is False
+
+
+async def test_a_checkbox_reads_ticked_or_not_without_colour(demo_app):
+    # The form's "minimum spend" box shows an X only when ticked: an operator
+    # on a monochrome terminal can tell the two apart.
+    from tui.widgets import Tick
+
+    async with demo_app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        box = demo_app.screen.query_one("#minimum_spend", Tick)
+        assert box.value is False
+        assert "X" not in box.render().plain
+        box.focus()
+        await pilot.press("space")
+        await pilot.pause()
+        assert box.value is True
+        assert "X" in box.render().plain
