@@ -486,25 +486,27 @@ def iter_charges(
                 yield pair
 
 
-def allocation_true_ups(allocation: AllocationRow, since: date | None, until: date | None, precision: int, today: date, rates: dict | None = None):
-    """The minimum-spend true-ups of one allocation settled in [since, until]."""
+def allocation_true_ups(
+    allocation: AllocationRow, since: date | None, until: date | None, precision: int, today: date, memo: dict | None = None
+):
+    """The minimum-spend true-ups of one allocation settled in [since, until].
+
+    `memo` keeps the usage sums (each customer's run rate, each window) across
+    calls: a customer's allocations of one schedule share their windows."""
     from .usage import usage_sum
 
     customer = allocation.customer_id
-    rates = {} if rates is None else rates
-    if customer not in rates:
-        a, b = run_rate_window(today)
-        rates[customer] = run_rate(usage_sum(customer, a, b))
-    return true_ups(
-        allocation.package_terms,
-        allocation.terms(),
-        since,
-        until,
-        precision,
-        lambda a, b: usage_sum(customer, a, b),
-        today,
-        rates[customer],
-    )
+    memo = {} if memo is None else memo
+
+    def usage(a: date, b: date) -> Decimal:
+        key = (customer, a, b)
+        total = memo.get(key)
+        if total is None:
+            total = memo[key] = usage_sum(customer, a, b)
+        return total
+
+    rate = run_rate(usage(*run_rate_window(today)))
+    return true_ups(allocation.package_terms, allocation.terms(), since, until, precision, usage, today, rate)
 
 
 def book_true_ups(since: date, until: date, precision: int, today: date) -> list[tuple[AllocationRow, Charge]]:

@@ -33,10 +33,25 @@ from .widgets import FilteredTableScreen, PagedTable, Tick, TitleBar
 PAGE = 200
 
 
-def next_charge(allocation: store.AllocationRow, today: date, precision: int):
-    """The first charge on or after today, or None."""
+def next_charge(allocation: store.AllocationRow, today: date, precision: int, memo: dict | None = None):
+    """The first charge on or after today, or None. For a minimum-spend
+    package that is its next true-up (its charge dates bill no retail), an
+    estimate while the period runs; `memo` keeps usage sums across calls."""
     lines = allocation_charges(allocation.package_terms, allocation.terms(), today, None, precision)
-    return next(islice(lines, 1), None)
+    first = next(islice(lines, 1), None)
+    if allocation.package_terms.minimum_spend:
+        true_up = next(iter(store.allocation_true_ups(allocation, today, None, precision, today, memo)), None)
+        if true_up is not None and (first is None or true_up.date <= first.date):
+            return true_up
+    return first
+
+
+def _amount(charge, precision: int) -> str:
+    """A charge's amount as listed; `~` marks a true-up still estimated."""
+    if charge is None:
+        return "-"
+    estimate = charge.basis is not None and charge.basis.estimate
+    return ("~" if estimate else "") + format_money(charge.amount, precision)
 
 
 class CustomerScreen(FilteredTableScreen):
@@ -120,8 +135,9 @@ class CustomerScreen(FilteredTableScreen):
         table = self.query_one(PagedTable)
         today = self.app.today
         precision = self.app.book.settings.precision
+        memo: dict = {}
         for row in rows:
-            charge = next_charge(row, today, precision)
+            charge = next_charge(row, today, precision, memo)
             ended = row.end is not None and row.end < today
             style = "dim" if ended else ""
             table.add_row(
@@ -130,7 +146,7 @@ class CustomerScreen(FilteredTableScreen):
                 Text(row.start.isoformat(), style=style),
                 Text(row.end.isoformat() if row.end else "-", style=style),
                 Text(charge.date.isoformat() if charge else "-", style=style),
-                Text(format_money(charge.amount, precision) if charge else "-", justify="right", style=style),
+                Text(_amount(charge, precision), justify="right", style=style),
                 Text("yes" if row.auto_decrement else "no", style=style),
                 Text(row.reference, style=style, overflow="ellipsis", no_wrap=True),
                 key=str(row.id),

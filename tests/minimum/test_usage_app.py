@@ -300,6 +300,9 @@ async def test_a_large_usage_record_yesterday_brings_the_current_true_up_to_zero
     app = make_app(bundle_book)
     async with app.run_test(size=SIZE) as pilot:
         customer = await to_customer(pilot)
+        # The customer's list shows the next true-up, an estimate, not the 0.00 of the charge date.
+        (row,) = table_rows(customer)
+        assert (row[4], row[5]) == ("2026-12-01", "~422.00")
         form = await open_allocation(pilot)
         assert true_up_rows(form)["26-11-01..11-30"][-1] == "422.00"
         await pilot.press("escape")
@@ -319,6 +322,8 @@ async def test_a_large_usage_record_yesterday_brings_the_current_true_up_to_zero
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is customer
+        (row,) = table_rows(customer)
+        assert (row[4], row[5]) == ("2026-12-01", "~0.00")
 
         form = await open_allocation(pilot)
         commit, known, rate, days, estimated, mark, amount = true_up_rows(form)["26-11-01..11-30"]
