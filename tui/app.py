@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+from collections import deque
 from datetime import date
 from typing import Iterable
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -15,6 +17,9 @@ from textual.screen import Screen
 from store.book import Book
 
 from .package_list import PackageListScreen
+
+# How long one key may take to be handled before the next one typed goes ahead anyway.
+KEY_SETTLE_S = 1.0
 
 
 class PackdeskApp(App[int]):
@@ -35,6 +40,8 @@ class PackdeskApp(App[int]):
         super().__init__()
         self.book = book
         self._fixed_today = today
+        self._key_in_flight: events.Key | None = None
+        self._keys_held: deque[events.Key] = deque()
 
     @property
     def today(self) -> date:
@@ -51,6 +58,59 @@ class PackdeskApp(App[int]):
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._hangup)
         except (NotImplementedError, RuntimeError, ValueError):  # pragma: no cover - not a main thread
             pass
+
+    # --- keys, one at a time -------------------------------------------------
+    #
+    # Textual hands a key to the focused widget's own queue and goes on to the
+    # next key at once; a key the widget leaves to a binding (backspace, tab,
+    # ctrl+s) comes back to the app behind the keys typed after it. Keys that
+    # arrive together (typing ahead of a busy app, or over a slow SSH link)
+    # then act out of order: "12<backspace>3" gives "12" and the text typed
+    # after a tab lands in the field before. So the app handles one key at a
+    # time: the next waits until the previous has been through every widget it
+    # goes to, and back to the app.
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            if self._key_in_flight is not None:
+                self._keys_held.append(event)
+                return
+            await self._start_key(event)
+            return
+        await super().on_event(event)
+
+    async def _start_key(self, event: events.Key) -> None:
+        self._key_in_flight = event
+        target = self.focused or self.screen
+        await super().on_event(event)  # a priority binding, or handed to the focused widget
+        if not event.is_forwarded:
+            self._key_done(event)
+            return
+        path = [target, *(node for node in target.ancestors if node is not self), self]
+        asyncio.get_running_loop().create_task(self._settle(event, path))
+
+    async def _settle(self, event: events.Key, path: list) -> None:
+        """Wait until each node on the key's way up has dealt with it: a
+        callback posted to a node runs after the messages already queued."""
+        loop = asyncio.get_running_loop()
+        for node in path:
+            reached = loop.create_future()
+            if not node.call_later(lambda f=reached: f.done() or f.set_result(None)):
+                continue  # the node has gone (its screen was closed): nothing to wait for
+            try:
+                await asyncio.wait_for(reached, KEY_SETTLE_S)
+            except asyncio.TimeoutError:
+                break  # a slow handler: let the next key go ahead rather than stall typing
+        self._key_done(event)
+
+    def _key_done(self, event: events.Key) -> None:
+        if self._key_in_flight is not event:
+            return
+        self._key_in_flight = None
+        if self._keys_held:
+            following = self._keys_held.popleft()
+            self._key_in_flight = following  # keys arriving meanwhile queue behind it
+            self.call_later(self._start_key, following)
 
     def _read_data_version(self) -> int | None:
         try:

@@ -386,3 +386,40 @@ async def test_a_plain_package_panel_says_nothing_of_minimum_spend(demo_app):
         text = panel_text(form)
         assert "Minimum spend" not in text
         assert "If a period's usage" not in text
+
+
+async def test_keys_typed_ahead_act_in_the_order_typed(usage_book, make_app):
+    # Keys that reach the app together (typing ahead of a busy app, or over a
+    # slow SSH link) must act in order: a backspace deletes what was typed
+    # just before it, text after a tab goes to the next field, and keys after
+    # ctrl+s reach the screen the save leads to.
+    from textual import events
+
+    app = make_app(usage_book)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await to_usage(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, UsageFormScreen)
+
+        def key(name: str, character: str | None) -> events.Key:
+            return events.Key(name, character)
+
+        burst = [key("1", "1"), key("2", "2"), key("backspace", "\x7f"), key("3", "3"), key("tab", "\t")]
+        burst += [key(c, c) for c in "src"]
+        for event in burst:
+            app.post_message(event)
+        await pilot.pause(0.3)
+        await pilot.pause()
+        assert form.query_one("#usage-amount").value == "13"
+        assert form.query_one("#usage-source").value == "src"
+
+        for event in [key("ctrl+s", None), key("n", "n"), key("5", "5")]:
+            app.post_message(event)
+        await pilot.pause(0.3)
+        await pilot.pause()
+        assert usage_rows(screen)[0][1] == "13.00"
+        again = app.screen
+        assert isinstance(again, UsageFormScreen) and again is not form
+        assert again.query_one("#usage-amount").value == "5"
