@@ -1034,7 +1034,7 @@ USAGE_FILE = "bench-usage-10m.csv"  # the usage_import row that owns every recor
 USAGE_MARK = "bench-usage-10m"  # its sha256 column, to find it again
 USAGE_SOURCES = ("voice", "voice", "voice", "sms", "data", "fax")
 MINIMUM_SPEND_FLIP = 0.12  # share of the packages with a frequency turned into minimum spend in the copy
-TRUE_UPS_TARGET_S = 1.0  # the issue: "well under one second"; the figure says how far under
+TRUE_UPS_TARGET_S = 1.0  # "well under one second": the figure says how far under
 TRUE_UPS_REPEAT = 3
 _USAGE_INSERT = "INSERT INTO usage (customer_id, date, amount, source, import_id, created_at) VALUES (?, ?, ?, ?, ?, ?)"
 
