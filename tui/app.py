@@ -42,6 +42,7 @@ class PackdeskApp(App[int]):
         self._fixed_today = today
         self._key_in_flight: events.Key | None = None
         self._keys_held: deque[events.Key] = deque()
+        self._settling: set[asyncio.Task] = set()
 
     @property
     def today(self) -> date:
@@ -81,27 +82,35 @@ class PackdeskApp(App[int]):
 
     async def _start_key(self, event: events.Key) -> None:
         self._key_in_flight = event
-        target = self.focused or self.screen
-        await super().on_event(event)  # a priority binding, or handed to the focused widget
-        if not event.is_forwarded:
-            self._key_done(event)
-            return
-        path = [target, *(node for node in target.ancestors if node is not self), self]
-        asyncio.get_running_loop().create_task(self._settle(event, path))
+        try:
+            target = self.focused or self.screen
+            await super().on_event(event)  # a priority binding, or handed to the focused widget
+            if not event.is_forwarded:
+                self._key_done(event)
+                return
+            path = [target, *(node for node in target.ancestors if node is not self), self]
+        except BaseException:
+            self._key_done(event)  # never leave the keys after it waiting
+            raise
+        task = asyncio.get_running_loop().create_task(self._settle(event, path))
+        self._settling.add(task)  # a reference, so the task is not collected while it waits
+        task.add_done_callback(self._settling.discard)
 
     async def _settle(self, event: events.Key, path: list) -> None:
         """Wait until each node on the key's way up has dealt with it: a
         callback posted to a node runs after the messages already queued."""
         loop = asyncio.get_running_loop()
-        for node in path:
-            reached = loop.create_future()
-            if not node.call_later(lambda f=reached: f.done() or f.set_result(None)):
-                continue  # the node has gone (its screen was closed): nothing to wait for
-            try:
-                await asyncio.wait_for(reached, KEY_SETTLE_S)
-            except asyncio.TimeoutError:
-                break  # a slow handler: let the next key go ahead rather than stall typing
-        self._key_done(event)
+        try:
+            for node in path:
+                reached = loop.create_future()
+                if not node.call_later(lambda f=reached: f.done() or f.set_result(None)):
+                    continue  # the node has gone (its screen was closed): nothing to wait for
+                try:
+                    await asyncio.wait_for(reached, KEY_SETTLE_S)
+                except asyncio.TimeoutError:
+                    break  # a slow handler: let the next key go ahead rather than stall typing
+        finally:
+            self._key_done(event)
 
     def _key_done(self, event: events.Key) -> None:
         if self._key_in_flight is not event:
