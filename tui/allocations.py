@@ -88,7 +88,7 @@ class CustomerScreen(FilteredTableScreen):
 
     def on_mount(self) -> None:
         table = self.query_one(PagedTable)
-        for key, label, width, right in (
+        table.add_columns((
             ("package", "Package", 13, False),
             ("qty", "Qty", 3, True),
             ("start", "Start", 10, False),
@@ -97,8 +97,7 @@ class CustomerScreen(FilteredTableScreen):
             ("amount", "Amount", 8, True),
             ("auto", "Auto", 4, False),
             ("ref", "Ref", 6, False),
-        ):
-            table.add_column(Text(label, justify="right") if right else label, key=key, width=width)
+        ))
         self.query_one("#filter", Input).display = False
         self.reload()
         table.focus()

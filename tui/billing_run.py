@@ -53,24 +53,22 @@ class BillingRunScreen(Screen):
 
     def on_mount(self) -> None:
         lines = self.query_one("#run-lines", PagedTable)
-        for key, label, width, right in (
+        lines.add_columns((
             ("date", "Date", 10, False),
             ("customer", "Customer", 14, False),
             ("package", "Package", 15, False),
             ("kind", "Kind", 9, False),
             ("amount", "Amount", 9, True),
             ("cost", "Cost", 8, True),
-        ):
-            lines.add_column(Text(label, justify="right") if right else label, key=key, width=width)
+        ))
         totals = self.query_one("#run-customers", PagedTable)
-        for key, label, width, right in (
+        totals.add_columns((
             ("customer", "Customer", 24, False),
             ("lines", "Lines", 6, True),
             ("retail", "Retail", 11, True),
             ("cost", "Cost", 10, True),
             ("margin", "Margin", 10, True),
-        ):
-            totals.add_column(Text(label, justify="right") if right else label, key=key, width=width)
+        ))
         self.query_one("#run-progress", ProgressBar).display = False
         self.query_one("#run-date", Input).focus()
         self.action_preview()

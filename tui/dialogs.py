@@ -97,13 +97,44 @@ class ConflictScreen(ModalScreen[str | None]):
         self.dismiss(None if event.button.id == "cancel" else event.button.id)
 
 
-class PromptScreen(ModalScreen[tuple[str, str] | None]):
-    """Ask for a name and a description (upstream services)."""
+class FormDialog(ModalScreen):
+    """A small form in a dialog: ctrl+s or enter saves (`action_save`), escape
+    or Cancel leaves with None; `save_buttons` ends its compose."""
 
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="cancel"),
         Binding("ctrl+s", "save", "Save", id="save"),
+        Binding("escape", "cancel", "Cancel", id="cancel"),
     ]
+
+    def save_buttons(self) -> ComposeResult:
+        with Horizontal(classes="dialog-buttons"):
+            yield Button(Text("Save [ctrl+s]"), id="save", variant="primary", compact=True)
+            yield Button(Text("Cancel [esc]"), id="cancel", compact=True)
+
+    def show_error(self, widget_id: str, message: str) -> None:
+        """Show (or, with "", hide) the error line `widget_id` of the form."""
+        error = self.query_one(f"#{widget_id}", Static)
+        error.update(message)
+        error.set_class(bool(message), "shown")
+
+    def action_save(self) -> None:  # pragma: no cover - every form has its own
+        raise NotImplementedError
+
+    def on_input_submitted(self) -> None:
+        self.action_save()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "save":
+            self.action_save()
+        else:
+            self.dismiss(None)
+
+
+class PromptScreen(FormDialog):
+    """Ask for a name and a description (upstream services)."""
 
     def __init__(self, title: str, name: str = "", description: str = "", error_for=None):
         super().__init__()
@@ -121,32 +152,16 @@ class PromptScreen(ModalScreen[tuple[str, str] | None]):
             with Horizontal(classes="row"):
                 yield Label("Description", classes="label")
                 yield Input(self.initial[1], id="prompt-description", compact=True, max_length=200)
-            with Horizontal(classes="dialog-buttons"):
-                yield Button(Text("Save [ctrl+s]"), id="save", variant="primary", compact=True)
-                yield Button(Text("Cancel [esc]"), id="cancel", compact=True)
-
-    def on_input_submitted(self) -> None:
-        self.action_save()
+            yield from self.save_buttons()
 
     def action_save(self) -> None:
         name = self.query_one("#prompt-name", Input).value
         description = self.query_one("#prompt-description", Input).value
         problem = self.error_for(name, description) if self.error_for else None
         if problem:
-            error = self.query_one("#prompt-error", Static)
-            error.update(problem)
-            error.add_class("shown")
+            self.show_error("prompt-error", problem)
             return
         self.dismiss((name, description))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "save":
-            self.action_save()
-        else:
-            self.dismiss(None)
 
 
 class HelpScreen(ModalScreen[None]):

@@ -65,8 +65,7 @@ class PackageListScreen(Screen):
 
     def on_mount(self) -> None:
         table = self.query_one(PagedTable)
-        for key, label, width, right in COLUMNS:
-            table.add_column(Text(label, justify="right") if right else label, key=key, width=width)
+        table.add_columns(COLUMNS)
         self.reload()
         table.focus()
         if self.total == 0 and not self.query_state.text and store.package_total() == 0:

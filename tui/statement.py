@@ -8,8 +8,8 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Footer, Input, Label, Select, Static
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label, Select, Static
 
 from billing.accounts import parse_field_date
 from billing.catalogue import FieldError
@@ -19,7 +19,7 @@ from store.audit import list_audit
 from store.packages import StoreError
 
 from .allocations import DateValidator, ParserValidator
-from .dialogs import HelpScreen, confirm
+from .dialogs import FormDialog, HelpScreen, confirm
 from .widgets import FilteredTableScreen, PagedTable, TitleBar
 
 
@@ -52,15 +52,14 @@ class StatementScreen(Screen):
 
     def on_mount(self) -> None:
         table = self.query_one(PagedTable)
-        for key, label, width, right in (
+        table.add_columns((
             ("date", "Date", 10, False),
             ("what", "What", 8, False),
             ("detail", "Detail", 22, False),
             ("debit", "Debit", 9, True),
             ("credit", "Credit", 9, True),
             ("balance", "Balance", 9, True),
-        ):
-            table.add_column(Text(label, justify="right") if right else label, key=key, width=width)
+        ))
         self.reload()
         table.focus()
 
@@ -168,9 +167,7 @@ def _amount(text: str):
     return value
 
 
-class PaymentScreen(ModalScreen[int | None]):
-    BINDINGS = [Binding("ctrl+s", "save", "Save", id="save"), Binding("escape", "cancel", "Cancel", id="cancel")]
-
+class PaymentScreen(FormDialog):
     def __init__(self, customer) -> None:
         super().__init__()
         self.customer = customer
@@ -195,23 +192,15 @@ class PaymentScreen(ModalScreen[int | None]):
             with Horizontal(classes="row"):
                 yield Label("Reference", classes="label")
                 yield Input("", id="pay-reference", compact=True, max_length=100)
-            with Horizontal(classes="dialog-buttons"):
-                yield Button(Text("Save [ctrl+s]"), id="save", variant="primary", compact=True)
-                yield Button(Text("Cancel [esc]"), id="cancel", compact=True)
+            yield from self.save_buttons()
 
     def on_mount(self) -> None:
         self.query_one("#pay-amount", Input).focus()
 
     @on(Input.Changed, "#pay-amount")
     def _amount_changed(self, event: Input.Changed) -> None:
-        error = self.query_one("#pay-error", Static)
         result = event.validation_result
-        message = "" if result is None or result.is_valid else "amount: " + "; ".join(result.failure_descriptions)
-        error.update(message)
-        error.set_class(bool(message), "shown")
-
-    def on_input_submitted(self) -> None:
-        self.action_save()
+        self.show_error("pay-error", "" if result is None or result.is_valid else "amount: " + "; ".join(result.failure_descriptions))
 
     def action_save(self) -> None:
         today = self.app.today
@@ -219,9 +208,7 @@ class PaymentScreen(ModalScreen[int | None]):
             day = parse_field_date("date", self.query_one("#pay-date", Input).value, today, required=True)
             amount = _amount(self.query_one("#pay-amount", Input).value)
         except FieldError as exc:
-            error = self.query_one("#pay-error", Static)
-            error.update(str(exc))
-            error.add_class("shown")
+            self.show_error("pay-error", str(exc))
             self.notify(f"Not saved: {exc}", severity="error")
             return
         kind = str(self.query_one("#pay-kind", Select).value)
@@ -235,15 +222,6 @@ class PaymentScreen(ModalScreen[int | None]):
             return
         self.notify(f"Recorded {kind} {row.id}: {format_money(row.amount, self.app.book.settings.precision)}.")
         self.dismiss(row.id)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "save":
-            self.action_save()
-        else:
-            self.dismiss(None)
 
 
 class AuditScreen(FilteredTableScreen):

@@ -12,8 +12,8 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label, Static
 
 from billing.catalogue import FieldError
 from billing.minimum import RUN_RATE_DAYS, run_rate, run_rate_window
@@ -23,7 +23,7 @@ from store import usage as store
 from store.packages import StoreError
 
 from .allocations import ParserValidator
-from .dialogs import HelpScreen, confirm
+from .dialogs import FormDialog, HelpScreen, confirm
 from .widgets import PagedTable, TitleBar
 
 DAYS_SHOWN = 31
@@ -154,12 +154,7 @@ class UsageScreen(Screen):
         )
 
 
-class UsageFormScreen(ModalScreen[int | None]):
-    BINDINGS = [
-        Binding("ctrl+s", "save", "Save", id="save"),
-        Binding("escape", "cancel", "Cancel", id="cancel"),
-    ]
-
+class UsageFormScreen(FormDialog):
     def __init__(self, customer, row: store.UsageRow | None):
         super().__init__()
         self.customer = customer
@@ -180,9 +175,7 @@ class UsageFormScreen(ModalScreen[int | None]):
                     yield Label(label, classes="label")
                     yield Input(value, id=f"usage-{key}", compact=True, validators=[ParserValidator(parse)], validate_on=["changed", "blur", "submitted"])
                 yield Static("", id=f"usage-{key}-error", classes="error", markup=False)
-            with Horizontal(classes="dialog-buttons"):
-                yield Button(Text("Save [ctrl+s]"), id="save", variant="primary", compact=True)
-                yield Button(Text("Cancel [esc]"), id="cancel", compact=True)
+            yield from self.save_buttons()
 
     def on_mount(self) -> None:
         self.query_one("#usage-amount" if self.row is None else "#usage-amount", Input).focus()
@@ -191,13 +184,7 @@ class UsageFormScreen(ModalScreen[int | None]):
     def _changed(self, event: Input.Changed) -> None:
         result = event.validation_result
         if result is not None and event.input.id:
-            error = self.query_one(f"#{event.input.id}-error", Static)
-            message = "" if result.is_valid else "; ".join(result.failure_descriptions)
-            error.update(message)
-            error.set_class(bool(message), "shown")
-
-    def on_input_submitted(self) -> None:
-        self.action_save()
+            self.show_error(f"{event.input.id}-error", "" if result.is_valid else "; ".join(result.failure_descriptions))
 
     def action_save(self) -> None:
         today = self.app.today
@@ -212,9 +199,7 @@ class UsageFormScreen(ModalScreen[int | None]):
                 values[key] = parse(self.query_one(f"#usage-{key}", Input).value)
             except FieldError as exc:
                 problems.append(exc)
-                error = self.query_one(f"#usage-{key}-error", Static)
-                error.update(exc.message)
-                error.add_class("shown")
+                self.show_error(f"usage-{key}-error", exc.message)
         if problems:
             self.notify("Not saved: " + "; ".join(str(p) for p in problems), severity="error")
             return
@@ -228,12 +213,3 @@ class UsageFormScreen(ModalScreen[int | None]):
             return
         self.notify(f"Saved {format_price(saved.amount)} on {saved.date}.")
         self.dismiss(saved.id)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "save":
-            self.action_save()
-        else:
-            self.dismiss(None)

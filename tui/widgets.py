@@ -246,6 +246,11 @@ class PagedTable(ScrollView, can_focus=True):
         self.columns[key] = Column(key, str(label), width, right)
         self._resize()
 
+    def add_columns(self, columns) -> None:
+        """Columns from (key, label, width, right-aligned) rows."""
+        for key, label, width, right in columns:
+            self.add_column(Text(label, justify="right") if right else label, key=key, width=width)
+
     def set_label(self, key: str, label: str) -> None:
         self.columns[key].label = label
         self._line_cache.clear()
