@@ -18,8 +18,8 @@ from billing.schedule import ONE_DAY, Frequency
 from decimal import Decimal
 
 from .models import Allocation, Customer, Package, UpstreamService, database
-from .packages import NotFound, StoreError
-from .transfer import ImportFailed, RowProblem, read_table, write_records
+from .errors import AllocationConflict, ImportFailed, MinimumDays, NotFound, RowProblem, StoreError
+from .transfer import read_table, write_records
 
 PAGE = 200
 
@@ -64,16 +64,6 @@ class AllocationRow:
 
     def draft(self) -> AllocationDraft:
         return AllocationDraft(self.quantity, self.start, self.end, self.auto_decrement, self.prorate, self.reference)
-
-
-class AllocationConflict(StoreError):
-    def __init__(self, current: AllocationRow):
-        super().__init__("this allocation was changed by someone else since you opened it")
-        self.current = current
-
-
-class MinimumDays(StoreError):
-    pass
 
 
 _COLUMNS = (

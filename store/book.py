@@ -10,6 +10,7 @@ from pathlib import Path
 
 from peewee import SqliteDatabase
 
+from .errors import BookError
 from .models import MODELS, Setting, database
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -21,10 +22,6 @@ PRAGMAS = {
     "busy_timeout": 15000,
     "cache_size": -16000,
 }
-
-
-class BookError(Exception):
-    """The book can't be opened or a setting is not acceptable; the message says why."""
 
 
 @dataclass(frozen=True, slots=True)

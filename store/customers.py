@@ -14,15 +14,10 @@ from billing.catalogue import FieldError
 from billing.money import format_price, to_micros
 
 from .models import Customer, database
-from .packages import NotFound, StoreError
-from .transfer import ImportFailed, RowProblem, read_table, write_records
+from .errors import CustomerConflict, CustomerNameTaken, ImportFailed, NotFound, RowProblem, StoreError
+from .transfer import read_table, write_records
 
 PAGE = 200
-
-
-class CustomerNameTaken(FieldError):
-    def __init__(self, name: str):
-        super().__init__("name", f"'{name}' is already the name of another customer")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,14 +32,6 @@ class CustomerRow:
 
     def draft(self) -> CustomerDraft:
         return CustomerDraft(self.name, self.status, self.tax_percent, self.notes)
-
-
-class CustomerConflict(StoreError):
-    def __init__(self, current: CustomerRow, differences: list[tuple[str, object, object]]):
-        names = ", ".join(d[0] for d in differences) or "no field"
-        super().__init__(f"'{current.name}' was changed by someone else since you opened it: {names}")
-        self.current = current
-        self.differences = differences
 
 
 def _row(c: Customer) -> CustomerRow:

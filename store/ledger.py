@@ -21,14 +21,10 @@ from billing.money import from_micros, to_micros
 from .allocations import AllocationRow, iter_allocations
 from .book import current_user
 from .models import Setting, database
-from .packages import StoreError
+from .errors import RunRefused, StoreError
 
 BATCH = 2000
 ZERO = Decimal(0)
-
-
-class RunRefused(StoreError):
-    pass
 
 
 @dataclass

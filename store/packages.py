@@ -17,22 +17,10 @@ from billing.money import to_micros
 from billing.schedule import Frequency
 from billing.summary import monthly_equivalent
 
+from .errors import Conflict, NameTaken, NotFound, StoreError
 from .models import Allocation, Package, UpstreamService, database
 
 PAGE = 200
-
-
-class StoreError(Exception):
-    """An action on the book that can't be done; the message says why."""
-
-
-class NotFound(StoreError):
-    pass
-
-
-class NameTaken(FieldError):
-    def __init__(self, name: str):
-        super().__init__("name", f"'{name}' is already the name of another package")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,20 +67,6 @@ class PackageRow:
             minimum_spend=self.minimum_spend,
             minimum_days=self.minimum_days,
         )
-
-
-class Conflict(StoreError):
-    """Someone else saved the package since it was opened: nothing was written.
-
-    `current` is what the book holds now; `differences` lists
-    (field, what you typed, what the book holds) for each field that differs.
-    """
-
-    def __init__(self, current: PackageRow, differences: list[tuple[str, object, object]]):
-        names = ", ".join(d[0] for d in differences) or "no field (saved unchanged)"
-        super().__init__(f"'{current.name}' was changed by someone else since you opened it: {names}")
-        self.current = current
-        self.differences = differences
 
 
 DRAFT_FIELDS = [f.name for f in fields(PackageDraft)]

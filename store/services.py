@@ -10,7 +10,7 @@ from peewee import JOIN, IntegrityError, fn
 from billing.catalogue import FieldError, parse_service_name
 
 from .models import Package, UpstreamService, database
-from .packages import StoreError
+from .errors import StoreError
 
 
 @dataclass(frozen=True, slots=True)

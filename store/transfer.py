@@ -12,33 +12,11 @@ from typing import Callable, TextIO
 from billing.catalogue import FIELD_LABELS, PACKAGE_FIELDS, FieldError, PackageDraft, format_match, parse_package
 from billing.money import format_price
 
+from .errors import ImportFailed, RowProblem
 from .models import Package, UpstreamService, database
 from .packages import PackageQuery, _values, list_packages
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-@dataclass(frozen=True, slots=True)
-class RowProblem:
-    line: int | None
-    column: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = []
-        if self.line is not None:
-            where.append(f"line {self.line}")
-        if self.column:
-            where.append(f"column {self.column}")
-        return (", ".join(where) + ": " if where else "") + self.message
-
-
-class ImportFailed(Exception):
-    """Nothing was written; `problems` names each bad row, column and reason."""
-
-    def __init__(self, problems: list[RowProblem]):
-        super().__init__(f"{len(problems)} problem(s); nothing was imported")
-        self.problems = problems
 
 
 @dataclass

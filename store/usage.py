@@ -18,8 +18,8 @@ from billing.dates import DateError, parse_date
 from billing.money import MoneyError, format_price, from_micros, parse_amount
 
 from .models import Customer, Usage, UsageImport, database
-from .packages import NotFound, StoreError
-from .transfer import ImportFailed, RowProblem, read_table, write_records
+from .errors import ImportFailed, NotFound, RowProblem, StoreError
+from .transfer import read_table, write_records
 
 USAGE_FIELDS = ("customer", "date", "amount", "source")
 SOURCE_MAX = 200
