@@ -168,3 +168,14 @@ def minimum_days_problem(start: date, end: date, minimum_days: int) -> str | Non
         first = first_allowed_end(start, minimum_days)
         return f"the package has {minimum_days} minimum days: the first allowed end date is {first}"
     return None
+
+
+def removal_problem(package: str, start: date, minimum_days: int, today: date) -> str | None:
+    """Why an allocation can't be removed today (None: it can): before start +
+    the package's minimum days, naming the first allowed date."""
+    if minimum_days and today < first_allowed_end(start, minimum_days):
+        return (
+            f"'{package}' has {minimum_days} minimum days: this allocation can be removed "
+            f"from {first_allowed_end(start, minimum_days)} (or given an end date from then)"
+        )
+    return None

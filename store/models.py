@@ -76,6 +76,10 @@ class Allocation(BaseModel):
     version = IntegerField(default=1)
     created_at = TextField()
     updated_at = TextField()
+    # Run marks (billing.run): where the next billing run takes it up.
+    charges_from = DateField(null=True)
+    true_ups_from = DateField(null=True)
+    marks_seq = IntegerField(default=0)
 
 
 class UsageImport(BaseModel):
@@ -99,4 +103,67 @@ class Usage(BaseModel):
         table_name = "usage"
 
 
-MODELS = [Setting, UpstreamService, Package, Customer, Allocation, UsageImport, Usage]
+class BillingRun(BaseModel):
+    run_date = DateField()
+    since = DateField(null=True)
+    customer = ForeignKeyField(Customer, null=True, on_delete="RESTRICT")
+    started_at = TextField()
+    finished_at = TextField(null=True)
+    posted_by = TextField(default="")
+    lines = IntegerField(default=0)
+
+
+class Ledger(BaseModel):
+    """A posted line: never updated, never deleted."""
+
+    allocation = ForeignKeyField(Allocation, on_delete="RESTRICT")
+    customer = ForeignKeyField(Customer, on_delete="RESTRICT")
+    package = ForeignKeyField(Package, on_delete="RESTRICT")
+    kind = TextField()
+    date = DateField()
+    period_start = DateField()
+    period_end = DateField()
+    quantity = IntegerField()
+    amount = MoneyField()
+    cost = MoneyField()
+    retail_price = MoneyField()
+    cost_price = MoneyField()
+    setup_retail_price = MoneyField()
+    setup_cost_price = MoneyField()
+    auto_decrement = BooleanField()
+    run = ForeignKeyField(BillingRun, null=True)
+    posted_at = TextField()
+    posted_by = TextField(default="")
+
+    class Meta:
+        table_name = "ledger"
+
+
+class Payment(BaseModel):
+    """A payment, credit or reversal: never updated, never deleted."""
+
+    customer = ForeignKeyField(Customer, on_delete="RESTRICT")
+    date = DateField()
+    amount = MoneyField()
+    kind = TextField()
+    description = TextField(default="")
+    reference = TextField(default="")
+    reverses = ForeignKeyField("self", null=True, column_name="reverses_id", on_delete="RESTRICT")
+    created_at = TextField()
+    created_by = TextField(default="")
+
+
+class Audit(BaseModel):
+    """One change, written by the book's triggers."""
+
+    at = TextField()
+    by = TextField()
+    entity = TextField()
+    entity_id = IntegerField()
+    action = TextField()
+    field = TextField(null=True)
+    old = TextField(null=True)
+    new = TextField(null=True)
+
+
+MODELS = [Setting, UpstreamService, Package, Customer, Allocation, UsageImport, Usage, BillingRun, Ledger, Payment, Audit]

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import getpass
 import hashlib
-import os
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -17,6 +15,8 @@ from billing.catalogue import FieldError
 from billing.dates import DateError, parse_date
 from billing.money import MoneyError, format_price, from_micros, parse_amount
 
+from . import marks
+from .book import current_user
 from .models import Customer, Usage, UsageImport, database
 from .errors import ImportFailed, NotFound, RowProblem, StoreError
 from .transfer import read_table, write_records
@@ -24,13 +24,6 @@ from .transfer import read_table, write_records
 USAGE_FIELDS = ("customer", "date", "amount", "source")
 SOURCE_MAX = 200
 ZERO = Decimal(0)
-
-
-def operator() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # pragma: no cover - no user database
-        return str(os.getuid())
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,11 +146,13 @@ def add_usage(customer_id: int, day: date, amount: Decimal, source: str = "") ->
         if not Customer.select().where(Customer.id == customer_id).exists():
             raise NotFound("that customer no longer exists")
         new_id = Usage.insert(customer=customer_id, date=day, amount=amount, source=source).execute()
+        marks.reopen_true_ups([(customer_id, day)])
     return get_usage(new_id)
 
 
 def update_usage(usage_id: int, version: int, day: date, amount: Decimal, source: str) -> UsageRow:
     with database.atomic():
+        before = get_usage(usage_id)
         changed = (
             Usage.update(date=day, amount=amount, source=source, version=Usage.version + 1)
             .where((Usage.id == usage_id) & (Usage.version == version))
@@ -170,13 +165,16 @@ def update_usage(usage_id: int, version: int, day: date, amount: Decimal, source
             raise StoreError(
                 f"someone else changed this record first (now {current.date} {format_price(current.amount)}); nothing was written"
             )
+        marks.reopen_true_ups([(before.customer_id, min(before.date, day))])
     return get_usage(usage_id)
 
 
 def delete_usage(usage_id: int) -> None:
     with database.atomic():
-        if not Usage.delete().where(Usage.id == usage_id).execute():
+        before = get_usage(usage_id)
+        if before is None or not Usage.delete().where(Usage.id == usage_id).execute():
             raise NotFound("this usage record was already deleted")
+        marks.reopen_true_ups([(before.customer_id, before.date)])
 
 
 # --- import / export -------------------------------------------------------------
@@ -247,15 +245,19 @@ def import_usage(source: str | Path, *, replace: bool = False, today: date | Non
     replaced = 0
     with database.atomic():
         for e in earlier:
+            marks.reopen_true_ups(
+                Usage.select(Usage.customer, fn.MIN(Usage.date)).where(Usage.import_ref == e.id).group_by(Usage.customer).tuples()
+            )
             replaced += Usage.delete().where(Usage.import_ref == e.id).execute()
             UsageImport.delete().where(UsageImport.id == e.id).execute()
-        import_id = UsageImport.insert(file_name=name, sha256=digest, rows=len(ready), imported_at=fn.strftime("%Y-%m-%dT%H:%M:%SZ", "now"), imported_by=operator()).execute()
+        import_id = UsageImport.insert(file_name=name, sha256=digest, rows=len(ready), imported_at=fn.strftime("%Y-%m-%dT%H:%M:%SZ", "now"), imported_by=current_user()).execute()
         batch = [
             {"customer": cid, "date": day, "amount": amount, "source": src, "import_ref": import_id}
             for cid, day, amount, src in ready
         ]
         for i in range(0, len(batch), 5000):
             Usage.insert_many(batch[i : i + 5000]).execute()
+        marks.reopen_true_ups((cid, day) for cid, day, _amount, _src in ready)
     total = sum((r[2] for r in ready), ZERO)
     return UsageImportResult(len(ready), total, replaced)
 

@@ -1,0 +1,119 @@
+"""The charges the book's allocations make: setup and recurring lines, and
+minimum-spend true-ups with usage summed by the database. The rules are
+billing's; this module only feeds them rows and usage sums."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Iterable, Iterator
+
+from billing.charges import Charge, allocation_charges
+from billing.minimum import SpendPeriod, known_window, run_rate, run_rate_window, spend_periods, true_up, true_ups
+from billing.run import chargeable
+
+from .scan import AllocationRow, iter_allocations
+from .usage import usage_sum, usage_sums
+
+ZERO = Decimal(0)
+
+
+def iter_charges(
+    since: date,
+    until: date,
+    precision: int,
+    customer_id: int | None = None,
+    today: date | None = None,
+    *,
+    include_nothing: bool = False,
+) -> Iterator[tuple[AllocationRow, Charge]]:
+    """Every charge dated in [since, until] of the book's allocations (or one
+    customer's), minimum-spend true-ups included (estimated from `today` for
+    periods that have not ended; without `today` they are left out).
+
+    Lines of nothing (billing.run.nothing) are left out unless
+    `include_nothing` (projections show a true-up falling to 0.00)."""
+    minimum: list[AllocationRow] = []
+    for allocation in iter_allocations(customer_id):
+        terms = allocation.package_terms
+        if allocation.start > until:
+            continue
+        if allocation.end is None or allocation.end >= since:
+            for charge in allocation_charges(terms, allocation.terms(), since, until, precision):
+                if include_nothing or chargeable(charge):
+                    yield allocation, charge
+        if terms.minimum_spend and today is not None:
+            minimum.append(allocation)
+    if minimum:
+        for pair in true_ups_of(minimum, since, until, precision, today):
+            if include_nothing or chargeable(pair[1]):
+                yield pair
+
+
+def allocation_true_ups(
+    allocation: AllocationRow, since: date | None, until: date | None, precision: int, today: date, memo: dict | None = None
+):
+    """The minimum-spend true-ups of one allocation settled in [since, until].
+
+    `memo` keeps the usage sums (each customer's run rate, each window) across
+    calls: a customer's allocations of one schedule share their windows."""
+    customer = allocation.customer_id
+    memo = {} if memo is None else memo
+
+    def usage(a: date, b: date) -> Decimal:
+        key = (customer, a, b)
+        total = memo.get(key)
+        if total is None:
+            total = memo[key] = usage_sum(customer, a, b)
+        return total
+
+    rate = run_rate(usage(*run_rate_window(today)))
+    return true_ups(allocation.package_terms, allocation.terms(), since, until, precision, usage, today, rate)
+
+
+def book_true_ups(since: date, until: date, precision: int, today: date) -> list[tuple[AllocationRow, Charge]]:
+    """Every minimum-spend true-up of the book settled in [since, until]."""
+    return true_ups_of(iter_allocations(minimum_spend=True), since, until, precision, today)
+
+
+def true_ups_of(allocations, since: date | None, until: date, precision: int, today: date) -> list[tuple[AllocationRow, Charge]]:
+    """The true-ups of these minimum-spend allocations settled in [since, until]."""
+    wanted = []
+    for allocation in allocations:
+        if allocation.start > until:
+            continue
+        periods = spend_periods(allocation.package_terms, allocation.terms(), since, until)
+        wanted.extend((allocation, period) for period in periods)
+    return true_ups_for(wanted, precision, today)
+
+
+def true_ups_for(wanted: Iterable[tuple[AllocationRow, SpendPeriod]], precision: int, today: date) -> list[tuple[AllocationRow, Charge]]:
+    """The true-up of each (allocation, period).
+
+    The database sums usage: one GROUP BY per distinct period window and one
+    for the run rate, never a Python loop over usage rows."""
+    wanted = list(wanted)
+    windows: dict[tuple[date, date], set[int]] = {}
+    for allocation, period in wanted:
+        windows.setdefault(known_window(period, today), set()).add(allocation.customer_id)
+
+    def sums(a: date, b: date, customers: set[int]) -> dict:
+        if b <= a:
+            return {}
+        return usage_sums(a, b, sorted(customers))
+
+    known = {window: sums(window[0], window[1], customers) for window, customers in windows.items()}
+    # The run rate only estimates periods not ended yet.
+    pending = {allocation.customer_id for allocation, period in wanted if period.end > today}
+    rates = {c: run_rate(total) for c, total in sums(*run_rate_window(today), pending).items()} if pending else {}
+    result = []
+    append = result.append
+    terms_of: dict[int, object] = {}
+    for allocation, period in wanted:
+        customer = allocation.customer_id
+        spent = known[known_window(period, today)].get(customer, ZERO)
+        terms = terms_of.get(allocation.id)
+        if terms is None:
+            terms = terms_of[allocation.id] = allocation.terms()
+        append((allocation, true_up(allocation.package_terms, terms, period, spent, today, rates.get(customer, ZERO), precision)))
+    return result

@@ -1,0 +1,101 @@
+"""Payments and credits: recorded once, never edited; a mistake is undone by
+a reversing line. The balance moves in the same transaction, by
+billing.ledger's rule."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from billing.ledger import PAYMENT_KINDS, payment_effect
+from billing.money import from_micros, to_micros
+
+from .book import current_user
+from .errors import StoreError
+from .models import database
+from .sql import as_date
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentRow:
+    id: int
+    customer_id: int
+    date: date
+    amount: Decimal
+    kind: str
+    description: str
+    reference: str
+    reverses_id: int | None
+    reversed_by: int | None
+    created_by: str
+
+
+def _move_balance(customer_id: int, kind: str, amount: Decimal) -> None:
+    database.execute_sql(
+        "UPDATE customer SET balance = balance + ? WHERE id = ?", (to_micros(payment_effect(kind, amount)), customer_id)
+    )
+
+
+def record_payment(customer_id: int, day: date, amount: Decimal, kind: str = "payment", description: str = "", reference: str = "") -> PaymentRow:
+    if kind not in PAYMENT_KINDS:
+        raise StoreError(f"'{kind}' is not payment or credit")
+    if amount <= 0:
+        raise StoreError("the amount must be more than 0")
+    with database.atomic():
+        exists = database.execute_sql("SELECT 1 FROM customer WHERE id = ?", (customer_id,)).fetchone()
+        if not exists:
+            raise StoreError("that customer no longer exists")
+        cursor = database.execute_sql(
+            "INSERT INTO payment (customer_id, date, amount, kind, description, reference, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (customer_id, day.isoformat(), to_micros(amount), kind, description.strip(), reference.strip(), current_user()),
+        )
+        _move_balance(customer_id, kind, amount)
+    return get_payment(cursor.lastrowid)
+
+
+def reverse_payment(payment_id: int, day: date, description: str = "") -> PaymentRow:
+    """Reverse a payment or credit with a reversing line; the original stays."""
+    with database.atomic():
+        original = get_payment(payment_id)
+        if original is None:
+            raise StoreError(f"there is no payment {payment_id}")
+        if original.kind == "reversal":
+            raise StoreError(f"payment {payment_id} is itself a reversal; record a new payment instead")
+        if original.reversed_by is not None:
+            raise StoreError(f"payment {payment_id} was already reversed (by {original.reversed_by})")
+        cursor = database.execute_sql(
+            "INSERT INTO payment (customer_id, date, amount, kind, description, reference, reverses_id, created_by) "
+            "VALUES (?, ?, ?, 'reversal', ?, ?, ?, ?)",
+            (
+                original.customer_id,
+                day.isoformat(),
+                to_micros(original.amount),
+                description.strip() or f"reverses {original.kind} {original.id}",
+                original.reference,
+                original.id,
+                current_user(),
+            ),
+        )
+        _move_balance(original.customer_id, "reversal", original.amount)
+    return get_payment(cursor.lastrowid)
+
+
+_PAYMENT_SELECT = (
+    "SELECT p.id, p.customer_id, p.date, p.amount, p.kind, p.description, p.reference, p.reverses_id, "
+    "(SELECT r.id FROM payment r WHERE r.reverses_id = p.id), p.created_by FROM payment p "
+)
+
+
+def _payment(row) -> PaymentRow:
+    return PaymentRow(row[0], row[1], as_date(row[2]), from_micros(row[3]), row[4], row[5], row[6], row[7], row[8], row[9])
+
+
+def get_payment(payment_id: int) -> PaymentRow | None:
+    row = database.execute_sql(_PAYMENT_SELECT + "WHERE p.id = ?", (payment_id,)).fetchone()
+    return _payment(row) if row else None
+
+
+def list_payments(customer_id: int) -> list[PaymentRow]:
+    rows = database.execute_sql(_PAYMENT_SELECT + "WHERE p.customer_id = ? ORDER BY p.date, p.id", (customer_id,)).fetchall()
+    return [_payment(r) for r in rows]

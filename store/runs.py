@@ -1,0 +1,261 @@
+"""The billing run in the book: load what is due, ask billing.run for the
+plan, post it exactly once, move the run marks.
+
+Exactly once rests on the database, not on care: a UNIQUE key on
+(allocation, kind, date) and `INSERT ... ON CONFLICT DO NOTHING` inside
+IMMEDIATE transactions, so a second run, or two runs at once, post nothing
+twice. Each batch is one transaction: a run killed part way leaves whole
+batches or nothing, and the rerun posts the rest. The marks move only after
+the lines they pass are in the ledger, so a killed run leaves them behind,
+never ahead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Callable, Iterable
+
+from billing.charges import KINDS, Charge
+from billing.ledger import CHARGE_SIGNS
+from billing.money import to_micros
+from billing.run import Candidate, PlanBuilder, RunPlan, last_settle_date, periods_due, rebuilt_marks
+
+from . import marks
+from .book import current_user
+from .charges import true_ups_for
+from .errors import RunRefused
+from .models import Setting, database
+from .scan import AllocationRow, RowCache, iter_raw, marks_of, rows_by_ids
+from .sql import as_date, iso
+
+BATCH = 2000
+#: Allocations planned per round trip (rows, ledger keys and usage).
+PLAN_CHUNK = 5000
+ZERO = Decimal(0)
+
+__all__ = ["RunPlan", "RunResult", "RunRefused", "commit_run", "plan_run", "post_from", "set_post_from"]
+
+
+@dataclass
+class RunResult:
+    run_id: int | None
+    posted: int
+    already: int
+    retail: Decimal
+    cost: Decimal
+    posted_lines: list[tuple[AllocationRow, Charge]] = field(default_factory=list)
+
+
+def post_from() -> date | None:
+    """The book's "post charges from" date: nothing dated earlier is ever posted."""
+    found = Setting.get_or_none(Setting.key == "post_from")
+    if found is None or not found.value:
+        return None
+    return date.fromisoformat(found.value)
+
+
+def set_post_from(day: date | None) -> None:
+    """Set (or clear) the post-from date. Moving it earlier makes lines owed
+    that were skipped for good, so every allocation's marks move back."""
+    value = day.isoformat() if day else ""
+    with database.atomic():
+        before = post_from()
+        Setting.insert(key="post_from", value=value).on_conflict(
+            conflict_target=[Setting.key], update={Setting.value: value}
+        ).execute()
+        if before is not None and (day is None or day < before):
+            marks.reset_all()
+
+
+def _candidates(rows: list[AllocationRow], raw: list[tuple]) -> list[tuple[Candidate, int]]:
+    out = []
+    for row, r in zip(rows, raw):
+        m = marks_of(r)
+        out.append((Candidate(row, row.customer, row.package_terms, row.terms(), m.charges_from, m.true_ups_from), m.seq))
+    return out
+
+
+def _posted_keys(candidates: list[Candidate], until: date) -> set[tuple[int, str, date]]:
+    """Ledger keys of these allocations dated from each one's earliest mark to
+    `until`: seeks in the unique index, never an allocation's whole history
+    unless its marks are back at its start."""
+    values, params = [], []
+    for c in candidates:
+        lows = [d for d in (c.charges_from, c.true_ups_from) if d is not None]
+        if lows and min(lows) <= until:
+            values.append("(?, ?)")
+            params += [c.id, iso(min(lows))]
+    if not values:
+        return set()
+    kinds = ",".join(f"'{k}'" for k in KINDS)
+    rows = database.execute_sql(
+        f"WITH m(id, low) AS (VALUES {','.join(values)}) SELECT l.allocation_id, l.kind, l.date FROM m "
+        f"JOIN ledger l ON l.allocation_id = m.id AND l.kind IN ({kinds}) AND l.date >= m.low AND l.date <= ?",
+        [*params, iso(until)],
+    ).fetchall()
+    return {(a, k, as_date(d)) for a, k, d in rows}
+
+
+def _true_ups(planned: list[tuple[Candidate, int]], run_date: date, grace_days: int, precision: int, today: date) -> dict:
+    """allocation id -> its true-ups due (periods ended by today only: an
+    estimate is never posted)."""
+    wanted = []
+    for candidate, _seq in planned:
+        for period in periods_due(candidate, run_date, grace_days):
+            if period.end <= today:
+                wanted.append((candidate.ref, period))
+    found: dict[int, list[Charge]] = {}
+    for row, charge in true_ups_for(wanted, precision, today):
+        found.setdefault(row.id, []).append(charge)
+    return found
+
+
+def plan_run(
+    run_date: date,
+    today: date,
+    precision: int,
+    customer_id: int | None = None,
+    since: date | None = None,
+    progress: Callable[[int], None] | None = None,
+    grace_days: int = 0,
+) -> RunPlan:
+    """Every charge dated on or before `run_date` that is not posted yet.
+
+    Only allocations whose marks are due are read (see billing.run). Charges
+    dated before `since` (or the book's "post charges from" date, the later
+    of the two) are skipped: listed, never posted. Minimum-spend true-ups are
+    included once their period has ended, `grace_days` after it."""
+    builder = PlanBuilder(run_date, since, post_from(), grace_days, precision)
+    ids = marks.due_ids(run_date, last_settle_date(run_date, grace_days), customer_id)
+    cache = RowCache()
+    seen = 0
+    for start in range(0, len(ids), PLAN_CHUNK):
+        rows, raw = rows_by_ids(ids[start : start + PLAN_CHUNK], cache)
+        planned = _candidates(rows, raw)
+        _plan_chunk(builder, planned, run_date, grace_days, precision, today)
+        seen += len(planned)
+        if progress is not None:
+            progress(seen)
+    return builder.finish()
+
+
+def _plan_chunk(builder: PlanBuilder, planned, run_date: date, grace_days: int, precision: int, today: date) -> None:
+    posted = _posted_keys([c for c, _ in planned], run_date)
+    true_ups = _true_ups(planned, run_date, grace_days, precision, today)
+    for candidate, seq in planned:
+        builder.add(candidate, true_ups.get(candidate.id, ()), posted, seq)
+
+
+_INSERT = (
+    "INSERT INTO ledger (allocation_id, customer_id, package_id, kind, date, period_start, period_end, quantity, "
+    "amount, cost, retail_price, cost_price, setup_retail_price, setup_cost_price, auto_decrement, run_id, posted_by) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (allocation_id, kind, date) DO NOTHING"
+)
+# The balance moves by billing.ledger's rule: an auto-decrement charge takes
+# its amount off, any other moves nothing.
+_BALANCE = (
+    f"UPDATE customer SET balance = balance + ({CHARGE_SIGNS[True]}) * t.total FROM (SELECT customer_id, "
+    "SUM(amount) AS total FROM ledger WHERE run_id = ? AND id > ? AND auto_decrement = 1 GROUP BY customer_id) AS t "
+    "WHERE customer.id = t.customer_id"
+)
+
+
+def _ledger_rows(batch: Iterable[tuple[AllocationRow, Charge]], run_id: int, user: str, micros: Callable) -> list[tuple]:
+    rows = []
+    for allocation, charge in batch:
+        terms = allocation.package_terms
+        rows.append(
+            (
+                allocation.id, allocation.customer_id, allocation.package_id, charge.kind, charge.date.isoformat(),
+                charge.period_start.isoformat(), charge.period_end.isoformat(), charge.quantity,
+                micros(charge.amount), micros(charge.cost), micros(terms.retail), micros(terms.cost),
+                micros(terms.setup_retail), micros(terms.setup_cost), 1 if allocation.auto_decrement else 0, run_id, user,
+            )
+        )
+    return rows
+
+
+def commit_run(
+    plan: RunPlan,
+    today: date,
+    customer_id: int | None = None,
+    batch_size: int = BATCH,
+    progress: Callable[[int, int], None] | None = None,
+) -> RunResult:
+    """Post the plan's lines in transactions of `batch_size`; each line once;
+    then move the marks of the allocations it covered.
+
+    A line another run posted meanwhile is left alone (counted in `already`).
+    Balances of auto-decrement allocations move in the same transaction."""
+    if plan.run_date > today:
+        raise RunRefused(f"can't post charges dated after today ({today}): run for {plan.run_date} only simulates")
+    user = current_user()
+    with database.atomic():
+        cursor = database.execute_sql(
+            "INSERT INTO billing_run (run_date, since, customer_id, posted_by) VALUES (?, ?, ?, ?)",
+            (plan.run_date.isoformat(), iso(plan.since), customer_id, user),
+        )
+        run_id = cursor.lastrowid
+    posted = 0
+    posted_lines: list[tuple[AllocationRow, Charge]] = []
+    retail = cost = ZERO
+    memo: dict = {}
+
+    def micros(value: Decimal) -> int:
+        found = memo.get(value)
+        if found is None:
+            found = memo[value] = to_micros(value)
+        return found
+
+    lines = plan.lines
+    for start in range(0, len(lines), batch_size):
+        batch = lines[start : start + batch_size]
+        rows = _ledger_rows(batch, run_id, user, micros)
+        with database.atomic():
+            conn = database.connection()
+            before = conn.execute("SELECT COALESCE(MAX(id), 0) FROM ledger").fetchone()[0]
+            conn.executemany(_INSERT, rows)
+            mine = conn.execute(
+                "SELECT allocation_id, kind, date FROM ledger WHERE run_id = ? AND id > ?", (run_id, before)
+            ).fetchall()
+            conn.execute(_BALANCE, (run_id, before))
+            conn.execute("UPDATE billing_run SET lines = lines + ? WHERE id = ?", (len(mine), run_id))
+        keys = {(a, k, str(d)) for a, k, d in mine}
+        for allocation, charge in batch:
+            if (allocation.id, charge.kind, charge.date.isoformat()) in keys:
+                posted_lines.append((allocation, charge))
+                retail += charge.amount
+                cost += charge.cost
+        posted += len(mine)
+        if progress is not None:
+            progress(min(start + batch_size, len(lines)), len(lines))
+    marks.move(plan.marks, plan.versions)
+    with database.atomic():
+        database.execute_sql(
+            "UPDATE billing_run SET finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?", (run_id,)
+        )
+    return RunResult(run_id, posted, len(lines) - posted, retail, cost, posted_lines)
+
+
+def rebuild_marks(last_run: date, today: date, precision: int, grace_days: int = 0) -> int:
+    """Work every allocation's marks out again from the ledger alone, as of a
+    run on `last_run` (what `packdesk check --rebuild-marks` does). Reads the
+    book's whole history once. Returns how many allocations it set."""
+    cut = post_from()
+    new: dict[int, tuple[date | None, date | None]] = {}
+    for rows, raw in iter_raw():
+        planned = _candidates(rows, raw)
+        for candidate, _seq in planned:
+            back = Candidate(candidate.ref, candidate.customer, candidate.package, candidate.allocation,
+                             candidate.allocation.start, candidate.allocation.start)
+            posted = _posted_keys([back], last_run)
+
+            def true_ups(periods, row=candidate.ref):
+                return [c for _, c in true_ups_for([(row, p) for p in periods if p.end <= today], precision, today)]
+
+            new[candidate.id] = rebuilt_marks(back, posted, cut, last_run, grace_days, precision, true_ups)
+    marks.write(new)
+    return len(new)
