@@ -7,13 +7,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TextIO
 
-from peewee import NodeList, SQL, IntegrityError, Tuple, Value, fn
+from peewee import IntegrityError, Tuple, Value, fn
 
 from billing.accounts import CUSTOMER_FIELDS, CustomerDraft, parse_customer
-from billing.catalogue import FieldError
 from billing.money import format_price, to_micros
 
 from .models import Customer, database
+from .sql import contains
 from .errors import CustomerConflict, CustomerNameTaken, ImportFailed, NotFound, RowProblem, StoreError
 from .transfer import read_table, write_records
 
@@ -65,8 +65,7 @@ class CustomerQuery:
         text = self.text.strip()
         if not text:
             return []
-        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        return [NodeList((Customer.name, SQL("LIKE"), Value(f"%{escaped}%"), SQL("ESCAPE '\\'")))]
+        return [contains(Customer.name, text)]
 
 
 def list_customers(query: CustomerQuery = CustomerQuery(), after: CustomerRow | None = None, limit: int = PAGE) -> list[CustomerRow]:

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from decimal import Decimal
-from typing import Iterable
-
-from peewee import JOIN, SQL, IntegrityError, NodeList, Tuple, Value, fn
+from peewee import JOIN, IntegrityError, Tuple, Value, fn
 
 from billing.catalogue import FieldError, PackageDraft, format_match
 from billing.charges import PackageTerms
@@ -19,6 +17,7 @@ from billing.summary import monthly_equivalent
 
 from .errors import Conflict, NameTaken, NotFound, StoreError
 from .models import Allocation, Package, UpstreamService, database
+from .sql import contains, match_from_text, match_to_text
 
 PAGE = 200
 
@@ -72,14 +71,6 @@ class PackageRow:
 DRAFT_FIELDS = [f.name for f in fields(PackageDraft)]
 
 
-def _match_to_text(match: Iterable[int]) -> str:
-    return " ".join(str(d) for d in sorted(match))
-
-
-def _match_from_text(text: str) -> tuple[int, ...]:
-    return tuple(int(x) for x in text.split())
-
-
 _COLUMNS = (
     Package.id,
     Package.name,
@@ -109,7 +100,7 @@ def _row(r: dict) -> PackageRow:
         setup_retail=r["setup_retail"],
         setup_cost=r["setup_cost"],
         frequency=Frequency(r["frequency"]),
-        match=_match_from_text(r["frequency_match"]),
+        match=match_from_text(r["frequency_match"]),
         description=r["description"],
         upstream_service=r["service_name"],
         minimum_spend=bool(r["minimum_spend"]),
@@ -162,8 +153,7 @@ class PackageQuery:
         clauses = []
         text = self.text.strip()
         if text:
-            escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            clauses.append(NodeList((Package.name, SQL("LIKE"), Value(f"%{escaped}%"), SQL("ESCAPE '\\'"))))
+            clauses.append(contains(Package.name, text))
         if not self.show_archived:
             clauses.append(Package.archived == False)  # noqa: E712
         return clauses
@@ -223,7 +213,7 @@ def _values(draft: PackageDraft, *, create_service: bool = False) -> dict:
         Package.setup_retail: draft.setup_retail,
         Package.setup_cost: draft.setup_cost,
         Package.frequency: draft.frequency.value,
-        Package.frequency_match: _match_to_text(draft.match),
+        Package.frequency_match: match_to_text(draft.match),
         Package.description: draft.description,
         Package.upstream_service: _service_id(draft.upstream_service, create=create_service),
         Package.minimum_spend: draft.minimum_spend,

@@ -12,17 +12,16 @@ from typing import TextIO
 from peewee import JOIN, fn
 
 from billing.catalogue import FieldError
-from billing.dates import DateError, parse_date
-from billing.money import MoneyError, format_price, from_micros, parse_amount
+from billing.money import format_price, from_micros
+from billing.usage import USAGE_FIELDS, parse_source, parse_usage_amount, parse_usage_date
 
 from . import marks
 from .book import current_user
 from .models import Customer, Usage, UsageImport, database
+from .sql import as_date, chunks, marks as placeholders
 from .errors import ImportFailed, NotFound, RowProblem, StoreError
 from .transfer import read_table, write_records
 
-USAGE_FIELDS = ("customer", "date", "amount", "source")
-SOURCE_MAX = 200
 ZERO = Decimal(0)
 
 
@@ -35,31 +34,6 @@ class UsageRow:
     source: str
     version: int
     file_name: str | None = None
-
-
-def parse_usage_amount(text: str) -> Decimal:
-    try:
-        return parse_amount(text)
-    except MoneyError as exc:
-        raise FieldError("amount", str(exc)) from None
-
-
-def parse_usage_date(text: str, today: date | None = None) -> date:
-    try:
-        return parse_date(text, today)
-    except DateError as exc:
-        raise FieldError("date", str(exc)) from None
-
-
-def parse_source(text: str) -> str:
-    value = (text or "").strip()
-    if len(value) > SOURCE_MAX:
-        raise FieldError("source", f"is {len(value)} characters; at most {SOURCE_MAX}")
-    return value
-
-
-def _as_date(value) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 # --- sums -------------------------------------------------------------------------
@@ -90,11 +64,9 @@ def usage_sums(start: date, end: date, customer_ids: list[int] | None = None) ->
     # Only the customers asked for, each summed through the (customer, date) index.
     result: dict[int, Decimal] = {}
     ids = list(customer_ids)
-    for i in range(0, len(ids), 900):
-        part = ids[i : i + 900]
-        marks = ",".join("?" * len(part))
+    for part in chunks(ids):
         rows = database.execute_sql(
-            f"SELECT customer_id, SUM(amount) FROM usage WHERE customer_id IN ({marks}) AND date >= ? AND date < ? "
+            f"SELECT customer_id, SUM(amount) FROM usage WHERE customer_id IN ({placeholders(len(part))}) AND date >= ? AND date < ? "
             "GROUP BY customer_id",
             (*part, start.isoformat(), end.isoformat()),
         ).fetchall()
@@ -111,7 +83,7 @@ def daily_usage(customer_id: int, start: date, end: date) -> list[tuple[date, De
         .order_by(Usage.date)
         .tuples()
     )
-    return [(_as_date(d), from_micros(total), count) for d, total, count in query]
+    return [(as_date(d), from_micros(total), count) for d, total, count in query]
 
 
 # --- records ---------------------------------------------------------------------
@@ -130,7 +102,7 @@ def list_usage(customer_id: int, after: UsageRow | None = None, limit: int = 200
     result = []
     for u in rows:
         name = u.import_ref.file_name if u.__data__.get("import_ref") else None
-        result.append(UsageRow(u.id, u.customer_id, _as_date(u.date), u.amount, u.source, u.version, name))
+        result.append(UsageRow(u.id, u.customer_id, as_date(u.date), u.amount, u.source, u.version, name))
     return result
 
 
@@ -138,7 +110,7 @@ def get_usage(usage_id: int) -> UsageRow | None:
     u = Usage.get_or_none(Usage.id == usage_id)
     if u is None:
         return None
-    return UsageRow(u.id, u.customer_id, _as_date(u.date), u.amount, u.source, u.version)
+    return UsageRow(u.id, u.customer_id, as_date(u.date), u.amount, u.source, u.version)
 
 
 def add_usage(customer_id: int, day: date, amount: Decimal, source: str = "") -> UsageRow:
@@ -285,7 +257,7 @@ def export_usage(out: TextIO, fmt: str = "csv", customer_id: int | None = None, 
             for uid, name, day, amount, src in batch:
                 if not isinstance(amount, Decimal):
                     amount = from_micros(amount)
-                yield {"customer": name, "date": _as_date(day).isoformat(), "amount": format_price(amount), "source": src}
+                yield {"customer": name, "date": as_date(day).isoformat(), "amount": format_price(amount), "source": src}
             after = batch[-1][0]
 
     return write_records(records(), USAGE_FIELDS, out, fmt)
