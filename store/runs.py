@@ -69,11 +69,12 @@ def set_post_from(day: date | None) -> None:
             marks.reset_all()
 
 
-def _candidates(rows: list[AllocationRow], raw: list[tuple]) -> list[tuple[Candidate, int]]:
+def _candidates(rows: list[AllocationRow], raw: list[tuple], from_start: bool = False) -> list[tuple[Candidate, int]]:
     out = []
     for row, r in zip(rows, raw):
         m = marks_of(r)
-        out.append((Candidate(row, row.customer, row.package_terms, row.terms(), m.charges_from, m.true_ups_from), m.seq))
+        charges_from, true_ups_from = (row.start, row.start) if from_start else (m.charges_from, m.true_ups_from)
+        out.append((Candidate(row, row.customer, row.package_terms, row.terms(), charges_from, true_ups_from), m.seq))
     return out
 
 
@@ -120,20 +121,29 @@ def plan_run(
     since: date | None = None,
     progress: Callable[[int], None] | None = None,
     grace_days: int = 0,
+    *,
+    from_start: bool = False,
 ) -> RunPlan:
     """Every charge dated on or before `run_date` that is not posted yet.
 
     Only allocations whose marks are due are read (see billing.run). Charges
     dated before `since` (or the book's "post charges from" date, the later
     of the two) are skipped: listed, never posted. Minimum-spend true-ups are
-    included once their period has ended, `grace_days` after it."""
+    included once their period has ended, `grace_days` after it.
+
+    `from_start` ignores the marks and reads every allocation from its start
+    (what `packdesk check` compares the marks against): the same lines, at
+    the cost of the book's whole history."""
     builder = PlanBuilder(run_date, since, post_from(), grace_days, precision)
-    ids = marks.due_ids(run_date, last_settle_date(run_date, grace_days), customer_id)
-    cache = RowCache()
+    if from_start:
+        batches = ((rows, raw) for rows, raw in iter_raw(customer_id, PLAN_CHUNK))
+    else:
+        ids = marks.due_ids(run_date, last_settle_date(run_date, grace_days), customer_id)
+        cache = RowCache()
+        batches = (rows_by_ids(ids[i : i + PLAN_CHUNK], cache) for i in range(0, len(ids), PLAN_CHUNK))
     seen = 0
-    for start in range(0, len(ids), PLAN_CHUNK):
-        rows, raw = rows_by_ids(ids[start : start + PLAN_CHUNK], cache)
-        planned = _candidates(rows, raw)
+    for rows, raw in batches:
+        planned = _candidates(rows, raw, from_start)
         _plan_chunk(builder, planned, run_date, grace_days, precision, today)
         seen += len(planned)
         if progress is not None:
@@ -247,15 +257,12 @@ def rebuild_marks(last_run: date, today: date, precision: int, grace_days: int =
     cut = post_from()
     new: dict[int, tuple[date | None, date | None]] = {}
     for rows, raw in iter_raw():
-        planned = _candidates(rows, raw)
-        for candidate, _seq in planned:
-            back = Candidate(candidate.ref, candidate.customer, candidate.package, candidate.allocation,
-                             candidate.allocation.start, candidate.allocation.start)
+        for back, _seq in _candidates(rows, raw, from_start=True):
             posted = _posted_keys([back], last_run)
 
-            def true_ups(periods, row=candidate.ref):
+            def true_ups(periods, row=back.ref):
                 return [c for _, c in true_ups_for([(row, p) for p in periods if p.end <= today], precision, today)]
 
-            new[candidate.id] = rebuilt_marks(back, posted, cut, last_run, grace_days, precision, true_ups)
+            new[back.id] = rebuilt_marks(back, posted, cut, last_run, grace_days, precision, true_ups)
     marks.write(new)
     return len(new)
