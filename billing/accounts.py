@@ -14,7 +14,8 @@ from typing import Mapping
 
 from .catalogue import FieldError, parse_bool
 from .dates import DateError, parse_date
-from .money import MoneyError, parse_amount
+from .labels import field_label
+from .money import MAX_LINE, MoneyError, format_grouped, parse_amount
 
 CUSTOMER_FIELDS = ("name", "status", "tax_percent", "notes")
 ALLOCATION_FIELDS = ("customer", "package", "quantity", "start_date", "end_date", "auto_decrement", "prorate", "reference")
@@ -177,5 +178,25 @@ def removal_problem(package: str, start: date, minimum_days: int, today: date) -
         return (
             f"'{package}' has {minimum_days} minimum days: this allocation can be removed "
             f"from {first_allowed_end(start, minimum_days)} (or given an end date from then)"
+        )
+    return None
+
+
+def largest_price(retail: Decimal, cost: Decimal, setup_retail: Decimal, setup_cost: Decimal) -> tuple[str, Decimal]:
+    """The price that makes a package's largest line, and its field name."""
+    return max(
+        (("retail", retail), ("cost", cost), ("setup_retail", setup_retail), ("setup_cost", setup_cost)),
+        key=lambda pair: pair[1],
+    )
+
+
+def line_limit_problem(quantity: int, field: str, price: Decimal) -> str | None:
+    """Why `quantity` units of `price` can't be charged (None: they can): no
+    charge line may pass MAX_LINE (BILLING.md, "Money")."""
+    line = price * quantity
+    if line > MAX_LINE:
+        return (
+            f"{quantity:,} x {field_label(field)} {format_grouped(price)} = {format_grouped(line)} passes the largest "
+            f"charge line a book can hold ({format_grouped(MAX_LINE)})"
         )
     return None

@@ -8,7 +8,8 @@ from decimal import Decimal
 from typing import Mapping
 
 from .charges import PackageTerms
-from .money import MoneyError, parse_amount
+from .labels import FIELD_LABELS, WEEKDAY_FULL, field_label  # noqa: F401 (FIELD_LABELS: until the screens import it from labels)
+from .money import MoneyError, format_price, parse_amount
 from .schedule import WEEKDAYS, Frequency
 
 NAME_MAX = 80
@@ -31,19 +32,10 @@ PACKAGE_FIELDS = (
     "minimum_days",
 )
 
-FIELD_LABELS = {
-    "name": "name",
-    "retail": "retail",
-    "cost": "cost",
-    "setup_retail": "setup retail",
-    "setup_cost": "setup cost",
-    "frequency": "frequency",
-    "frequency_match": "frequency match",
-    "description": "description",
-    "upstream_service": "upstream service",
-    "minimum_spend": "minimum spend",
-    "minimum_days": "minimum days",
-}
+#: Columns of a package file: every field, then what the book keeps beside
+#: them (export writes them all; import reads any of them).
+PACKAGE_COLUMNS = PACKAGE_FIELDS + ("archived",)
+
 
 _TRUE = {"yes", "true", "1", "y"}
 _FALSE = {"no", "false", "0", "n", ""}
@@ -58,7 +50,7 @@ class FieldError(ValueError):
         self.message = message
 
     def __str__(self) -> str:
-        return f"{FIELD_LABELS.get(self.field, self.field)}: {self.message}"
+        return f"{field_label(self.field)}: {self.message}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,8 +124,8 @@ def parse_match(text: str, frequency: Frequency) -> tuple[int, ...]:
         if frequency is Frequency.WEEKLY:
             if word in WEEKDAYS:
                 chosen.add(WEEKDAYS.index(word))
-            elif word in _FULL_WEEKDAYS:
-                chosen.add(_FULL_WEEKDAYS.index(word))
+            elif word in WEEKDAY_FULL:
+                chosen.add(WEEKDAY_FULL.index(word))
             elif word.isascii() and word.isdigit() and len(word) <= 2 and 0 <= int(word) <= 6:
                 chosen.add(int(word))
             else:
@@ -145,9 +137,6 @@ def parse_match(text: str, frequency: Frequency) -> tuple[int, ...]:
     return tuple(sorted(chosen))
 
 
-_FULL_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-
-
 def format_match(match: tuple[int, ...], frequency: Frequency) -> str:
     """The match days as CSV and the list show them: 'tue fri', '15 31'."""
     if frequency is Frequency.WEEKLY:
@@ -155,6 +144,28 @@ def format_match(match: tuple[int, ...], frequency: Frequency) -> str:
     if frequency is Frequency.MONTHLY:
         return " ".join(str(d) for d in sorted(match))
     return ""
+
+
+def package_texts(draft: PackageDraft) -> dict[str, str]:
+    """A package's fields as text, the way files and forms write them;
+    `parse_package` reads them back to the same draft."""
+    return {
+        "name": draft.name,
+        "retail": format_price(draft.retail),
+        "cost": format_price(draft.cost),
+        "setup_retail": format_price(draft.setup_retail),
+        "setup_cost": format_price(draft.setup_cost),
+        "frequency": draft.frequency.value,
+        "frequency_match": format_match(draft.match, draft.frequency),
+        "description": draft.description,
+        "upstream_service": draft.upstream_service or "",
+        "minimum_spend": "yes" if draft.minimum_spend else "no",
+        "minimum_days": str(draft.minimum_days),
+    }
+
+
+def yes_no(value: bool) -> str:
+    return "yes" if value else "no"
 
 
 def parse_bool(field: str, text: str) -> bool:

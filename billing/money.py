@@ -15,6 +15,11 @@ PRICE_PLACES = 6
 MICRO = Decimal(1).scaleb(-PRICE_PLACES)
 #: Largest amount packdesk accepts in a price field (keeps micro-units in 64 bits).
 MAX_PRICE = Decimal("1000000000")
+#: Largest charge line an allocation may produce (price x quantity): a posted
+#: amount of micro-units stays far inside 64 bits (about 9.2 x 10^12 units).
+MAX_LINE = Decimal("1000000000000")
+#: Largest balance the book can hold, either way (64-bit micro-units).
+MAX_BALANCE = Decimal("9000000000000")
 
 _AMOUNT = re.compile(r"^([0-9]+)(?:\.([0-9]*))?$|^\.([0-9]+)$")
 
@@ -82,6 +87,12 @@ def format_price(amount: Decimal, precision: int = 2) -> str:
     normal = amount.normalize()
     places = max(precision, -normal.as_tuple().exponent if normal.as_tuple().exponent < 0 else 0)
     return format(amount.quantize(quantum(places)), "f")
+
+
+def format_grouped(amount: Decimal) -> str:
+    """An amount with thousands separators and no trailing zeros, for
+    messages: 1,000,000,000 or 2,000,000.5."""
+    return f"{amount.normalize():,f}"
 
 
 def to_micros(amount: Decimal) -> int:

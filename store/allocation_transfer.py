@@ -7,13 +7,13 @@ from datetime import date
 from pathlib import Path
 from typing import TextIO
 
-from billing.accounts import ALLOCATION_FIELDS, AllocationDraft, parse_allocation
+from billing.accounts import ALLOCATION_FIELDS, AllocationDraft, largest_price, line_limit_problem, parse_allocation
 
 from .allocations import _values
 from .errors import ImportFailed, RowProblem
 from .models import Allocation, Customer, Package, database
 from .scan import AllocationRow, iter_allocations
-from .transfer import read_table, write_records
+from .csvio import read_table, write_records
 
 
 def import_allocations(source: str | Path | TextIO, today: date | None = None) -> int:
@@ -21,8 +21,11 @@ def import_allocations(source: str | Path | TextIO, today: date | None = None) -
     rows = read_table(source, ALLOCATION_FIELDS, ("customer", "package", "start_date"))
     customers = {n.casefold(): i for i, n in Customer.select(Customer.id, Customer.name).tuples()}
     packages = {
-        n.casefold(): (i, days, archived)
-        for i, n, days, archived in Package.select(Package.id, Package.name, Package.minimum_days, Package.archived).tuples()
+        n.casefold(): (i, days, archived, largest_price(retail, cost, setup_retail, setup_cost))
+        for i, n, days, archived, retail, cost, setup_retail, setup_cost in Package.select(
+            Package.id, Package.name, Package.minimum_days, Package.archived,
+            Package.retail, Package.cost, Package.setup_retail, Package.setup_cost,
+        ).tuples()
     }
     problems: list[RowProblem] = []
     ready: list[tuple[int, int, AllocationDraft]] = []
@@ -44,6 +47,10 @@ def import_allocations(source: str | Path | TextIO, today: date | None = None) -
         draft, errors = parse_allocation(cells, None, package[1] if package else 0)
         for error in errors:
             problems.append(RowProblem(line, error.field, error.message))
+        if draft is not None and package is not None:
+            too_big = line_limit_problem(draft.quantity, *package[3])
+            if too_big:
+                problems.append(RowProblem(line, "quantity", too_big))
         if draft is not None and customer_id is not None and package is not None and not package[2]:
             ready.append((customer_id, package[0], draft))
     if problems:

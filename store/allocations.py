@@ -7,7 +7,7 @@ from datetime import date
 
 from peewee import fn
 
-from billing.accounts import AllocationDraft, minimum_days_problem, removal_problem
+from billing.accounts import AllocationDraft, largest_price, line_limit_problem, minimum_days_problem, removal_problem
 
 from .errors import AllocationConflict, FieldError, MinimumDays, NotFound, StoreError
 from .models import Allocation, Customer, Package, UpstreamService, database
@@ -77,6 +77,14 @@ def _values(customer_id: int, package_id: int, draft: AllocationDraft) -> dict:
     }
 
 
+def _check_quantity(package: Package, quantity: int) -> None:
+    """No line of the allocation may pass the largest a book holds."""
+    field, price = largest_price(package.retail, package.cost, package.setup_retail, package.setup_cost)
+    problem = line_limit_problem(quantity, field, price)
+    if problem:
+        raise FieldError("quantity", problem)
+
+
 def _check_end(draft: AllocationDraft, minimum_days: int) -> None:
     if draft.end is not None:
         if draft.end < draft.start:
@@ -92,6 +100,7 @@ def create_allocation(customer_id: int, package_id: int, draft: AllocationDraft)
             raise FieldError("customer", "that customer no longer exists")
         package = _check_package(package_id, new=True)
         _check_end(draft, package.minimum_days)
+        _check_quantity(package, draft.quantity)
         new_id = Allocation.insert(_values(customer_id, package_id, draft)).execute()
     return get_allocation(new_id)
 
@@ -103,6 +112,7 @@ def update_allocation(allocation_id: int, version: int, package_id: int, draft: 
             raise NotFound("this allocation was removed by someone else")
         package = _check_package(package_id, new=package_id != current.package_id)
         _check_end(draft, package.minimum_days)
+        _check_quantity(package, draft.quantity)
         values = _values(current.customer_id, package_id, draft)
         values[Allocation.version] = Allocation.version + 1
         changed = (

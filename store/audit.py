@@ -9,7 +9,7 @@ from typing import TextIO
 from billing.money import format_price, from_micros
 
 from .models import database
-from .transfer import write_records
+from .csvio import write_records
 
 MONEY = {
     ("package", "retail"), ("package", "cost"), ("package", "setup_retail"), ("package", "setup_cost"),

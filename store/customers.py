@@ -15,7 +15,7 @@ from billing.money import format_price, to_micros
 from .models import Customer, database
 from .sql import contains
 from .errors import CustomerConflict, CustomerNameTaken, ImportFailed, NotFound, RowProblem, StoreError
-from .transfer import read_table, write_records
+from .csvio import read_table, write_records
 
 PAGE = 200
 

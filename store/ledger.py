@@ -14,7 +14,7 @@ from billing.money import format_money, format_price, from_micros
 from .models import database
 from .payments import list_payments
 from .sql import as_date
-from .transfer import write_records
+from .csvio import write_records
 
 # billing.ledger's rule as SQL, written once: what each payment line and each
 # posted charge adds to the balance.

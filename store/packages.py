@@ -9,6 +9,7 @@ from dataclasses import dataclass, fields
 from decimal import Decimal
 from peewee import JOIN, IntegrityError, Tuple, Value, fn
 
+from billing.accounts import largest_price, line_limit_problem
 from billing.catalogue import FieldError, PackageDraft, format_match
 from billing.charges import PackageTerms
 from billing.money import to_micros
@@ -246,6 +247,19 @@ def create_package(draft: PackageDraft) -> PackageRow:
     return get_package(new_id)
 
 
+def largest_quantity(package_id: int) -> int:
+    return database.execute_sql("SELECT COALESCE(MAX(quantity), 0) FROM allocation WHERE package_id = ?", (package_id,)).fetchone()[0]
+
+
+def check_lines(package_id: int, draft: PackageDraft, quantity: int | None = None) -> None:
+    """New prices must keep every allocation's lines within the largest a book holds."""
+    quantity = largest_quantity(package_id) if quantity is None else quantity
+    field, price = largest_price(draft.retail, draft.cost, draft.setup_retail, draft.setup_cost)
+    problem = line_limit_problem(quantity, field, price) if quantity else None
+    if problem:
+        raise FieldError(field, f"{problem}: an allocation of this package has quantity {quantity:,}")
+
+
 def update_package(package_id: int, version: int, draft: PackageDraft) -> PackageRow:
     """Save an edit made to `version` of the package.
 
@@ -255,6 +269,7 @@ def update_package(package_id: int, version: int, draft: PackageDraft) -> Packag
     with database.atomic():
         if _name_taken(draft.name, package_id):
             raise NameTaken(draft.name)
+        check_lines(package_id, draft)
         values = _values(draft)
         values[Package.version] = Package.version + 1
         try:

@@ -20,7 +20,7 @@ from .book import current_user
 from .models import Customer, Usage, UsageImport, database
 from .sql import as_date, chunks, marks as placeholders
 from .errors import ImportFailed, NotFound, RowProblem, StoreError
-from .transfer import read_table, write_records
+from .csvio import read_table, write_records
 
 ZERO = Decimal(0)
 
