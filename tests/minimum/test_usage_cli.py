@@ -422,7 +422,7 @@ def test_charges_table_marks_the_estimate(capsys, billed_db):
     rows = [line for line in out.splitlines() if "minimum_spend" in line]
     assert len(rows) == 2
     assert rows[0].startswith("2025-04-01") and rows[0].split()[-2] == "179.50"
-    assert rows[1].startswith("2025-05-01") and rows[1].split()[-2] == "160.65*"
+    assert rows[1].startswith("2025-05-01") and rows[1].split()[-2] == "160.65~"
     assert "estimated" in out
 
 

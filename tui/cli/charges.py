@@ -1,14 +1,22 @@
-"""Charge listings for the command line: table, CSV or JSON, written as they come."""
+"""`packdesk charges`, and the charge listing it and `run` write: a table,
+CSV or JSON, written as the charges come."""
 
 from __future__ import annotations
 
 import csv
 import json
+from datetime import timedelta
 from decimal import Decimal
 from typing import Iterable, TextIO
 
 from billing.charges import KINDS, Charge
+from billing.labels import ESTIMATE_MARK, field_label
 from billing.money import format_money
+from billing.projection import add_months
+from store.charges import iter_charges
+from store.csvio import escape_cell
+
+from .common import EXIT_FAILED, EXIT_USAGE, customer_id, range_reversed, to_stdout, today
 
 CHARGE_COLUMNS = (
     "date",
@@ -44,6 +52,11 @@ def sort_key(pair):
     return (charge.date, allocation.customer.casefold(), allocation.id, KINDS.index(charge.kind))
 
 
+def _table_header() -> str:
+    date, customer, package, amount, cost = map(field_label, ("date", "customer", "package", "amount", "cost"))
+    return f"{date:<10} {customer:<18} {package:<20} {'kind':<13} {'qty':>5} {amount:>11} {cost:>11}"
+
+
 class ChargeWriter:
     """Writes blocks of charges (each sorted by date, customer, allocation,
     kind) so a year of a whole book never has to sit in memory at once."""
@@ -62,12 +75,10 @@ class ChargeWriter:
             self._csv = csv.writer(out, lineterminator="\n")
             self._csv.writerow(CHARGE_COLUMNS)
         else:
-            self.header = f"{'date':<10} {'customer':<18} {'package':<20} {'kind':<13} {'qty':>5} {'amount':>11} {'cost':>11}"
+            self.header = _table_header()
             out.write(self.header + "\n" + "-" * len(self.header) + "\n")
 
     def write(self, pairs: Iterable) -> None:
-        from store.transfer import escape_cell
-
         for allocation, charge in sorted(pairs, key=sort_key):
             record = charge_record(allocation, charge, self.precision)
             self.retail += charge.amount
@@ -79,7 +90,7 @@ class ChargeWriter:
             else:
                 mark = ""
                 if charge.basis is not None and getattr(charge.basis, "estimate", False):
-                    mark = "*"
+                    mark = ESTIMATE_MARK
                     self.estimates += 1
                 r = record
                 self.out.write(
@@ -100,8 +111,8 @@ class ChargeWriter:
             )
             if self.estimates:
                 self.out.write(
-                    f"* {self.estimates} minimum-spend true-up(s) of periods not ended yet: estimated from usage "
-                    "known so far plus the last 30 days' run rate.\n"
+                    f"{ESTIMATE_MARK} {self.estimates} minimum-spend true-up(s) of periods not ended yet: estimated "
+                    "from usage known so far plus the last 30 days' run rate.\n"
                 )
         return self.count
 
@@ -111,3 +122,27 @@ def write_charges(lines: Iterable, out: TextIO, fmt: str, settings) -> int:
     writer = ChargeWriter(out, fmt, settings)
     writer.write(lines)
     return writer.close()
+
+
+def cmd_charges(args, book) -> int:
+    if range_reversed(args.date_from, args.date_to):
+        return EXIT_USAGE
+    ok, customer = customer_id(args.customer)
+    if not ok:
+        return EXIT_FAILED
+    as_of = today(args, book)
+    precision = book.settings.precision
+
+    def write(out) -> None:
+        # A month at a time: a year of a large book is written as it is
+        # computed instead of held in memory whole.
+        writer = ChargeWriter(out, args.format, book.settings)
+        start = args.date_from
+        while start <= args.date_to:
+            month_end = add_months(start.replace(day=1), 1) - timedelta(days=1)
+            stop = min(month_end, args.date_to)
+            writer.write(iter_charges(start, stop, precision, customer, as_of))
+            start = stop + timedelta(days=1)
+        writer.close()
+
+    return to_stdout(write)

@@ -1,0 +1,62 @@
+"""The packdesk command: opens the app, or imports and exports from the shell.
+
+parser.py holds the arguments, common.py what the commands share, and one
+module each the command groups: transfer (import, export), charges, run,
+payments (pay, reverse) and book (check, settings, demo)."""
+
+from __future__ import annotations
+
+import gc
+
+from billing.dates import DateError
+
+from .book import cmd_check, cmd_demo, cmd_settings
+from .charges import cmd_charges
+from .common import EXIT_FAILED, EXIT_USAGE, err, given_today, open_book
+from .parser import build_parser
+from .payments import cmd_pay, cmd_reverse
+from .run import cmd_run
+from .transfer import cmd_export, cmd_import
+
+__all__ = ["COMMANDS", "build_parser", "main"]
+
+COMMANDS = {
+    "import": cmd_import,
+    "export": cmd_export,
+    "charges": cmd_charges,
+    "run": cmd_run,
+    "pay": cmd_pay,
+    "reverse": cmd_reverse,
+    "check": cmd_check,
+    "settings": cmd_settings,
+    "demo": cmd_demo,
+}
+
+
+def _open_app(book, today) -> int:
+    # Imported here, not at the top: only this command needs Textual, and cron commands must start fast.
+    from tui.app import PackdeskApp
+
+    gc.freeze()  # what is loaded by now lives as long as the app: don't rescan it
+    app = PackdeskApp(book, today=today)
+    app.run()
+    book.close()
+    return app.return_code or 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        today = given_today(args)
+    except DateError as exc:
+        err(f"PACKDESK_TODAY: {exc}")
+        return EXIT_USAGE
+    book = open_book(args)
+    if book is None:
+        return EXIT_FAILED
+    if args.command is None:
+        return _open_app(book, today)
+    try:
+        return COMMANDS[args.command](args, book)
+    finally:
+        book.close()

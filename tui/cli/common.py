@@ -1,0 +1,82 @@
+"""What every command of the packdesk command line shares: exit codes, the
+error line, opening the book, 'today', the --customer and --from/--to checks,
+and writing to standard output."""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import date
+
+from billing.dates import parse_date
+from store.book import Book, resolve_book_path
+from store.customers import find_customer
+from store.errors import BookError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+#: Commands that may start a new book; the others need one that exists, so a
+#: mistyped --db in a cron job fails loudly instead of billing an empty book.
+CREATES_BOOK = {None, "import", "demo", "settings"}
+
+
+def err(message: str) -> None:
+    print(f"packdesk: {message}", file=sys.stderr)
+
+
+def open_book(args) -> Book | None:
+    """The book of --db / PACKDESK_DB, or None once the reason is printed."""
+    path = resolve_book_path(getattr(args, "db", None))
+    if args.command not in CREATES_BOOK and not path.exists():
+        err(f"there is no book at {path} (check --db or PACKDESK_DB; `packdesk --db {path}` creates one)")
+        return None
+    try:
+        return Book.open(path)
+    except BookError as exc:
+        err(str(exc))
+        return None
+
+
+def given_today(args) -> date | None:
+    """--today, else $PACKDESK_TODAY, else None (DateError if the variable isn't a date)."""
+    if getattr(args, "today", None):
+        return args.today
+    env = os.environ.get("PACKDESK_TODAY")
+    if env:
+        return parse_date(env)
+    return None
+
+
+def today(args, book: Book) -> date:
+    """The day the command works as of: --today, $PACKDESK_TODAY, else the book's today."""
+    return given_today(args) or book.today()
+
+
+def customer_id(name: str | None) -> tuple[bool, int | None]:
+    """(ok, id or None) for a --customer NAME; not ok once the reason is printed."""
+    if not name:
+        return True, None
+    customer = find_customer(name)
+    if customer is None:
+        err(f"--customer: '{name}' is not a customer of this book")
+        return False, None
+    return True, customer.id
+
+
+def range_reversed(date_from: date | None, date_to: date | None) -> bool:
+    """True (and says so) when --to is before --from."""
+    if date_from and date_to and date_to < date_from:
+        err(f"--to {date_to} is before --from {date_from}")
+        return True
+    return False
+
+
+def to_stdout(write) -> int:
+    """Run write(sys.stdout); a reader that goes away (`| head`) is no error."""
+    try:
+        write(sys.stdout)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return EXIT_OK

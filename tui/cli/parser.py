@@ -1,0 +1,137 @@
+"""The packdesk command line's arguments: every command, option and help text."""
+
+from __future__ import annotations
+
+import argparse
+
+from billing.dates import DateError, parse_date
+
+
+def date_arg(text: str):
+    try:
+        return parse_date(text)
+    except DateError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _common() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="the book (SQLite file); default $PACKDESK_DB, else book.db in your data directory",
+    )
+    common.add_argument(
+        "--today",
+        metavar="YYYY-MM-DD",
+        type=date_arg,
+        default=argparse.SUPPRESS,
+        help="fix 'today' for projections (default $PACKDESK_TODAY, else the date in the book's time zone)",
+    )
+    return common
+
+
+def _format(parser, *choices: str) -> None:
+    parser.add_argument("--format", choices=choices, default=choices[0])
+
+
+def _customer(parser, help: str | None = None, required: bool = False) -> None:
+    parser.add_argument("--customer", metavar="NAME", required=required, help=help)
+
+
+def _range(parser, required: bool = False) -> None:
+    """--from and --to: with help when optional (a filter), bare when required."""
+    helps = (None, None) if required else ("dated on or after", "dated on or before")
+    parser.add_argument("--from", dest="date_from", metavar="DATE", required=required, type=date_arg, help=helps[0])
+    parser.add_argument("--to", dest="date_to", metavar="DATE", required=required, type=date_arg, help=helps[1])
+
+
+def _day(parser, dest: str, help: str | None = "default today", required: bool = False) -> None:
+    parser.add_argument("--date", dest=dest, metavar="DATE", required=required, type=date_arg, help=help)
+
+
+def _imports(commands, common) -> None:
+    imp = commands.add_parser("import", parents=[common], help="import rows from a CSV file (all or none)")
+    what = imp.add_subparsers(dest="what", metavar="WHAT", required=True)
+    for name, text in (
+        ("packages", "packages; a name that exists is updated"),
+        ("customers", "customers; a name that exists is updated"),
+        ("allocations", "allocations; customer and package by name"),
+        ("usage", "usage records (customer,date,amount[,source])"),
+    ):
+        sub = what.add_parser(name, parents=[common], help=text)
+        sub.add_argument("file", metavar="FILE.csv")
+        if name == "packages":
+            sub.add_argument("--add-services", action="store_true", help="add upstream services the book doesn't know yet")
+        elif name == "usage":
+            sub.add_argument("--replace", action="store_true", help="replace what an earlier import of this file brought")
+
+
+def _exports(commands, common) -> None:
+    exp = commands.add_parser("export", parents=[common], help="write rows to standard output")
+    what = exp.add_subparsers(dest="what", metavar="WHAT", required=True)
+    for name, text, whose in (
+        ("packages", "every package, in the import's columns", None),
+        ("customers", "every customer, in the import's columns", None),
+        ("allocations", "every allocation, in the import's columns", None),
+        ("ledger", "posted charges, oldest first", "only this customer's lines"),
+        ("audit", "the audit log: who changed what, when", None),
+        ("usage", "usage records, oldest first", "only this customer's usage"),
+    ):
+        sub = what.add_parser(name, parents=[common], help=text)
+        _format(sub, "csv", "json")
+        if whose:
+            _customer(sub, whose)
+            _range(sub)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common()
+    parser = argparse.ArgumentParser(
+        prog="packdesk",
+        description="Package catalogue and recurring billing for telecom and VoIP operators. "
+        "With no command, opens the app.",
+        parents=[common],
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _imports(commands, common)
+    _exports(commands, common)
+
+    charges = commands.add_parser(
+        "charges", parents=[common], help="every charge dated in a range, computed from the book (writes nothing)"
+    )
+    _range(charges, required=True)
+    _customer(charges, "only this customer's charges")
+    _format(charges, "table", "csv", "json")
+
+    run = commands.add_parser("run", parents=[common], help="the billing run: show, or with --commit post, every unposted charge up to a date")
+    _day(run, "run_date", help=None, required=True)
+    _customer(run, "only this customer")
+    run.add_argument("--since", metavar="DATE", type=date_arg, help="skip (never post) charges dated before this")
+    run.add_argument("--commit", action="store_true", help="post the charges (without it, nothing is written)")
+    _format(run, "table", "csv", "json")
+
+    pay = commands.add_parser("pay", parents=[common], help="record a payment or credit for a customer")
+    _customer(pay, required=True)
+    pay.add_argument("--amount", metavar="AMOUNT", required=True)
+    _day(pay, "pay_date")
+    pay.add_argument("--kind", choices=("payment", "credit"), default="payment")
+    pay.add_argument("--description", default="")
+    pay.add_argument("--reference", default="")
+
+    rev = commands.add_parser("reverse", parents=[common], help="reverse a payment or credit with a reversing line")
+    rev.add_argument("payment", metavar="PAYMENT_ID", type=int)
+    _day(rev, "pay_date")
+    rev.add_argument("--description", default="")
+
+    commands.add_parser("check", parents=[common], help="recompute every balance from the ledger and report differences")
+
+    settings = commands.add_parser("settings", parents=[common], help="show or change the book's settings")
+    settings.add_argument("--post-from", metavar="DATE", help="post charges from this date on (empty: from each start)")
+    settings.add_argument("--currency", metavar="CODE", help="three-letter currency code, e.g. GBP")
+    settings.add_argument("--precision", metavar="N", type=int, help="decimal places of a posted amount (0-6)")
+    settings.add_argument("--timezone", metavar="TZ", help="time zone name, e.g. Europe/London")
+
+    commands.add_parser("demo", parents=[common], help="load demo packages into the book")
+    return parser

@@ -1,0 +1,48 @@
+"""`packdesk run`: show, or with --commit post, every unposted charge up to a date."""
+
+from __future__ import annotations
+
+import sys
+
+from store.errors import RunRefused
+from store.runs import commit_run, plan_run
+
+from .charges import write_charges
+from .common import EXIT_FAILED, EXIT_USAGE, customer_id, err, to_stdout, today
+
+
+def _skipped_note(plan, args) -> str:
+    before = "--since" if args.since and plan.since == args.since else "the book's post-from date"
+    return f"{plan.skipped_count} charge(s) dated before {plan.since} skipped (never posted: before {before})."
+
+
+def cmd_run(args, book) -> int:
+    ok, customer = customer_id(args.customer)
+    if not ok:
+        return EXIT_FAILED
+    as_of = today(args, book)
+    if args.commit and args.run_date > as_of:
+        err(f"--date {args.run_date} is after today ({as_of}): a run can post only charges that are due; "
+            "without --commit it shows what would be posted")
+        return EXIT_USAGE
+    plan = plan_run(args.run_date, as_of, book.settings.precision, customer, args.since)
+    if plan.skipped_count:
+        print(_skipped_note(plan, args), file=sys.stderr)
+    table = args.format == "table"
+    if not args.commit:
+        if table:
+            print(f"Simulation for {args.run_date}: nothing is written. These {len(plan.lines)} charge(s) would be posted:")
+        return to_stdout(lambda out: write_charges(plan.lines, out, args.format, book.settings))
+    try:
+        result = commit_run(plan, as_of, customer)
+    except RunRefused as exc:
+        err(str(exc))
+        return EXIT_USAGE
+    if table and result.posted == 0:
+        print(f"Nothing to post for {args.run_date}: every charge up to that date is already posted.")
+    elif table:
+        print(f"Run {result.run_id} posted {result.posted} charge(s) for {args.run_date}:")
+    code = to_stdout(lambda out: write_charges(result.posted_lines, out, args.format, book.settings))
+    if result.already:
+        print(f"{result.already} charge(s) were posted by another run meanwhile and were left alone.", file=sys.stderr)
+    return code
