@@ -146,13 +146,15 @@ def migrate(db: SqliteDatabase) -> None:
 
 
 def current_user() -> str:
-    """The operating-system user: over SSH, the operator."""
-    import getpass
+    """The operating-system user of this process (its real user id), over SSH
+    the operator. Never LOGNAME or USER: any process can set those."""
+    import pwd
 
+    uid = os.getuid()
     try:
-        return getpass.getuser()
-    except Exception:  # pragma: no cover - no user database
-        return str(os.getuid())
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:  # a user id with no name on this host
+        return str(uid)
 
 
 def _applied(db: SqliteDatabase) -> set[str]:

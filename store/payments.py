@@ -11,6 +11,7 @@ from decimal import Decimal
 from billing.ledger import PAYMENT_KINDS, payment_effect
 from billing.money import from_micros, to_micros
 
+from . import chain
 from .book import current_user
 from .errors import StoreError
 from .models import database
@@ -31,6 +32,16 @@ class PaymentRow:
     created_by: str
 
 
+_INSERT = f"INSERT INTO payment ({', '.join(chain.PAYMENT_COLUMNS)}, hash) VALUES ({', '.join('?' * (len(chain.PAYMENT_COLUMNS) + 1))})"
+
+
+def _insert(customer_id: int, day: date, amount: Decimal, kind: str, description: str, reference: str, reverses: int | None) -> int:
+    """Append one payment line, chained to the one before (store.chain)."""
+    values = (customer_id, day.isoformat(), to_micros(amount), kind, description, reference, reverses, chain.now_text(), current_user())
+    cursor = database.execute_sql(_INSERT, (*values, chain.link(chain.head("payment"), values)))
+    return cursor.lastrowid
+
+
 def _move_balance(customer_id: int, kind: str, amount: Decimal) -> None:
     database.execute_sql(
         "UPDATE customer SET balance = balance + ? WHERE id = ?", (to_micros(payment_effect(kind, amount)), customer_id)
@@ -46,12 +57,9 @@ def record_payment(customer_id: int, day: date, amount: Decimal, kind: str = "pa
         exists = database.execute_sql("SELECT 1 FROM customer WHERE id = ?", (customer_id,)).fetchone()
         if not exists:
             raise StoreError("that customer no longer exists")
-        cursor = database.execute_sql(
-            "INSERT INTO payment (customer_id, date, amount, kind, description, reference, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (customer_id, day.isoformat(), to_micros(amount), kind, description.strip(), reference.strip(), current_user()),
-        )
+        new_id = _insert(customer_id, day, amount, kind, description.strip(), reference.strip(), None)
         _move_balance(customer_id, kind, amount)
-    return get_payment(cursor.lastrowid)
+    return get_payment(new_id)
 
 
 def reverse_payment(payment_id: int, day: date, description: str = "") -> PaymentRow:
@@ -64,21 +72,17 @@ def reverse_payment(payment_id: int, day: date, description: str = "") -> Paymen
             raise StoreError(f"payment {payment_id} is itself a reversal; record a new payment instead")
         if original.reversed_by is not None:
             raise StoreError(f"payment {payment_id} was already reversed (by {original.reversed_by})")
-        cursor = database.execute_sql(
-            "INSERT INTO payment (customer_id, date, amount, kind, description, reference, reverses_id, created_by) "
-            "VALUES (?, ?, ?, 'reversal', ?, ?, ?, ?)",
-            (
-                original.customer_id,
-                day.isoformat(),
-                to_micros(original.amount),
-                description.strip() or f"reverses {original.kind} {original.id}",
-                original.reference,
-                original.id,
-                current_user(),
-            ),
+        new_id = _insert(
+            original.customer_id,
+            day,
+            original.amount,
+            "reversal",
+            description.strip() or f"reverses {original.kind} {original.id}",
+            original.reference,
+            original.id,
         )
         _move_balance(original.customer_id, "reversal", original.amount)
-    return get_payment(cursor.lastrowid)
+    return get_payment(new_id)
 
 
 _PAYMENT_SELECT = (

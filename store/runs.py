@@ -22,7 +22,7 @@ from billing.ledger import CHARGE_SIGNS
 from billing.money import to_micros
 from billing.run import Candidate, PlanBuilder, RunPlan, last_settle_date, periods_due, rebuilt_marks
 
-from . import marks
+from . import chain, marks
 from .book import current_user
 from .charges import true_ups_for
 from .errors import RunRefused
@@ -46,6 +46,8 @@ class RunResult:
     retail: Decimal
     cost: Decimal
     posted_lines: list[tuple[AllocationRow, Charge]] = field(default_factory=list)
+    #: The ledger's head after the run: keep it (a cron log) for `check --head`.
+    head: str = ""
 
 
 def post_from() -> date | None:
@@ -159,21 +161,21 @@ def _plan_chunk(builder: PlanBuilder, planned, run_date: date, grace_days: int, 
 
 
 _INSERT = (
-    "INSERT INTO ledger (allocation_id, customer_id, package_id, kind, date, period_start, period_end, quantity, "
-    "amount, cost, retail_price, cost_price, setup_retail_price, setup_cost_price, auto_decrement, run_id, posted_by) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    f"INSERT INTO ledger ({', '.join(chain.LEDGER_COLUMNS)}, hash) VALUES ({', '.join('?' * (len(chain.LEDGER_COLUMNS) + 1))}) "
     "ON CONFLICT (allocation_id, kind, date) DO NOTHING"
+)
+#: Which of a batch's keys the ledger holds already (another run posted them).
+_HELD = (
+    "WITH k(a, kind, d) AS (VALUES {values}) SELECT l.allocation_id, l.kind, l.date FROM k "
+    "JOIN ledger l ON l.allocation_id = k.a AND l.kind = k.kind AND l.date = k.d"
 )
 # The balance moves by billing.ledger's rule: an auto-decrement charge takes
 # its amount off, any other moves nothing.
-_BALANCE = (
-    f"UPDATE customer SET balance = balance + ({CHARGE_SIGNS[True]}) * t.total FROM (SELECT customer_id, "
-    "SUM(amount) AS total FROM ledger WHERE run_id = ? AND id > ? AND auto_decrement = 1 GROUP BY customer_id) AS t "
-    "WHERE customer.id = t.customer_id"
-)
+_BALANCE = f"UPDATE customer SET balance = balance + ({CHARGE_SIGNS[True]}) * ? WHERE id = ?"
 
 
-def _ledger_rows(batch: Iterable[tuple[AllocationRow, Charge]], run_id: int, user: str, micros: Callable) -> list[tuple]:
+def _ledger_rows(batch: Iterable[tuple[AllocationRow, Charge]], run_id: int, user: str, at: str, micros: Callable) -> list[tuple]:
+    """The batch's lines in chain.LEDGER_COLUMNS order."""
     rows = []
     for allocation, charge in batch:
         terms = allocation.package_terms
@@ -182,10 +184,34 @@ def _ledger_rows(batch: Iterable[tuple[AllocationRow, Charge]], run_id: int, use
                 allocation.id, allocation.customer_id, allocation.package_id, charge.kind, charge.date.isoformat(),
                 charge.period_start.isoformat(), charge.period_end.isoformat(), charge.quantity,
                 micros(charge.amount), micros(charge.cost), micros(terms.retail), micros(terms.cost),
-                micros(terms.setup_retail), micros(terms.setup_cost), 1 if allocation.auto_decrement else 0, run_id, user,
+                micros(terms.setup_retail), micros(terms.setup_cost), 1 if allocation.auto_decrement else 0, run_id, at, user,
             )
         )
     return rows
+
+
+def _post_batch(rows: list[tuple]) -> list[int]:
+    """Post one batch in the caller's transaction: the lines the ledger does
+    not hold yet, each chained to the one before; the balances they move.
+    Returns the positions (in `rows`) of the lines posted."""
+    conn = database.connection()
+    values = ",".join("(?, ?, ?)" for _ in rows)
+    params = [v for r in rows for v in (r[0], r[3], r[4])]
+    held = {(a, k, str(d)) for a, k, d in conn.execute(_HELD.format(values=values), params).fetchall()}
+    fresh = [i for i, r in enumerate(rows) if (r[0], r[3], r[4]) not in held]
+    if not fresh:
+        return []
+    previous = chain.head()
+    linked = []
+    totals: dict[int, int] = {}
+    for values_, digest in chain.chained(previous, (rows[i] for i in fresh)):
+        linked.append((*values_, digest))
+        if values_[14]:
+            totals[values_[1]] = totals.get(values_[1], 0) + values_[8]
+    conn.executemany(_INSERT, linked)
+    if totals:
+        conn.executemany(_BALANCE, [(total, customer) for customer, total in totals.items()])
+    return fresh
 
 
 def commit_run(
@@ -223,23 +249,16 @@ def commit_run(
     lines = plan.lines
     for start in range(0, len(lines), batch_size):
         batch = lines[start : start + batch_size]
-        rows = _ledger_rows(batch, run_id, user, micros)
+        rows = _ledger_rows(batch, run_id, user, chain.now_text(), micros)
         with database.atomic():
-            conn = database.connection()
-            before = conn.execute("SELECT COALESCE(MAX(id), 0) FROM ledger").fetchone()[0]
-            conn.executemany(_INSERT, rows)
-            mine = conn.execute(
-                "SELECT allocation_id, kind, date FROM ledger WHERE run_id = ? AND id > ?", (run_id, before)
-            ).fetchall()
-            conn.execute(_BALANCE, (run_id, before))
-            conn.execute("UPDATE billing_run SET lines = lines + ? WHERE id = ?", (len(mine), run_id))
-        keys = {(a, k, str(d)) for a, k, d in mine}
-        for allocation, charge in batch:
-            if (allocation.id, charge.kind, charge.date.isoformat()) in keys:
-                posted_lines.append((allocation, charge))
-                retail += charge.amount
-                cost += charge.cost
-        posted += len(mine)
+            fresh = _post_batch(rows)
+            database.execute_sql("UPDATE billing_run SET lines = lines + ? WHERE id = ?", (len(fresh), run_id))
+        for i in fresh:
+            allocation, charge = batch[i]
+            posted_lines.append((allocation, charge))
+            retail += charge.amount
+            cost += charge.cost
+        posted += len(fresh)
         if progress is not None:
             progress(min(start + batch_size, len(lines)), len(lines))
     marks.move(plan.marks, plan.versions)
@@ -247,7 +266,7 @@ def commit_run(
         database.execute_sql(
             "UPDATE billing_run SET finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?", (run_id,)
         )
-    return RunResult(run_id, posted, len(lines) - posted, retail, cost, posted_lines)
+    return RunResult(run_id, posted, len(lines) - posted, retail, cost, posted_lines, chain.head())
 
 
 def rebuild_marks(last_run: date, today: date, precision: int, grace_days: int = 0) -> int:
