@@ -104,6 +104,12 @@ class Book:
         if precision is not None:
             if not 0 <= precision <= 6:
                 raise BookError(f"precision: {precision} is not between 0 and 6 decimal places")
+            current = self.settings.precision
+            if precision != current and self.db.execute_sql("SELECT 1 FROM ledger LIMIT 1").fetchone():
+                raise BookError(
+                    f"precision: the ledger holds lines posted at {current} decimal places; "
+                    "the precision is fixed once a line is posted (BILLING.md, Money)"
+                )
             changes["precision"] = str(precision)
         if timezone is not None:
             try:
@@ -143,6 +149,12 @@ def migrate(db: SqliteDatabase) -> None:
     if not runner.History.table_exists():
         db.create_tables([runner.History])
     runner.up()
+
+
+def stored_precision() -> int:
+    """The open book's money precision (decimal places of a posted amount)."""
+    found = Setting.get_or_none(Setting.key == "precision")
+    return int(found.value) if found is not None else int(DEFAULT_SETTINGS["precision"])
 
 
 def current_user() -> str:

@@ -9,10 +9,10 @@ from datetime import date
 from decimal import Decimal
 
 from billing.ledger import PAYMENT_KINDS, payment_effect
-from billing.money import from_micros, to_micros
+from billing.money import MAX_LINE, format_grouped, from_micros, round_money, to_micros
 
 from . import chain
-from .book import current_user
+from .book import current_user, stored_precision
 from .errors import StoreError
 from .models import database
 from .sql import as_date
@@ -53,6 +53,14 @@ def record_payment(customer_id: int, day: date, amount: Decimal, kind: str = "pa
         raise StoreError(f"'{kind}' is not payment or credit")
     if amount <= 0:
         raise StoreError("the amount must be more than 0")
+    places = stored_precision()
+    if amount != round_money(amount, places):
+        raise StoreError(
+            f"{amount} has more decimal places than this book keeps ({places}); "
+            "payments and credits are not rounded: give the exact amount"
+        )
+    if amount > MAX_LINE:
+        raise StoreError(f"{format_grouped(amount)} is more than the largest amount a book takes ({format_grouped(MAX_LINE)})")
     with database.atomic():
         exists = database.execute_sql("SELECT 1 FROM customer WHERE id = ?", (customer_id,)).fetchone()
         if not exists:

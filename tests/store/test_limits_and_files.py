@@ -132,3 +132,32 @@ def test_archived_can_be_set_by_import_and_a_bad_value_names_its_cell(book):
         import_packages(csv_file("name,archived\nSeat,maybe\n"))
     assert (failed.value.problems[0].line, failed.value.problems[0].column) == (2, "archived")
     assert find_package("Seat").archived is True
+
+
+def test_the_precision_is_fixed_once_a_line_is_posted(book):
+    from store.errors import BookError
+    from store.runs import commit_run, plan_run
+
+    assert book.update_settings(precision=3).precision == 3  # nothing posted yet: free to change
+    book.update_settings(precision=2)
+    did = create_package(PackageDraft("DID", retail=D("0.075"), frequency=Frequency.DAILY))
+    acme = create_customer(CustomerDraft("Acme"))
+    create_allocation(acme.id, did.id, AllocationDraft(1, START))
+    commit_run(plan_run(START, START, 2), START)
+    with pytest.raises(BookError, match="fixed once a line is posted"):
+        book.update_settings(precision=0)
+    assert book.settings.precision == 2
+    assert book.update_settings(precision=2).precision == 2  # the same value is no change
+
+
+def test_payments_with_more_places_than_the_book_keeps_are_refused(book):
+    from store.errors import StoreError
+    from store.payments import list_payments, record_payment
+
+    acme = create_customer(CustomerDraft("Acme"))
+    with pytest.raises(StoreError, match="more decimal places than this book keeps"):
+        record_payment(acme.id, START, D("0.005"))
+    with pytest.raises(StoreError, match="largest amount"):
+        record_payment(acme.id, START, D("2000000000000"))
+    assert list_payments(acme.id) == []
+    assert record_payment(acme.id, START, D("0.50")).amount == D("0.50")
