@@ -49,6 +49,8 @@ def _move_balance(customer_id: int, kind: str, amount: Decimal) -> None:
 
 
 def record_payment(customer_id: int, day: date, amount: Decimal, kind: str = "payment", description: str = "", reference: str = "") -> PaymentRow:
+    if not isinstance(amount, Decimal):
+        raise TypeError(f"money must be a Decimal, got {type(amount).__name__}")
     if kind not in PAYMENT_KINDS:
         raise StoreError(f"'{kind}' is not payment or credit")
     if amount <= 0:

@@ -12,6 +12,8 @@ never ahead.
 
 from __future__ import annotations
 
+import os
+import socket
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -38,6 +40,20 @@ ZERO = Decimal(0)
 __all__ = ["RunPlan", "RunResult", "RunRefused", "commit_run", "plan_run", "post_from", "set_post_from"]
 
 
+@dataclass(frozen=True, slots=True)
+class RunRow:
+    id: int
+    run_date: date
+    since: date | None
+    customer_id: int | None
+    started_at: str
+    finished_at: str | None
+    posted_by: str
+    lines: int
+    host: str
+    status: str  # finished, interrupted, running
+
+
 @dataclass
 class RunResult:
     run_id: int | None
@@ -48,6 +64,8 @@ class RunResult:
     posted_lines: list[tuple[AllocationRow, Charge]] = field(default_factory=list)
     #: The ledger's head after the run: keep it (a cron log) for `check --head`.
     head: str = ""
+    #: Earlier runs this one found interrupted (their process gone, unfinished).
+    interrupted: list[RunRow] = field(default_factory=list)
 
 
 def post_from() -> date | None:
@@ -229,10 +247,11 @@ def commit_run(
     if plan.run_date > today:
         raise RunRefused(f"can't post charges dated after today ({today}): run for {plan.run_date} only simulates")
     user = current_user()
+    interrupted = close_interrupted()
     with database.atomic():
         cursor = database.execute_sql(
-            "INSERT INTO billing_run (run_date, since, customer_id, posted_by) VALUES (?, ?, ?, ?)",
-            (plan.run_date.isoformat(), iso(plan.since), customer_id, user),
+            "INSERT INTO billing_run (run_date, since, customer_id, posted_by, pid, host) VALUES (?, ?, ?, ?, ?, ?)",
+            (plan.run_date.isoformat(), iso(plan.since), customer_id, user, os.getpid(), socket.gethostname()),
         )
         run_id = cursor.lastrowid
     posted = 0
@@ -264,9 +283,57 @@ def commit_run(
     marks.move(plan.marks, plan.versions)
     with database.atomic():
         database.execute_sql(
-            "UPDATE billing_run SET finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?", (run_id,)
+            "UPDATE billing_run SET finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ended = 'finished' WHERE id = ?",
+            (run_id,),
         )
-    return RunResult(run_id, posted, len(lines) - posted, retail, cost, posted_lines, chain.head())
+    return RunResult(run_id, posted, len(lines) - posted, retail, cost, posted_lines, chain.head(), interrupted)
+
+
+_RUN_SELECT = (
+    "SELECT id, run_date, since, customer_id, started_at, finished_at, posted_by, lines, host, pid, ended FROM billing_run "
+)
+
+
+def _alive(host: str, pid: int | None) -> bool | None:
+    """Is the process of a run still there? None: it ran on another host."""
+    if host != socket.gethostname():
+        return None
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # there, under another user
+        return True
+    return True
+
+
+def _run_row(r) -> RunRow:
+    rid, run_date, since, customer, started, finished, by, lines, host, pid, ended = r
+    if ended:
+        status = ended
+    else:
+        status = "running" if _alive(host, pid) is not False else "interrupted"
+    return RunRow(rid, as_date(run_date), as_date(since), customer, started, finished, by, lines, host, status)
+
+
+def list_runs(limit: int = 50) -> list[RunRow]:
+    """The latest runs, newest first, each finished, interrupted or running."""
+    rows = database.execute_sql(_RUN_SELECT + "ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+    return [_run_row(r) for r in rows]
+
+
+def close_interrupted() -> list[RunRow]:
+    """Mark the unfinished runs whose process is gone as interrupted; return them."""
+    rows = [_run_row(r) for r in database.execute_sql(_RUN_SELECT + "WHERE ended IS NULL ORDER BY id").fetchall()]
+    gone = [r for r in rows if r.status == "interrupted"]
+    if gone:
+        with database.atomic():
+            database.cursor().executemany(
+                "UPDATE billing_run SET ended = 'interrupted' WHERE id = ? AND ended IS NULL", [(r.id,) for r in gone]
+            )
+    return gone
 
 
 def rebuild_marks(last_run: date, today: date, precision: int, grace_days: int = 0) -> int:
