@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import os
 import stat
-import zoneinfo
-from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from peewee import SqliteDatabase
 
-from .errors import BookError
-from .models import MODELS, Setting, database
+from . import settings
+from .errors import DATABASE_ERRORS, BookError
+from .settings import BookSettings
+from .models import MODELS, database
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-DEFAULT_SETTINGS = {"currency": "USD", "precision": "2", "timezone": "UTC"}
 PRAGMAS = {
     "journal_mode": "wal",
     "foreign_keys": 1,
@@ -22,13 +22,6 @@ PRAGMAS = {
     "busy_timeout": 15000,
     "cache_size": -16000,
 }
-
-
-@dataclass(frozen=True, slots=True)
-class BookSettings:
-    currency: str = "USD"
-    precision: int = 2
-    timezone: str = "UTC"
 
 
 def default_book_path() -> Path:
@@ -90,50 +83,16 @@ class Book:
             self.db.close()
 
     def _load_settings(self) -> BookSettings:
-        values = dict(DEFAULT_SETTINGS)
-        values.update({s.key: s.value for s in Setting.select()})
-        return BookSettings(values["currency"], int(values["precision"]), values["timezone"])
+        return settings.load()
 
-    def update_settings(self, currency: str | None = None, precision: int | None = None, timezone: str | None = None) -> BookSettings:
-        changes: dict[str, str] = {}
-        if currency is not None:
-            code = currency.strip().upper()
-            if not (len(code) == 3 and code.isalpha()):
-                raise BookError(f"currency: '{currency}' is not a three-letter code such as USD or GBP")
-            changes["currency"] = code
-        if precision is not None:
-            if not 0 <= precision <= 6:
-                raise BookError(f"precision: {precision} is not between 0 and 6 decimal places")
-            current = self.settings.precision
-            if precision != current and self.db.execute_sql("SELECT 1 FROM ledger LIMIT 1").fetchone():
-                raise BookError(
-                    f"precision: the ledger holds lines posted at {current} decimal places; "
-                    "the precision is fixed once a line is posted (BILLING.md, Money)"
-                )
-            changes["precision"] = str(precision)
-        if timezone is not None:
-            try:
-                zoneinfo.ZoneInfo(timezone)
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                raise BookError(f"timezone: '{timezone}' is not a time zone name such as UTC or Europe/London") from None
-            changes["timezone"] = timezone
-        with self.db.atomic():
-            for key, value in changes.items():
-                Setting.insert(key=key, value=value).on_conflict(
-                    conflict_target=[Setting.key], update={Setting.value: value}
-                ).execute()
-        self.settings = self._load_settings()
+    def update_settings(self, currency: str | None = None, precision: int | None = None, timezone: str | None = None, **more) -> BookSettings:
+        """Change settings (see store.settings.update): all of them or none."""
+        self.settings = settings.update(currency, precision, timezone, **more)
         return self.settings
 
-    def today(self):
-        """Today's date in the book's time zone."""
-        import datetime
-
-        import pendulum
-
-        now = pendulum.now(self.settings.timezone)
-        # A plain datetime.date: SQLite can't bind pendulum's Date through peewee.
-        return datetime.date(now.year, now.month, now.day)
+    def today(self) -> date:
+        """Today's date in the book's time zone (the real one: see test_clock)."""
+        return settings.real_today(self.settings.timezone)
 
 
 def migrate(db: SqliteDatabase) -> None:
@@ -151,10 +110,18 @@ def migrate(db: SqliteDatabase) -> None:
     runner.up()
 
 
+def integrity_problems() -> list[str]:
+    """What SQLite's own integrity check finds wrong with the file (nothing: [])."""
+    try:
+        rows = database.execute_sql("PRAGMA integrity_check").fetchall()
+    except DATABASE_ERRORS as exc:
+        return [str(exc)]
+    return [r[0] for r in rows if r[0] != "ok"]
+
+
 def stored_precision() -> int:
     """The open book's money precision (decimal places of a posted amount)."""
-    found = Setting.get_or_none(Setting.key == "precision")
-    return int(found.value) if found is not None else int(DEFAULT_SETTINGS["precision"])
+    return settings.load().precision
 
 
 def current_user() -> str:

@@ -92,3 +92,36 @@ class ImportFailed(Exception):
     def __init__(self, problems: list[RowProblem]):
         super().__init__(f"{len(problems)} problem(s); nothing was imported")
         self.problems = problems
+
+
+def _database_errors() -> tuple[type[BaseException], ...]:
+    import sqlite3
+
+    import peewee
+
+    return (peewee.DatabaseError, peewee.InterfaceError, sqlite3.Error)
+
+
+#: What the database layer raises when the book itself is the problem (locked,
+#: read-only, full, corrupt): callers catch these and show `explain(exc)`.
+DATABASE_ERRORS = _database_errors()
+
+
+def explain(exc: BaseException) -> str:
+    """A sentence an operator can act on, for an error of the book itself."""
+    text = str(exc).strip() or type(exc).__name__
+    lowered = text.lower()
+    if "locked" in lowered or "busy" in lowered:
+        return (
+            "the book is busy: another packdesk (an import or a run) held it for longer than the 15 s wait; "
+            "nothing was written, try again in a moment"
+        )
+    if "readonly" in lowered or "read-only" in lowered:
+        return "the book is read-only for you: nothing was written (ask for write access to the book and its folder)"
+    if "disk is full" in lowered or "database or disk is full" in lowered or "no space" in lowered:
+        return "the disk holding the book is full: nothing was written; free some space and try again"
+    if "malformed" in lowered or "not a database" in lowered or "corrupt" in lowered:
+        return f"the book's file is damaged ({text}): restore it from a backup; `packdesk check` says what it finds"
+    if "disk i/o" in lowered:
+        return f"the book could not be read or written ({text}): check the disk and the file's permissions"
+    return f"the book could not be used: {text}"

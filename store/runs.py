@@ -24,11 +24,11 @@ from billing.ledger import CHARGE_SIGNS
 from billing.money import to_micros
 from billing.run import Candidate, PlanBuilder, RunPlan, last_settle_date, periods_due, rebuilt_marks
 
-from . import chain, marks
+from . import chain, marks, settings
 from .book import current_user
 from .charges import true_ups_for
 from .errors import RunRefused
-from .models import Setting, database
+from .models import database
 from .scan import AllocationRow, RowCache, iter_raw, marks_of, rows_by_ids
 from .sql import as_date, iso
 
@@ -70,23 +70,13 @@ class RunResult:
 
 def post_from() -> date | None:
     """The book's "post charges from" date: nothing dated earlier is ever posted."""
-    found = Setting.get_or_none(Setting.key == "post_from")
-    if found is None or not found.value:
-        return None
-    return date.fromisoformat(found.value)
+    return settings.load().post_from
 
 
 def set_post_from(day: date | None) -> None:
     """Set (or clear) the post-from date. Moving it earlier makes lines owed
     that were skipped for good, so every allocation's marks move back."""
-    value = day.isoformat() if day else ""
-    with database.atomic():
-        before = post_from()
-        Setting.insert(key="post_from", value=value).on_conflict(
-            conflict_target=[Setting.key], update={Setting.value: value}
-        ).execute()
-        if before is not None and (day is None or day < before):
-            marks.reset_all()
+    settings.update(post_from=day)
 
 
 def _candidates(rows: list[AllocationRow], raw: list[tuple], from_start: bool = False) -> list[tuple[Candidate, int]]:
@@ -244,8 +234,15 @@ def commit_run(
 
     A line another run posted meanwhile is left alone (counted in `already`).
     Balances of auto-decrement allocations move in the same transaction."""
-    if plan.run_date > today:
-        raise RunRefused(f"can't post charges dated after today ({today}): run for {plan.run_date} only simulates")
+    limit = settings.posting_limit(today)
+    if plan.run_date > limit:
+        clock = (
+            "the book's test clock is on" if settings.load().test_clock
+            else "a --today or PACKDESK_TODAY moves previews only while the book's test clock is off"
+        )
+        raise RunRefused(
+            f"can't post charges dated after today ({limit}): a run for {plan.run_date} only simulates ({clock})"
+        )
     user = current_user()
     interrupted = close_interrupted()
     with database.atomic():
@@ -334,6 +331,21 @@ def close_interrupted() -> list[RunRow]:
                 "UPDATE billing_run SET ended = 'interrupted' WHERE id = ? AND ended IS NULL", [(r.id,) for r in gone]
             )
     return gone
+
+
+def marks_differences(run_date: date, today: date, precision: int, grace_days: int = 0) -> list[tuple[int, str]]:
+    """Lines a run for `run_date` would post when read from every allocation's
+    start but not from the marks: (allocation id, what the line is). Empty
+    when the marks are right. Reads the book's whole history."""
+    wanted = set()
+    found = {}
+    for row, charge in plan_run(run_date, today, precision, grace_days=grace_days, from_start=True).lines:
+        key = (row.id, charge.kind, charge.date)
+        wanted.add(key)
+        found[key] = f"{charge.kind} {charge.date} {charge.amount}"
+    for row, charge in plan_run(run_date, today, precision, grace_days=grace_days).lines:
+        wanted.discard((row.id, charge.kind, charge.date))
+    return sorted((key[0], found[key]) for key in wanted)
 
 
 def rebuild_marks(last_run: date, today: date, precision: int, grace_days: int = 0) -> int:

@@ -12,6 +12,8 @@ under tmp_path; the tests read the file back with sqlite3.
 from __future__ import annotations
 
 import json
+
+import pytest
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -149,6 +151,8 @@ def test_a_missed_day_is_caught_up(db, capsys):
 
 def test_committing_a_date_after_today_is_refused(db, capsys):
     mixed_book(db)
+    with opened(db) as book:
+        book.update_settings(test_clock=True)  # TODAY is the book's today
     tomorrow = TODAY + timedelta(days=1)
     code, out, err = cli(
         capsys, "run", "--db", str(db), "--today", TODAY.isoformat(), "--date", tomorrow.isoformat(), "--commit"
@@ -171,6 +175,34 @@ def test_committing_a_date_after_today_is_refused(db, capsys):
         else:
             raise AssertionError("commit_run posted a run dated after today")
     assert count(db, "ledger") == 0 and count(db, "billing_run") == 0
+
+
+def test_a_today_in_the_future_moves_previews_only_unless_the_test_clock_is_on(db, capsys, monkeypatch):
+    mixed_book(db)
+    future = date(2030, 12, 31)
+    argv = ["run", "--db", str(db), "--today", future.isoformat(), "--date", future.isoformat(), "--commit"]
+    code, out, err = cli(capsys, *argv)
+    assert code == 2 and "after today" in err and "test clock" in err
+    assert count(db, "ledger") == 0 and count(db, "billing_run") == 0
+    monkeypatch.setenv("PACKDESK_TODAY", future.isoformat())
+    code, out, err = cli(capsys, "run", "--db", str(db), "--date", future.isoformat(), "--commit")
+    assert code == 2 and "after today" in err
+    assert count(db, "ledger") == 0
+    # The store refuses on its own too, whatever "today" its caller gives it.
+    with opened(db) as book:
+        plan = plan_run(future, future, book.settings.precision)
+        with pytest.raises(RunRefused):
+            commit_run(plan, future)
+    assert count(db, "ledger") == 0
+    # A sandbox turns the test clock on; then the given today is the book's today.
+    code, out, _ = cli(capsys, "settings", "--db", str(db), "--test-clock", "on")
+    assert code == 0 and "test clock: on" in out
+    monkeypatch.delenv("PACKDESK_TODAY")
+    code, out, err = cli(capsys, *argv)
+    assert code == 0, err
+    assert count(db, "ledger") > 0
+    code, out, _ = cli(capsys, "settings", "--db", str(db), "--test-clock", "off")
+    assert code == 0 and "test clock: off" in out
 
 
 # --- --since and post-from ------------------------------------------------------------------

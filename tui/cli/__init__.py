@@ -9,8 +9,9 @@ from __future__ import annotations
 import gc
 
 from billing.dates import DateError
+from store.errors import DATABASE_ERRORS, explain
 
-from .book import cmd_check, cmd_demo, cmd_settings
+from .book import cmd_check, cmd_demo, cmd_runs, cmd_settings
 from .charges import cmd_charges
 from .common import EXIT_FAILED, EXIT_USAGE, err, given_today, open_book
 from .parser import build_parser
@@ -28,6 +29,7 @@ COMMANDS = {
     "pay": cmd_pay,
     "reverse": cmd_reverse,
     "check": cmd_check,
+    "runs": cmd_runs,
     "settings": cmd_settings,
     "demo": cmd_demo,
 }
@@ -58,5 +60,8 @@ def main(argv: list[str] | None = None) -> int:
         return _open_app(book, today)
     try:
         return COMMANDS[args.command](args, book)
+    except DATABASE_ERRORS as exc:
+        err(explain(exc))
+        return EXIT_FAILED
     finally:
         book.close()

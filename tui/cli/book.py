@@ -1,49 +1,116 @@
-"""The book itself: `packdesk settings`, `check` and `demo`."""
+"""The book itself: `packdesk settings`, `check`, `runs` and `demo`."""
 
 from __future__ import annotations
 
+import json
+import sys
+
 from billing.dates import DateError, parse_date
 from billing.money import format_money
+from store import chain
+from store.book import integrity_problems
 from store.demo import load_demo
 from store.errors import BookError
 from store.ledger import check_balances
-from store.runs import post_from, set_post_from
+from store.runs import list_runs, marks_differences, rebuild_marks
 
-from .common import EXIT_FAILED, EXIT_OK, err
+from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, err, given_today
+
+
+def _chains(args) -> list[str]:
+    problems = []
+    for table, what in (("ledger", "ledger"), ("payment", "payments")):
+        verdict = chain.verify(table, args.head if table == "ledger" else None)
+        if verdict.broken_at is not None:
+            problems.append(
+                f"the {what} chain breaks at line {verdict.broken_at}: it was changed after it was written "
+                f"({verdict.lines} line(s) before it follow)"
+            )
+        else:
+            print(f"{what.capitalize()}: {verdict.lines} line(s), each chained to the one before; head {verdict.head}")
+        if verdict.found_head is False:
+            problems.append(f"the ledger does not extend head {args.head}: its history was rewritten, or the head is of another book")
+        elif verdict.found_head:
+            print(f"The ledger extends head {args.head}.")
+    return problems
 
 
 def cmd_check(args, book) -> int:
-    differences = check_balances()
-    if not differences:
-        print("Every balance equals payments and credits less posted auto-decrement charges.")
-        return EXIT_OK
+    problems = [f"SQLite integrity check: {p}" for p in integrity_problems()]
+    if not problems:
+        print("SQLite integrity check: ok.")
+        problems += _chains(args)
     p = book.settings.precision
+    differences = check_balances() if not problems else []
     for cid, name, kept, derived in differences:
         print(f"{name} (#{cid}): balance {format_money(kept, p)} but the ledger gives {format_money(derived, p)}")
-    err(f"{len(differences)} balance(s) differ from the ledger")
-    return EXIT_FAILED
+    if differences:
+        problems.append(f"{len(differences)} balance(s) differ from the ledger")
+    elif not problems:
+        print("Every balance equals payments and credits less posted auto-decrement charges.")
+    today = given_today(args) or book.today()
+    if args.rebuild_marks and not problems:
+        count = rebuild_marks(today, today, p, book.settings.usage_grace_days)
+        print(f"Run marks of {count} allocation(s) worked out again from the ledger.")
+    if args.marks and not problems:
+        missing = marks_differences(today, today, p, book.settings.usage_grace_days)
+        for allocation_id, line in missing[:50]:
+            problems.append(f"allocation {allocation_id}: its run marks pass {line}, which a run would post")
+        if not missing:
+            print(f"Run marks: a run for {today} from the marks posts what one from every allocation's start would.")
+    for problem in problems:
+        err(problem)
+    return EXIT_FAILED if problems else EXIT_OK
+
+
+def cmd_runs(args, book) -> int:
+    runs = list_runs(max(1, args.limit))
+    if args.format == "json":
+        items = [
+            {"run": r.id, "date": r.run_date.isoformat(), "since": r.since.isoformat() if r.since else None,
+             "customer": r.customer_id, "started_at": r.started_at, "finished_at": r.finished_at,
+             "by": r.posted_by, "lines": r.lines, "host": r.host, "status": r.status}
+            for r in runs
+        ]
+        json.dump(items, sys.stdout, indent=2)
+        print()
+        return EXIT_OK
+    if not runs:
+        print("No billing run was committed in this book yet.")
+        return EXIT_OK
+    print(f"{'run':>5} {'date':<10} {'status':<11} {'lines':>8} {'started':<24} by")
+    for r in runs:
+        print(f"{r.id:>5} {r.run_date.isoformat():<10} {r.status:<11} {r.lines:>8,} {r.started_at:<24} {r.posted_by}")
+    return EXIT_OK
 
 
 def cmd_settings(args, book) -> int:
-    try:
-        settings = book.update_settings(args.currency, args.precision, args.timezone)
-    except BookError as exc:
-        err(str(exc))
-        return EXIT_FAILED
+    changes: dict = {}
     if args.post_from is not None:
         if args.post_from.strip():
             try:
-                set_post_from(parse_date(args.post_from))
+                changes["post_from"] = parse_date(args.post_from)
             except DateError as exc:
                 err(f"--post-from: {exc}")
-                return EXIT_FAILED
+                return EXIT_USAGE
         else:
-            set_post_from(None)
+            changes["post_from"] = None
+    if args.test_clock is not None:
+        changes["test_clock"] = args.test_clock == "on"
+    if args.usage_grace_days is not None:
+        changes["usage_grace_days"] = args.usage_grace_days
+    try:
+        settings = book.update_settings(args.currency, args.precision, args.timezone, **changes)
+    except BookError as exc:
+        err(f"{exc}; nothing was changed")
+        return EXIT_FAILED
     print(f"book:      {book.path}")
     print(f"currency:  {settings.currency}")
     print(f"precision: {settings.precision}")
     print(f"timezone:  {settings.timezone}")
-    print(f"post from: {post_from() or 'each allocation start'}")
+    print(f"post from: {settings.post_from or 'each allocation start'}")
+    print(f"usage grace days: {settings.usage_grace_days}")
+    print(f"test clock: {'on (runs may post up to --today)' if settings.test_clock else 'off'}")
     return EXIT_OK
 
 

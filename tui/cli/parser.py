@@ -125,13 +125,30 @@ def build_parser() -> argparse.ArgumentParser:
     _day(rev, "pay_date")
     rev.add_argument("--description", default="")
 
-    commands.add_parser("check", parents=[common], help="recompute every balance from the ledger and report differences")
+    check = commands.add_parser(
+        "check",
+        parents=[common],
+        help="check the book: SQLite's integrity check, the ledger's and payments' hash chains, every balance",
+    )
+    check.add_argument("--head", metavar="HASH", help="also prove the ledger still extends this head (printed by a committed run)")
+    check.add_argument("--marks", action="store_true", help="also compare each allocation's run marks with its whole history (slow on a large book)")
+    check.add_argument("--rebuild-marks", action="store_true", help="work every allocation's run marks out again from the ledger")
+
+    runs = commands.add_parser("runs", parents=[common], help="the latest billing runs: finished, interrupted or running")
+    runs.add_argument("--limit", metavar="N", type=int, default=20, help="how many (default 20)")
+    _format(runs, "table", "json")
 
     settings = commands.add_parser("settings", parents=[common], help="show or change the book's settings")
     settings.add_argument("--post-from", metavar="DATE", help="post charges from this date on (empty: from each start)")
     settings.add_argument("--currency", metavar="CODE", help="three-letter currency code, e.g. GBP")
     settings.add_argument("--precision", metavar="N", type=int, help="decimal places of a posted amount (0-6)")
     settings.add_argument("--timezone", metavar="TZ", help="time zone name, e.g. Europe/London")
+    settings.add_argument(
+        "--test-clock",
+        choices=("on", "off"),
+        help="on: runs may post up to --today / PACKDESK_TODAY (sandboxes, tests); off: never past the real date",
+    )
+    settings.add_argument("--usage-grace-days", metavar="N", type=int, help="days a true-up waits for late usage (0-31)")
 
     commands.add_parser("demo", parents=[common], help="load demo packages into the book")
     return parser

@@ -6,9 +6,10 @@ import sys
 
 from store.errors import RunRefused
 from store.runs import commit_run, plan_run
+from store.settings import posting_limit
 
 from .charges import write_charges
-from .common import EXIT_FAILED, EXIT_USAGE, customer_id, err, to_stdout, today
+from .common import EXIT_FAILED, EXIT_USAGE, customer_id, err, given_today, to_stdout, today
 
 
 def _skipped_note(plan, args) -> str:
@@ -16,18 +17,28 @@ def _skipped_note(plan, args) -> str:
     return f"{plan.skipped_count} charge(s) dated before {plan.since} skipped (never posted: before {before})."
 
 
+def _say(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
 def cmd_run(args, book) -> int:
     ok, customer = customer_id(args.customer)
     if not ok:
         return EXIT_FAILED
     as_of = today(args, book)
-    if args.commit and args.run_date > as_of:
-        err(f"--date {args.run_date} is after today ({as_of}): a run can post only charges that are due; "
-            "without --commit it shows what would be posted")
-        return EXIT_USAGE
-    plan = plan_run(args.run_date, as_of, book.settings.precision, customer, args.since)
+    if args.commit:
+        limit = posting_limit(given_today(args))
+        if args.run_date > limit:
+            clock = "" if book.settings.test_clock else (
+                "; --today and PACKDESK_TODAY move previews only while the book's test clock is off"
+            )
+            err(f"--date {args.run_date} is after today ({limit}): a run can post only charges that are due; "
+                f"without --commit it shows what would be posted{clock}")
+            return EXIT_USAGE
+    grace = book.settings.usage_grace_days
+    plan = plan_run(args.run_date, as_of, book.settings.precision, customer, args.since, grace_days=grace)
     if plan.skipped_count:
-        print(_skipped_note(plan, args), file=sys.stderr)
+        _say(_skipped_note(plan, args))
     table = args.format == "table"
     if not args.commit:
         if table:
@@ -38,11 +49,15 @@ def cmd_run(args, book) -> int:
     except RunRefused as exc:
         err(str(exc))
         return EXIT_USAGE
+    for earlier in result.interrupted:
+        _say(f"Run {earlier.id} for {earlier.run_date} was interrupted after posting {earlier.lines:,} line(s); "
+             "this run posted what it had left.")
     if table and result.posted == 0:
         print(f"Nothing to post for {args.run_date}: every charge up to that date is already posted.")
     elif table:
         print(f"Run {result.run_id} posted {result.posted} charge(s) for {args.run_date}:")
     code = to_stdout(lambda out: write_charges(result.posted_lines, out, args.format, book.settings))
     if result.already:
-        print(f"{result.already} charge(s) were posted by another run meanwhile and were left alone.", file=sys.stderr)
+        _say(f"{result.already} charge(s) were posted by another run meanwhile and were left alone.")
+    _say(f"Ledger head: {result.head} (keep it: `packdesk check --head {result.head}` proves the ledger still extends it)")
     return code
