@@ -4,20 +4,60 @@ row named with its line, column and reason."""
 from __future__ import annotations
 
 from datetime import date
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from billing.accounts import ALLOCATION_FIELDS, AllocationDraft, largest_price, line_limit_problem, parse_allocation
+from billing.accounts import (
+    ALLOCATION_FIELDS,
+    AllocationDraft,
+    largest_price,
+    line_limit_problem,
+    parse_allocation,
+    parse_field_date,
+    parse_reference,
+)
+from billing.catalogue import yes_no
 
 from .allocations import _values
-from .errors import ImportFailed, RowProblem
+from .errors import FieldError, ImportFailed, RowProblem
 from .models import Allocation, Customer, Package, database
 from .scan import AllocationRow, iter_allocations
+from .sql import chunks, marks
 from .csvio import read_table, write_records
 
 
-def import_allocations(source: str | Path | TextIO, today: date | None = None) -> int:
-    """Import allocations, all rows or none; customer and package by name."""
+@dataclass
+class AllocationImport:
+    added: int = 0
+    updated: int = 0
+
+
+def _existing(customer_ids: set[int]) -> dict[tuple, tuple]:
+    """(customer, package, start, reference) -> (id, texts of its fields) for these customers."""
+    found: dict[tuple, tuple] = {}
+    for part in chunks(sorted(customer_ids)):
+        rows = database.execute_sql(
+            "SELECT id, customer_id, package_id, start_date, reference, quantity, end_date, auto_decrement, prorate "
+            f"FROM allocation WHERE customer_id IN ({marks(len(part))})",
+            list(part),
+        ).fetchall()
+        for aid, cid, pid, start, reference, qty, end, auto, prorate in rows:
+            texts = {
+                "quantity": str(qty), "start_date": str(start), "end_date": str(end or ""),
+                "auto_decrement": yes_no(bool(auto)), "prorate": yes_no(bool(prorate)), "reference": reference,
+            }
+            found[(cid, pid, str(start), reference)] = (aid, texts)
+    return found
+
+
+def import_allocations(source: str | Path | TextIO, today: date | None = None) -> AllocationImport:
+    """Import allocations, all rows or none; customer and package by name.
+
+    A row with the customer, package, start date and reference of an
+    allocation the book has updates it (only the columns the file has), so
+    importing the same file twice allocates nothing twice; two such rows in
+    one file are refused."""
     rows = read_table(source, ALLOCATION_FIELDS, ("customer", "package", "start_date"))
     customers = {n.casefold(): i for i, n in Customer.select(Customer.id, Customer.name).tuples()}
     packages = {
@@ -27,8 +67,11 @@ def import_allocations(source: str | Path | TextIO, today: date | None = None) -
             Package.retail, Package.cost, Package.setup_retail, Package.setup_cost,
         ).tuples()
     }
+    existing = _existing({customers[n] for n in ((" ".join((c.get("customer") or "").split())).casefold() for _, c in rows) if n in customers})
     problems: list[RowProblem] = []
-    ready: list[tuple[int, int, AllocationDraft]] = []
+    inserts: list[tuple[int, int, AllocationDraft]] = []
+    updates: list[tuple[int, AllocationDraft]] = []
+    seen: dict[tuple, int] = {}
     for line, cells in rows:
         customer_name = " ".join((cells.get("customer") or "").split())
         package_name = " ".join((cells.get("package") or "").split())
@@ -42,23 +85,46 @@ def import_allocations(source: str | Path | TextIO, today: date | None = None) -
             problems.append(RowProblem(line, "package", "is required"))
         elif package is None:
             problems.append(RowProblem(line, "package", f"'{package_name}' is not a package of this book"))
-        elif package[2]:
+        match = None
+        if customer_id is not None and package is not None:
+            try:
+                start = parse_field_date("start_date", cells.get("start_date") or "", None, required=True)
+                match = existing.get((customer_id, package[0], start.isoformat(), parse_reference(cells.get("reference") or "")))
+            except FieldError:
+                pass  # parse_allocation below names it
+        if match is None and package is not None and package[2]:
             problems.append(RowProblem(line, "package", f"'{package_name}' is archived: not offered for new allocations"))
-        draft, errors = parse_allocation(cells, None, package[1] if package else 0)
+        merged = {**match[1], **cells} if match else cells
+        draft, errors = parse_allocation(merged, None, package[1] if package else 0)
         for error in errors:
             problems.append(RowProblem(line, error.field, error.message))
         if draft is not None and package is not None:
             too_big = line_limit_problem(draft.quantity, *package[3])
             if too_big:
                 problems.append(RowProblem(line, "quantity", too_big))
-        if draft is not None and customer_id is not None and package is not None and not package[2]:
-            ready.append((customer_id, package[0], draft))
+        if draft is None or customer_id is None or package is None:
+            continue
+        same = (customer_id, package[0], draft.start, draft.reference)
+        if same in seen:
+            problems.append(
+                RowProblem(line, None, f"same customer, package, start date and reference as line {seen[same]}")
+            )
+            continue
+        seen[same] = line
+        if match:
+            updates.append((match[0], draft))
+        elif not package[2]:
+            inserts.append((customer_id, package[0], draft))
     if problems:
         raise ImportFailed(problems)
     with database.atomic():
-        for customer_id, package_id, draft in ready:
+        for customer_id, package_id, draft in inserts:
             Allocation.insert(_values(customer_id, package_id, draft)).execute()
-    return len(ready)
+        for allocation_id, draft in updates:
+            values = {k: v for k, v in _values(0, 0, draft).items() if k.name not in ("customer", "package")}
+            values[Allocation.version] = Allocation.version + 1
+            Allocation.update(values).where(Allocation.id == allocation_id).execute()
+    return AllocationImport(len(inserts), len(updates))
 
 
 def allocation_record(row: AllocationRow) -> dict:
@@ -68,8 +134,8 @@ def allocation_record(row: AllocationRow) -> dict:
         "quantity": str(row.quantity),
         "start_date": row.start.isoformat(),
         "end_date": row.end.isoformat() if row.end else "",
-        "auto_decrement": "yes" if row.auto_decrement else "no",
-        "prorate": "yes" if row.prorate else "no",
+        "auto_decrement": yes_no(row.auto_decrement),
+        "prorate": yes_no(row.prorate),
         "reference": row.reference,
     }
 

@@ -155,3 +155,15 @@ def test_marks_can_be_checked_and_rebuilt(db, capsys):
     code, out, err = cli(capsys, "check", "--db", str(db), "--today", "2025-04-05", "--rebuild-marks")
     assert code == 0 and "Run marks of 1 allocation(s)" in out
     assert query(db, "SELECT charges_from FROM allocation") == [("2025-04-06",)]
+
+
+def test_an_import_with_many_bad_rows_lists_the_first_50_and_counts_the_rest(db, capsys, tmp_path):
+    small_book(db)
+    bad = tmp_path / "usage.csv"
+    bad.write_text("customer,date,amount\n" + "".join(f"Acme Telecom,2025-04-01,-{n}\n" for n in range(300)))
+    code, _out, err = cli(capsys, "import", "usage", str(bad), "--db", str(db))
+    assert code == 1
+    listed = [line for line in err.splitlines() if line.startswith("  line ")]
+    assert len(listed) == 50 and listed[0].startswith("  line 2, column amount:")
+    assert "and 250 more problem(s) (300 in all)" in err
+    assert count(db, "usage") == 0

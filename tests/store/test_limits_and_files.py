@@ -161,3 +161,34 @@ def test_payments_with_more_places_than_the_book_keeps_are_refused(book):
         record_payment(acme.id, START, D("2000000000000"))
     assert list_payments(acme.id) == []
     assert record_payment(acme.id, START, D("0.50")).amount == D("0.50")
+
+
+ALLOCATIONS = (
+    "customer,package,quantity,start_date,end_date,reference\n"
+    "Acme,Seat,3,2026-01-01,,DID 0201\n"
+    "Acme,Seat,1,2026-01-01,,DID 0202\n"
+)
+
+
+def test_importing_the_same_allocations_twice_allocates_once_and_updates(book):
+    create_package(PackageDraft("Seat", D("10")))
+    acme = create_customer(CustomerDraft("Acme"))
+    first = import_allocations(csv_file(ALLOCATIONS))
+    again = import_allocations(csv_file(ALLOCATIONS))
+    assert (first.added, first.updated, again.added, again.updated) == (2, 0, 0, 2)
+    from store.allocations import list_allocations
+
+    assert [(a.quantity, a.reference) for a in list_allocations(acme.id)] == [(3, "DID 0201"), (1, "DID 0202")]
+    # A row that matches changes what it says, and only that.
+    changed = import_allocations(csv_file("customer,package,start_date,reference,quantity\nacme,Seat,2026-1-1,DID 0202,20\n"))
+    assert (changed.added, changed.updated) == (0, 1)
+    assert [(a.quantity, a.end) for a in list_allocations(acme.id)] == [(3, None), (20, None)]
+
+
+def test_the_same_allocation_twice_in_one_file_is_refused(book):
+    create_package(PackageDraft("Seat", D("10")))
+    create_customer(CustomerDraft("Acme"))
+    with pytest.raises(ImportFailed) as failed:
+        import_allocations(csv_file(ALLOCATIONS + "Acme,Seat,5,2026-01-01,,DID 0201\n"))
+    (problem,) = failed.value.problems
+    assert problem.line == 4 and "as line 2" in problem.message

@@ -15,6 +15,10 @@ from store.usage import export_usage, import_usage
 from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, customer_id, err, range_reversed, to_stdout
 
 
+#: Problems an import lists before it only counts the rest.
+SHOWN = 50
+
+
 def _import(args) -> None:
     """Import args.file and say what came in; ImportFailed if nothing did."""
     if args.what == "packages":
@@ -26,8 +30,8 @@ def _import(args) -> None:
         added, updated = import_customers(args.file)
         print(f"{args.file}: {added} customer(s) added, {updated} updated.")
     elif args.what == "allocations":
-        added = import_allocations(args.file)
-        print(f"{args.file}: {added} allocation(s) added.")
+        result = import_allocations(args.file)
+        print(f"{args.file}: {result.added} allocation(s) added, {result.updated} updated.")
     else:
         result = import_usage(args.file, replace=args.replace)
         replaced = f", replacing {result.replaced} record(s) of the earlier import" if result.replaced else ""
@@ -39,8 +43,10 @@ def cmd_import(args, book) -> int:
         _import(args)
     except ImportFailed as exc:
         err(f"{args.file}: nothing imported; fix these and run again:")
-        for problem in exc.problems:
+        for problem in exc.problems[:SHOWN]:
             print(f"  {problem}", file=sys.stderr)
+        if len(exc.problems) > SHOWN:
+            print(f"  ... and {len(exc.problems) - SHOWN:,} more problem(s) ({len(exc.problems):,} in all)", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK
 
