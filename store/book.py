@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import os
-import stat
 from datetime import date
 from pathlib import Path
 
 from peewee import SqliteDatabase
 
 from . import settings
-from .errors import DATABASE_ERRORS, BookError
+from . import files
+from .errors import DATABASE_ERRORS, BookError, explain
 from .settings import BookSettings
 from .models import MODELS, database
 
@@ -38,45 +38,43 @@ def resolve_book_path(cli_value: str | None) -> Path:
 
 
 class Book:
-    """An open book. `Book.open(path)` creates it on first use (owner-only)."""
+    """An open book: `Book.open(path)` (creating it when `create`), then
+    `close()`. A book someone may read but not write opens `read_only`."""
 
-    def __init__(self, path: Path, db: SqliteDatabase):
+    def __init__(self, path: Path, db: SqliteDatabase, read_only: bool = False):
         self.path = path
         self.db = db
+        self.read_only = read_only
         self.settings = self._load_settings()
 
     @classmethod
-    def open(cls, path: str | os.PathLike) -> "Book":
+    def open(cls, path: str | os.PathLike, create: bool = True) -> "Book":
+        """Open the book at `path`. A missing one is created only with
+        `create` (owner-only, safely when several processes race to create
+        it); anything that is not a packdesk book is refused, saying why."""
         path = Path(path).expanduser()
-        if path.exists() and path.is_dir():
+        if not path.exists():
+            if not create:
+                raise BookError(f"there is no book at {path} (check --db or PACKDESK_DB; `packdesk init --db {path}` creates one)")
+            _create(path)
+        files.check_readable(path)
+        if path.is_dir():
             raise BookError(f"{path} is a directory, not a book file")
+        if path.stat().st_size == 0:
+            raise BookError(f"{path} is an empty file (0 bytes), not a packdesk book: remove it, then `packdesk init --db {path}`")
+        read_only = not files.writable(path)
+        _check_book(path)
+        db = _connect(path, read_only)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        except OSError as exc:
-            raise BookError(f"can't create the folder for {path}: {exc.strerror}") from None
-        new = not path.exists()
-        if new:
-            try:
-                fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
-                os.close(fd)
-            except OSError as exc:
-                raise BookError(f"can't create {path}: {exc.strerror}") from None
-        db = SqliteDatabase(str(path), pragmas=PRAGMAS, lock_type="IMMEDIATE", timeout=15)
-        # The audit triggers record who made each change: the operating-system user.
-        db.register_function(current_user, "packdesk_user", 0)
-        database.initialize(db)
-        try:
-            db.connect(reuse_if_open=True)
-            migrate(db)
-        except Exception as exc:
+            if not read_only:
+                migrate(db)
+        except BookError:
             db.close()
-            raise BookError(f"{path} is not a packdesk book ({exc})") from None
-        if new:
-            for suffix in ("", "-wal", "-shm"):
-                side = Path(str(path) + suffix)
-                if side.exists():
-                    side.chmod(stat.S_IRUSR | stat.S_IWUSR)
-        return cls(path, db)
+            raise
+        except DATABASE_ERRORS as exc:
+            db.close()
+            raise BookError(f"{path}: {explain(exc)}") from None
+        return cls(path, db, read_only)
 
     def close(self) -> None:
         if not self.db.is_closed():
@@ -93,6 +91,89 @@ class Book:
     def today(self) -> date:
         """Today's date in the book's time zone (the real one: see test_clock)."""
         return settings.real_today(self.settings.timezone)
+
+
+def _connect(path: Path, read_only: bool) -> SqliteDatabase:
+    if read_only:
+        # Nothing is written, not even SQLite's side files: WAL mode needs a
+        # writable -shm, so a reader opens the file as it is, immutable.
+        db = SqliteDatabase(f"file:{path}?mode=ro", uri=True, pragmas={"foreign_keys": 1, "query_only": 1}, timeout=15)
+    else:
+        db = SqliteDatabase(str(path), pragmas=PRAGMAS, lock_type="IMMEDIATE", timeout=15)
+    # The audit triggers record who made each change: the operating-system user.
+    db.register_function(current_user, "packdesk_user", 0)
+    database.initialize(db)
+    try:
+        db.connect(reuse_if_open=True)
+    except DATABASE_ERRORS as exc:
+        if "not a database" in str(exc).lower():
+            raise BookError(f"{path} is not a packdesk book (not an SQLite database file)") from None
+        raise BookError(f"{path}: {explain(exc)}") from None
+    return db
+
+
+def _check_book(path: Path) -> None:
+    """Refuse what is not a packdesk book, or is one from a newer packdesk,
+    reading it without changing a byte."""
+    import sqlite3
+
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=15)
+    except sqlite3.Error as exc:
+        raise BookError(f"{path}: {explain(exc)}") from None
+    try:
+        tables = {name for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()}
+        applied = {name for (name,) in con.execute("SELECT name FROM schema_migration").fetchall()} if "schema_migration" in tables else set()
+    except sqlite3.Error as exc:
+        text = str(exc).lower()
+        if "not a database" in text or "encrypted" in text:
+            raise BookError(f"{path} is not a packdesk book (not an SQLite database file)") from None
+        raise BookError(f"{path}: {explain(exc)}") from None
+    finally:
+        con.close()
+    if "schema_migration" not in tables or "setting" not in tables:
+        raise BookError(f"{path} is an SQLite database but not a packdesk book (it has no packdesk tables)")
+    known = {p.stem for p in MIGRATIONS.glob("[0-9]*.py")}
+    newer = sorted(applied - known)
+    if newer:
+        raise BookError(
+            f"{path} was written by a newer packdesk (its schema has {newer[-1]}; this packdesk knows up to "
+            f"{max(known)}): upgrade packdesk to open it; nothing was changed"
+        )
+
+
+def _create(path: Path) -> None:
+    """Make a new book at `path`, whole or not at all: built under a private
+    name beside it, then linked into place, which fails if another process
+    got there first (then that book is the one opened)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise BookError(f"can't create the folder for {path}: {exc.strerror}") from None
+    building = path.with_name(f".{path.name}.{os.getpid()}.new")
+    try:
+        fd = os.open(building, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        os.close(fd)
+        db = SqliteDatabase(str(building), pragmas={"journal_mode": "delete", "foreign_keys": 1})
+        db.register_function(current_user, "packdesk_user", 0)
+        database.initialize(db)
+        try:
+            db.connect()
+            migrate(db)
+        finally:
+            db.close()
+        try:
+            os.link(building, path)
+        except FileExistsError:
+            pass  # someone else created it meanwhile: theirs is the book
+    except OSError as exc:
+        raise BookError(f"can't create {path}: {exc.strerror}") from None
+    finally:
+        for leftover in (building, Path(f"{building}-journal")):
+            try:
+                leftover.unlink()
+            except FileNotFoundError:
+                pass
 
 
 def migrate(db: SqliteDatabase) -> None:

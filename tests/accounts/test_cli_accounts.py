@@ -42,7 +42,10 @@ def _no_env(monkeypatch):
 
 @pytest.fixture
 def db(tmp_path) -> Path:
-    return tmp_path / "book.db"
+    """A new, empty book (made as `packdesk init` makes one)."""
+    path = tmp_path / "book.db"
+    Book.open(path, create=True).close()
+    return path
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -244,6 +247,7 @@ def test_export_customers_csv_and_json_round_trip(capsys, tmp_path, db):
     assert by_name["@home"]["notes"] == "-5% discount"
 
     other = tmp_path / "other.db"
+    Book.open(other, create=True).close()
     code, out, err = import_customers(capsys, other, write(tmp_path / "exported.csv", first_csv))
     assert code == 0, err
     assert "6 customer(s) added" in out

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from billing.catalogue import PACKAGE_COLUMNS, PACKAGE_FIELDS
+from store.book import Book
 from tui.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,7 +39,10 @@ def _no_env(monkeypatch):
 
 @pytest.fixture
 def db(tmp_path) -> Path:
-    return tmp_path / "book.db"
+    """A new, empty book (made as `packdesk init` makes one)."""
+    path = tmp_path / "book.db"
+    Book.open(path, create=True).close()
+    return path
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -193,6 +197,7 @@ def test_exported_csv_imports_back_unchanged(capsys, tmp_path, db):
     exported = write(tmp_path / "exported.csv", first_csv)
 
     other = tmp_path / "other.db"
+    Book.open(other, create=True).close()
     code, out, err = do_import(capsys, other, exported)
     assert code == 0, err
     assert "7 package(s) added" in out
@@ -221,6 +226,7 @@ def test_roundtrip_keeps_a_leading_apostrophe(capsys, tmp_path, db):
     assert export_json(capsys, db)["Quote"]["description"] == "'=not a formula"
     write(tmp_path / "again.csv", export(capsys, db, "csv"))
     other = tmp_path / "other.db"
+    Book.open(other, create=True).close()
     assert do_import(capsys, other, tmp_path / "again.csv")[0] == 0
     assert export_json(capsys, other)["Quote"]["description"] == "'=not a formula"
 
@@ -568,10 +574,15 @@ def test_db_from_environment(capsys, monkeypatch, tmp_path):
     env_db = tmp_path / "env" / "book.db"
     monkeypatch.setenv("PACKDESK_DB", str(env_db))
     code, out, err = run(capsys, "settings", "--currency", "CHF")
+    assert code == 1 and "there is no book at" in err and not env_db.exists()  # settings never creates one
+    code, out, err = run(capsys, "init")
     assert code == 0, err
-    assert env_db.exists()
+    assert env_db.exists() and str(env_db) in out
+    code, out, err = run(capsys, "settings", "--currency", "CHF")
+    assert code == 0, err
     assert str(env_db) in out
     cli_db = tmp_path / "cli.db"
+    assert run(capsys, "init", "--db", str(cli_db))[0] == 0
     code, out, _err = run(capsys, "settings", "--db", str(cli_db))
     assert str(cli_db) in out and "currency:  USD" in out
 
@@ -655,6 +666,9 @@ def test_subprocess_import_and_export(tmp_path):
     db = tmp_path / "book.db"
     file = write(tmp_path / "p.csv", GOOD)
     done = cli("import", "packages", str(file), "--db", str(db))
+    assert done.returncode == 1 and "there is no book" in done.stderr and not db.exists()
+    assert cli("init", "--db", str(db)).returncode == 0
+    done = cli("import", "packages", str(file), "--db", str(db))
     assert done.returncode == 0, done.stderr
     assert "7 package(s) added, 0 updated" in done.stdout
     done = cli("export", "packages", "--format", "json", "--db", str(db))
@@ -669,6 +683,7 @@ def test_subprocess_import_and_export(tmp_path):
 
 def test_subprocess_bad_row_exits_1_and_writes_nothing(tmp_path):
     db = tmp_path / "book.db"
+    assert cli("init", "--db", str(db)).returncode == 0
     assert cli("import", "packages", str(write(tmp_path / "seed.csv", SEED)), "--db", str(db)).returncode == 0
     before = rows(db)
     file = write(tmp_path / "bad.csv", PREFIX + "Bad,1,0,0,0,monthly,1,,,no,0.5\n")

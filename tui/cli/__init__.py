@@ -11,7 +11,7 @@ import gc
 from billing.dates import DateError
 from store.errors import DATABASE_ERRORS, explain
 
-from .book import cmd_check, cmd_demo, cmd_runs, cmd_settings
+from .book import cmd_check, cmd_demo, cmd_init, cmd_runs, cmd_settings
 from .charges import cmd_charges
 from .common import EXIT_FAILED, EXIT_USAGE, err, given_today, open_book
 from .parser import build_parser
@@ -32,6 +32,7 @@ COMMANDS = {
     "runs": cmd_runs,
     "settings": cmd_settings,
     "demo": cmd_demo,
+    "init": cmd_init,
 }
 
 

@@ -114,6 +114,11 @@ def cmd_settings(args, book) -> int:
     return EXIT_OK
 
 
+def cmd_init(args, book) -> int:
+    print(f"The book {book.path} is ready (currency {book.settings.currency}, precision {book.settings.precision}).")
+    return EXIT_OK
+
+
 def cmd_demo(args, book) -> int:
     added = load_demo()
     print(f"{added} demo package(s) added to {book.path}.")

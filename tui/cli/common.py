@@ -15,9 +15,10 @@ from store.errors import BookError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
-#: Commands that may start a new book; the others need one that exists, so a
-#: mistyped --db in a cron job fails loudly instead of billing an empty book.
-CREATES_BOOK = {None, "import", "demo", "settings"}
+#: Commands that may start a new book (the app and `init`); the others need
+#: one that exists, so a mistyped --db in a cron job fails loudly instead of
+#: billing (or importing into) a new empty book.
+CREATES_BOOK = {None, "init"}
 
 
 def err(message: str) -> None:
@@ -27,11 +28,8 @@ def err(message: str) -> None:
 def open_book(args) -> Book | None:
     """The book of --db / PACKDESK_DB, or None once the reason is printed."""
     path = resolve_book_path(getattr(args, "db", None))
-    if args.command not in CREATES_BOOK and not path.exists():
-        err(f"there is no book at {path} (check --db or PACKDESK_DB; `packdesk --db {path}` creates one)")
-        return None
     try:
-        return Book.open(path)
+        return Book.open(path, create=args.command in CREATES_BOOK)
     except BookError as exc:
         err(str(exc))
         return None

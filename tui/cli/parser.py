@@ -151,4 +151,5 @@ def build_parser() -> argparse.ArgumentParser:
     settings.add_argument("--usage-grace-days", metavar="N", type=int, help="days a true-up waits for late usage (0-31)")
 
     commands.add_parser("demo", parents=[common], help="load demo packages into the book")
+    commands.add_parser("init", parents=[common], help="create a new, empty book (only this and the app create one)")
     return parser
