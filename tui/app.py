@@ -7,6 +7,7 @@ import os
 import signal
 from collections import deque
 from datetime import date
+from functools import partial
 from typing import Iterable
 
 from textual import events
@@ -16,7 +17,8 @@ from textual.screen import Screen
 
 from store.book import Book
 
-from .package_list import PackageListScreen
+from .screens import screen_class
+from .screens.help import key_for
 
 # How long one key may take to be handled before the next one typed goes ahead anyway.
 KEY_SETTLE_S = 1.0
@@ -27,14 +29,22 @@ class PackdeskApp(App[int]):
     TITLE = "packdesk"
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
-        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
-        Binding("ctrl+p", "command_palette", "Commands", id="palette", show=False),
-        Binding("f2", "go('packages')", "Packages", id="go_packages", show=False),
-        Binding("f3", "go('customers')", "Customers", id="go_customers", show=False),
-        Binding("f4", "go('projection')", "Projection", id="go_projection", show=False),
-        Binding("f5", "go('run')", "Billing run", id="go_run", show=False),
-        Binding("f6", "go('audit')", "Audit log", id="go_audit", show=False),
+        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True, tooltip="quit packdesk"),
+        Binding("ctrl+p", "command_palette", "Commands", id="palette", show=False, tooltip="command palette: what this screen can do"),
+        Binding("f2", "go('packages')", "Packages", id="go_packages", show=False, tooltip="the package catalogue"),
+        Binding("f3", "go('customers')", "Customers", id="go_customers", show=False, tooltip="customers and their allocations"),
+        Binding("f4", "go('projection')", "Projection", id="go_projection", show=False, tooltip="book projection: 12 months"),
+        Binding("f5", "go('run')", "Billing run", id="go_run", show=False, tooltip="billing run: preview and commit"),
+        Binding("f6", "go('audit')", "Audit log", id="go_audit", show=False, tooltip="audit log: who changed what"),
     ]
+    #: The palette's way to the screens f2..f6 open: (title, what it shows, where).
+    PLACES = (
+        ("Packages", "The package catalogue", "packages"),
+        ("Customers", "Customers and their allocations", "customers"),
+        ("Book projection", "Revenue, cost and margin for 12 months", "projection"),
+        ("Billing run", "Preview and commit the charges due", "run"),
+        ("Audit log", "Who changed what, when", "audit"),
+    )
 
     def __init__(self, book: Book, today: date | None = None):
         super().__init__()
@@ -50,7 +60,7 @@ class PackdeskApp(App[int]):
         return self._fixed_today or self.book.today()
 
     def on_mount(self) -> None:
-        self.push_screen(PackageListScreen())
+        self.push_screen(screen_class("packages")())
         # Another operator's save shows here within a couple of seconds:
         # PRAGMA data_version changes when another connection commits.
         self._data_version = self._read_data_version()
@@ -142,60 +152,21 @@ class PackdeskApp(App[int]):
         loop = asyncio.get_running_loop()
         loop.call_later(2.0, os._exit, 129)
 
-    def list_screen(self) -> PackageListScreen | None:
-        for screen in self.screen_stack:
-            if isinstance(screen, PackageListScreen):
-                return screen
-        return None
+    # --- screens ---------------------------------------------------------------
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
-        listing = self.list_screen()
-        if listing is None:
-            return
-        on_list = screen is listing
-        if on_list:
-            yield SystemCommand("New package", "Add a package to the catalogue (n)", listing.action_new)
-            yield SystemCommand("Filter packages", "Filter the list by name (/)", listing.action_filter)
-            yield SystemCommand("Show or hide archived packages", "Toggle archived rows (a)", listing.action_toggle_archived)
-            yield SystemCommand("Sort packages by next column", "Cycle the sort column (s)", listing.action_sort)
-            yield SystemCommand("Reverse sort order", "Ascending or descending (r)", listing.action_reverse)
-            yield SystemCommand("Archive or delete package", "The package under the cursor (d)", listing.action_archive)
-            yield SystemCommand("Upstream services", "Maintain the provider services list (u)", listing.action_services)
-            yield SystemCommand("Load demo data", "Add a handful of demo telecom packages", self._load_demo)
-        yield SystemCommand("Packages", "The package catalogue (f2)", lambda: self.action_go("packages"))
-        yield SystemCommand("Customers", "Customers and their allocations (f3)", lambda: self.action_go("customers"))
-        yield SystemCommand("Book projection", "Revenue, cost and margin for 12 months (f4)", lambda: self.action_go("projection"))
-        yield SystemCommand("Billing run", "Preview and commit the charges due (f5)", lambda: self.action_go("run"))
-        yield SystemCommand("Audit log", "Who changed what, when (f6)", lambda: self.action_go("audit"))
-        screen_actions = [
-            ("New customer", "Add a customer (n)", "CustomerListScreen", "action_new"),
-            ("New allocation", "Give this customer a package (n)", "CustomerScreen", "action_new"),
-            ("Customer projection", "This customer's next 12 months (p)", "CustomerScreen", "action_projection"),
-            ("Edit customer", "Name, status, tax, notes (e)", "CustomerScreen", "action_edit_customer"),
-            ("Customer usage", "Usage records, by day and by month (u)", "CustomerScreen", "action_usage"),
-            ("Customer statement", "Ledger, payments and balance (s)", "CustomerScreen", "action_statement"),
-            ("Record a payment", "Payment or credit for this customer (n)", "StatementScreen", "action_pay"),
-        ]
-        for title, help_text, screen_name, action in screen_actions:
-            if type(screen).__name__ == screen_name:
-                yield SystemCommand(title, help_text, getattr(screen, action))
-        yield SystemCommand("Help for this screen", "Keys and what the screen does (? or f1)", self._help)
+    def open_screen(self, name: str, *args, callback=None, **kwargs) -> None:
+        """Open the screen registered as `name` (tui.screens) over this one;
+        `callback` gets what it is dismissed with."""
+        self.push_screen(screen_class(name)(*args, **kwargs), callback)
 
-    def _load_demo(self) -> None:
-        from store.demo import load_demo
-
-        added = load_demo()
-        self.notify(f"Loaded {added} demo packages." if added else "The demo packages are already in this book.")
-        listing = self.list_screen()
-        if listing is not None:
-            listing.reload()
+    def list_screen(self) -> Screen | None:
+        """The package list, at the bottom of the stack."""
+        packages = screen_class("packages")
+        return next((s for s in self.screen_stack if isinstance(s, packages)), None)
 
     def action_go(self, where: str) -> None:
-        """f2/f3/f4: leave what is open (unless a form has unsaved changes) and show `where`."""
-        from .customers import CustomerListScreen
-        from .projection import BookProjectionScreen
-
+        """f2..f6: leave what is open (unless a form has unsaved changes or a
+        run is posting) and show `where`."""
         for screen in self.screen_stack[2:]:
             if getattr(screen, "busy", False):
                 self.notify("A billing run is in progress; wait for it to finish.", severity="warning")
@@ -205,32 +176,26 @@ class PackdeskApp(App[int]):
                 return
         while len(self.screen_stack) > 2:
             self.pop_screen()
-        if where == "customers":
-            self.push_screen(CustomerListScreen())
-        elif where == "projection":
-            self.push_screen(BookProjectionScreen())
-        elif where == "run":
-            from .billing_run import BillingRunScreen
-
-            self.push_screen(BillingRunScreen())
-        elif where == "audit":
-            from .statement import AuditScreen
-
-            self.push_screen(AuditScreen())
+        if where == "packages":
+            self.list_screen().reload()
         else:
-            listing = self.list_screen()
-            if listing is not None:
-                listing.reload()
+            self.open_screen(where)
 
-    def _to_list(self) -> None:
-        listing = self.list_screen()
-        while listing is not None and self.screen is not listing and len(self.screen_stack) > 2:
-            if getattr(self.screen, "dirty", False):
-                self.notify("Save (ctrl+s) or leave (escape) the form first.", severity="warning")
-                return
-            self.pop_screen()
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for title, text, action in getattr(screen, "PALETTE", ()):
+            yield SystemCommand(title, _with_key(text, key_for(screen, action)), getattr(screen, f"action_{action}"))
+        for title, text, where in self.PLACES:
+            yield SystemCommand(title, _with_key(text, key_for(self, f"go('{where}')")), partial(self.action_go, where))
+        help_key = key_for(screen, "help")
+        yield SystemCommand("Help for this screen", _with_key("Keys and what the screen does", help_key), self._help)
 
     def _help(self) -> None:
         action = getattr(self.screen, "action_help", None)  # the palette has closed by now
         if action is not None:
             action()
+
+
+def _with_key(text: str, key: str | None) -> str:
+    """A command's description with the key that does the same, when there is one."""
+    return f"{text} ({key})" if key else text

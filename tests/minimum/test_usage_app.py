@@ -15,13 +15,14 @@ from rich.console import Console
 
 from billing.money import format_money
 from store import usage as usage_store
-from tui.allocations import AllocationFormScreen, CustomerScreen
-from tui.customers import CustomerListScreen
-from tui.dialogs import ChoiceScreen
-from tui.package_form import PackageFormScreen
-from tui.projection import CustomerProjectionScreen
-from tui.usage import UsageFormScreen, UsageScreen
-from tui.widgets import PagedTable
+from tui.screens.allocation_form import AllocationFormScreen
+from tui.screens.customer import CustomerScreen
+from tui.screens.customer_list import CustomerListScreen
+from tui.screens.dialogs import ChoiceScreen
+from tui.screens.package_form import PackageFormScreen
+from tui.screens.projections import CustomerProjectionScreen
+from tui.screens.usage import UsageFormScreen, UsageScreen
+from tui.widgets.paged_table import PagedTable
 
 from ..tui.helpers import names, panel_text, replace_text, static_text, table_rows
 from .conftest import ACME, BUNDLE, SIZE, TODAY, acme, give_bundle

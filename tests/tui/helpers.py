@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
-from tui.widgets import PagedTable
+from tui.widgets.paged_table import PagedTable
 
 
 def table_rows(screen) -> list[list[str]]:

@@ -18,13 +18,14 @@ from billing.charges import AllocationTerms, allocation_charges
 from billing.money import format_money
 from billing.projection import add_months, month_totals
 from billing.schedule import Frequency
-from store import allocations as store
+from store import allocations as allocation_store
 from store import customers as customer_store
 from store import packages as package_store
-from tui.allocations import AllocationFormScreen, CustomerScreen
+from tui.screens.allocation_form import AllocationFormScreen
+from tui.screens.customer import CustomerScreen
 from tui.app import PackdeskApp
-from tui.customers import CustomerListScreen
-from tui.dialogs import ChoiceScreen
+from tui.screens.customer_list import CustomerListScreen
+from tui.screens.dialogs import ChoiceScreen
 
 from .conftest import SIZE, TODAY
 from .helpers import replace_text, row_count, static_text, table_rows
@@ -54,7 +55,7 @@ def projection_text(screen) -> str:
     return rendered(screen.query_one("#projection-body"))
 
 
-LINE = re.compile(r"^(\d{4}-\d{2}-\d{2}) (setup|recur|min\.spend) +(\S+) +([\d,]+\.\d\d) +([\d,]+\.\d\d)$")
+LINE = re.compile(r"^(\d{4}-\d{2}-\d{2}) (setup|recurring|min\.spend) +(\S+) +([\d,]+\.\d\d) +([\d,]+\.\d\d)$")
 MONTH = re.compile(r"^([A-Z][a-z]{2} \d{4}|total) +([\d,.-]+) +([\d,.-]+) +([\d,.-]+)(?: +([\d,.-]+))?")
 
 
@@ -217,7 +218,7 @@ async def test_archived_packages_are_not_offered(accounts_book, make_app):
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.screen is form
-        assert store.list_allocations(acme().id) == []
+        assert allocation_store.list_allocations(acme().id) == []
         assert any("Not saved" in m and ("choose a package" in m or "no package" in m) for m in messages(app))
 
 
@@ -293,14 +294,14 @@ async def test_the_projection_shows_the_setup_line_and_every_charge_of_12_months
         assert "Projection 2026-11-25 to 2027-11-24: 12 charge(s)" in text
         lines = charge_rows(text)
         assert lines[0] == ("2026-12-15", "setup", "12-15..12-15", "75.00", "24.00")
-        assert lines[1] == ("2026-12-31", "recur", "26-12-31..27-01-30", "30.00", "12.00")
-        assert lines[2] == ("2027-01-31", "recur", "01-31..02-27", "30.00", "12.00")
-        assert lines[3] == ("2027-02-28", "recur", "02-28..03-30", "30.00", "12.00")
+        assert lines[1] == ("2026-12-31", "recurring", "26-12-31..27-01-30", "30.00", "12.00")
+        assert lines[2] == ("2027-01-31", "recurring", "01-31..02-27", "30.00", "12.00")
+        assert lines[3] == ("2027-02-28", "recurring", "02-28..03-30", "30.00", "12.00")
         assert [line[0] for line in lines[1:]] == [
             "2026-12-31", "2027-01-31", "2027-02-28", "2027-03-31", "2027-04-30", "2027-05-31",
             "2027-06-30", "2027-07-31", "2027-08-31", "2027-09-30", "2027-10-31",
         ]
-        assert all(line[1] == "recur" and line[3:] == ("30.00", "12.00") for line in lines[1:])
+        assert all(line[1] == "recurring" and line[3:] == ("30.00", "12.00") for line in lines[1:])
 
         # Exactly what billing charges in the window.
         package = package_store.find_package("Monthly line")
@@ -403,7 +404,7 @@ async def test_t_and_plus_n_are_accepted_as_dates(accounts_book, make_app, typed
         assert "Projection 2026-11-25 to 2027-01-04" in text
         await pilot.press("ctrl+s")
         await pilot.pause()
-        saved = store.list_allocations(acme().id)
+        saved = allocation_store.list_allocations(acme().id)
         assert [(a.start, a.end) for a in saved] == [(TODAY, TODAY + timedelta(days=40))]
 
 
@@ -419,7 +420,7 @@ async def test_a_date_that_does_not_exist_is_refused_naming_the_days_of_the_mont
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.screen is form
-        assert store.list_allocations(acme().id) == []
+        assert allocation_store.list_allocations(acme().id) == []
         assert any("28 days" in m for m in messages(app))
         assert focused_id(app) == "start_date"
 
@@ -442,7 +443,7 @@ async def test_an_end_before_the_start_is_refused(accounts_book, make_app):
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.screen is form
-        assert store.list_allocations(acme().id) == []
+        assert allocation_store.list_allocations(acme().id) == []
         assert any("is before the start date" in m for m in messages(app))
 
 
@@ -460,7 +461,7 @@ async def test_an_end_before_start_plus_minimum_days_is_refused_naming_the_first
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.screen is form
-        assert store.list_allocations(acme().id) == []
+        assert allocation_store.list_allocations(acme().id) == []
         assert any(reason in m for m in messages(app))
         assert focused_id(app) == "end_date"
 
@@ -469,7 +470,7 @@ async def test_an_end_before_start_plus_minimum_days_is_refused_naming_the_first
         assert errors_text(form) == ""
         text = projection_text(form)
         assert "Projection 2026-11-25 to 2027-01-14: 2 charge(s)" in text
-        assert [line[:2] for line in charge_rows(text)] == [("2026-12-15", "setup"), ("2026-12-31", "recur")]
+        assert [line[:2] for line in charge_rows(text)] == [("2026-12-15", "setup"), ("2026-12-31", "recurring")]
 
 
 # --- saving ------------------------------------------------------------------------
@@ -491,7 +492,7 @@ async def test_ctrl_s_saves_and_the_row_shows_on_the_customer_screen(accounts_bo
 
         screen = app.screen
         assert isinstance(screen, CustomerScreen)
-        saved = store.list_allocations(acme().id)
+        saved = allocation_store.list_allocations(acme().id)
         assert len(saved) == 1
         a = saved[0]
         assert a.package == "Monthly line"
@@ -522,7 +523,7 @@ async def test_an_allocation_from_today_switches_its_service_on(accounts_book, m
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, CustomerScreen)
-        assert [(a.quantity, a.start, a.end) for a in store.list_allocations(acme().id)] == [(2, TODAY, None)]
+        assert [(a.quantity, a.start, a.end) for a in allocation_store.list_allocations(acme().id)] == [(2, TODAY, None)]
         assert static_text(screen, "#customer-info").endswith("Switched on today: DID-UK x2")
         # Next charge: the setup today, 2 x 25.00.
         assert table_rows(screen)[0][4:6] == ["2026-11-25", "50.00"]
@@ -530,7 +531,7 @@ async def test_an_allocation_from_today_switches_its_service_on(accounts_book, m
 
 async def test_enter_on_an_allocation_edits_it(accounts_book, make_app):
     package = package_store.find_package("Monthly line")
-    created = store.create_allocation(acme().id, package.id, AllocationDraft(2, date(2026, 10, 1)))
+    created = allocation_store.create_allocation(acme().id, package.id, AllocationDraft(2, date(2026, 10, 1)))
     app = make_app(accounts_book)
     async with app.run_test(size=SIZE) as pilot:
         screen = await to_customer(pilot)
@@ -548,7 +549,7 @@ async def test_enter_on_an_allocation_edits_it(accounts_book, make_app):
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.screen is screen
-        after = store.get_allocation(created.id)
+        after = allocation_store.get_allocation(created.id)
         assert after.quantity == 4
         assert after.version == 2
         assert table_rows(screen)[0][1] == "4"
@@ -564,7 +565,7 @@ async def test_escape_with_changes_asks_and_discarding_writes_nothing(accounts_b
         await pilot.press("d")
         await pilot.pause()
         assert isinstance(app.screen, CustomerScreen)
-        assert store.list_allocations(acme().id) == []
+        assert allocation_store.list_allocations(acme().id) == []
         assert row_count(app.screen) == 0
 
 
@@ -576,7 +577,7 @@ def allocated_book(accounts_book):
     """Acme has 'Monthly line' x2 from 2026-11-10: with 30 minimum days it can be
     removed from 2026-12-10."""
     package = package_store.find_package("Monthly line")
-    store.create_allocation(acme().id, package.id, AllocationDraft(2, date(2026, 11, 10)))
+    allocation_store.create_allocation(acme().id, package.id, AllocationDraft(2, date(2026, 11, 10)))
     return accounts_book
 
 
@@ -595,7 +596,7 @@ async def test_d_before_start_plus_minimum_days_is_refused_naming_the_first_allo
         assert any("2026-12-10" in m and "30 minimum days" in m for m in said), said
         assert not any(m.startswith("Removed") for m in said)
         assert row_count(screen) == 1
-        assert len(store.list_allocations(acme().id)) == 1
+        assert len(allocation_store.list_allocations(acme().id)) == 1
 
 
 @pytest.mark.parametrize("today, removed", [(date(2026, 12, 9), False), (date(2026, 12, 10), True), (date(2027, 3, 1), True)])
@@ -615,11 +616,11 @@ async def test_d_from_the_first_allowed_date_removes_the_allocation(allocated_bo
             assert app.screen is screen
         assert app.screen is screen
         if removed:
-            assert store.list_allocations(acme().id) == []
+            assert allocation_store.list_allocations(acme().id) == []
             assert row_count(screen) == 0
             assert any("Removed 2 x 'Monthly line'" in m for m in messages(app))
         else:
-            assert len(store.list_allocations(acme().id)) == 1
+            assert len(allocation_store.list_allocations(acme().id)) == 1
             assert row_count(screen) == 1
             assert any("from 2026-12-10" in m for m in messages(app))
 
@@ -634,7 +635,7 @@ async def test_escape_in_the_remove_dialog_keeps_the_allocation(allocated_book):
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is screen
-        assert len(store.list_allocations(acme().id)) == 1
+        assert len(allocation_store.list_allocations(acme().id)) == 1
         assert row_count(screen) == 1
 
 
@@ -652,7 +653,7 @@ async def test_f3_and_f4_do_not_leave_a_form_with_unsaved_changes(accounts_book,
             assert app.screen is form, key
         assert "Save (ctrl+s) or leave (escape) the form first." in messages(app)
         assert form.query_one("#quantity").value == "3"
-        assert store.list_allocations(acme().id) == []
+        assert allocation_store.list_allocations(acme().id) == []
 
 
 async def test_f3_from_an_unchanged_form_goes_to_the_customer_list(accounts_book, make_app):

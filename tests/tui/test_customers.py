@@ -13,12 +13,13 @@ from billing.accounts import AllocationDraft, CustomerDraft
 from billing.catalogue import PackageDraft
 from billing.schedule import Frequency
 from store import allocations as allocation_store
-from store import customers as store
+from store import customers as customer_store
 from store import packages as package_store
 from store.models import Customer
-from tui.allocations import CustomerScreen
-from tui.customers import PAGE, PREFETCH, CustomerFormScreen, CustomerListScreen
-from tui.dialogs import ChoiceScreen
+from tui.screens.customer import CustomerScreen
+from tui.screens.customer_form import CustomerFormScreen
+from tui.screens.customer_list import PAGE, PREFETCH, CustomerListScreen
+from tui.screens.dialogs import ChoiceScreen
 
 from .conftest import SIZE, TODAY
 from .helpers import names, replace_text, row_count, static_text, table_rows
@@ -35,7 +36,7 @@ def messages(app) -> list[str]:
 
 
 def customer_total() -> int:
-    return store.count_customers()
+    return customer_store.count_customers()
 
 
 async def to_customers(pilot) -> CustomerListScreen:
@@ -54,9 +55,9 @@ async def to_customers(pilot) -> CustomerListScreen:
 @pytest.fixture
 def customers_book(demo_book):
     """Demo packages and three customers."""
-    store.create_customer(CustomerDraft("Acme Telecom", "active", D("20"), "pays by card"))
-    store.create_customer(CustomerDraft("Blue Fish Ltd", "suspended", D("0"), ""))
-    store.create_customer(CustomerDraft("Acme Hosting", "active", D("17.5"), ""))
+    customer_store.create_customer(CustomerDraft("Acme Telecom", "active", D("20"), "pays by card"))
+    customer_store.create_customer(CustomerDraft("Blue Fish Ltd", "suspended", D("0"), ""))
+    customer_store.create_customer(CustomerDraft("Acme Hosting", "active", D("17.5"), ""))
     return demo_book
 
 
@@ -144,7 +145,7 @@ async def test_add_a_customer_with_keys_only(customers_book, make_app):
 
         assert isinstance(app.screen, CustomerListScreen)
         assert customer_total() == before + 1
-        saved = store.find_customer("Cobalt Networks")
+        saved = customer_store.find_customer("Cobalt Networks")
         assert saved is not None
         assert saved.status == "suspended"
         assert saved.tax_percent == D("20")
@@ -185,7 +186,7 @@ async def test_tax_over_100_shows_the_reason_under_the_field_and_saves_nothing(c
         await pilot.pause()
         assert app.screen is form
         assert customer_total() == before
-        assert store.find_customer("Taxing Ltd") is None
+        assert customer_store.find_customer("Taxing Ltd") is None
         assert any("Not saved" in m and "tax" in m for m in messages(app))
 
         # 100 is allowed; fixing the field takes the reason away and saves.
@@ -195,7 +196,7 @@ async def test_tax_over_100_shows_the_reason_under_the_field_and_saves_nothing(c
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, CustomerListScreen)
-        assert store.find_customer("Taxing Ltd").tax_percent == D("100")
+        assert customer_store.find_customer("Taxing Ltd").tax_percent == D("100")
 
 
 async def test_a_tax_that_is_not_a_number_is_refused(customers_book, make_app):
@@ -257,7 +258,7 @@ async def test_a_duplicate_name_is_refused(customers_book, make_app, typed):
         assert "is already the name of another customer" in str(error.content)
         assert customer_total() == before
         # The customer that was there is untouched.
-        assert store.find_customer("Acme Telecom").tax_percent == D("20")
+        assert customer_store.find_customer("Acme Telecom").tax_percent == D("20")
 
         # Leaving asks about the unsaved changes; discarding writes nothing.
         await pilot.press("escape")
@@ -417,7 +418,7 @@ def services_book(customers_book):
     one running (UK DID rental x2, DID-UK), one that ended (SIP trunk, 'SIP Trunk'),
     one that starts next month (Fax to email, Fax2Email), one ending today
     (Hosted PBX seat x5, 'Hosted PBX') and one without a service (Call bundle)."""
-    acme = store.find_customer("Acme Telecom")
+    acme = customer_store.find_customer("Acme Telecom")
     find = package_store.find_package
     add = allocation_store.create_allocation
     add(acme.id, find("UK DID rental").id, AllocationDraft(2, date(2026, 10, 1)))
@@ -529,7 +530,7 @@ async def test_e_on_the_list_edits_the_customer(customers_book, make_app):
         await pilot.pause()
 
         assert app.screen is screen
-        saved = store.find_customer("Acme Telecom")
+        saved = customer_store.find_customer("Acme Telecom")
         assert saved.tax_percent == D("7.5")
         assert saved.version == 2
         assert saved.notes == "pays by card"
@@ -544,7 +545,7 @@ async def test_e_on_the_customer_screen_edits_and_renames(services_book, make_ap
         await pilot.pause()
         await to_customers(pilot)
         screen = await open_customer(pilot, "Acme Telecom")
-        acme = store.find_customer("Acme Telecom")
+        acme = customer_store.find_customer("Acme Telecom")
 
         await pilot.press("e")
         await pilot.pause()
@@ -557,10 +558,10 @@ async def test_e_on_the_customer_screen_edits_and_renames(services_book, make_ap
         await pilot.pause()
 
         assert app.screen is screen
-        renamed = store.get_customer(acme.id)
+        renamed = customer_store.get_customer(acme.id)
         assert renamed.name == "Acme Telecom Group"
         assert renamed.tax_percent == D("0")
-        assert store.find_customer("Acme Telecom") is None
+        assert customer_store.find_customer("Acme Telecom") is None
         assert static_text(screen, "#title") == "Customer · Acme Telecom Group"
         assert "tax 0%" in static_text(screen, "#customer-info")
         # The allocations are still the customer's.
@@ -586,4 +587,4 @@ async def test_renaming_onto_another_customer_is_refused(customers_book, make_ap
         await pilot.pause()
         assert app.screen is form
         assert "is already the name of another customer" in static_text(form, "#name-error")
-        assert store.find_customer("Acme Telecom").version == 1
+        assert customer_store.find_customer("Acme Telecom").version == 1

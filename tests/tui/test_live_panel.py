@@ -9,8 +9,8 @@ from decimal import Decimal
 from billing.catalogue import FieldError
 from billing.charges import PackageTerms
 from billing.schedule import Frequency
-from tui.package_form import PackageFormScreen
-from tui.panel import render_panel
+from tui.screens.package_form import PackageFormScreen
+from tui.widgets.panel import render_panel
 
 from .conftest import SIZE, TODAY
 from .helpers import focus_and_type, panel_text

@@ -7,12 +7,12 @@ from decimal import Decimal
 from textual.command import CommandPalette
 from textual.widgets import OptionList
 
-from store import packages as store
+from store import packages as package_store
 from store import services as service_store
-from tui.dialogs import HelpScreen, PromptScreen
-from tui.package_form import PackageFormScreen
-from tui.package_list import PackageListScreen
-from tui.services import ServicesScreen
+from tui.screens.help import HelpScreen
+from tui.screens.package_form import PackageFormScreen
+from tui.screens.package_list import PackageListScreen
+from tui.screens.services import PromptScreen, ServicesScreen
 
 from .conftest import SIZE
 from .helpers import names, row_count, static_text
@@ -155,7 +155,7 @@ async def test_upstream_service_added_in_the_prompt_is_offered_in_the_form(demo_
 
         await pilot.press("ctrl+s")
         await pilot.pause()
-        saved = store.find_package("Voicemail box")
+        saved = package_store.find_package("Voicemail box")
         assert saved.upstream_service == "Voicemail"
         assert saved.retail == Decimal("4")
 
@@ -201,7 +201,7 @@ async def test_without_no_color_colours_are_on(book, make_app, monkeypatch):
 async def test_a_checkbox_reads_ticked_or_not_without_colour(demo_app):
     # The form's "minimum spend" box shows an X only when ticked: an operator
     # on a monochrome terminal can tell the two apart.
-    from tui.widgets import Tick
+    from tui.widgets.tick import Tick
 
     async with demo_app.run_test(size=SIZE) as pilot:
         await pilot.pause()

@@ -6,10 +6,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 from billing.schedule import Frequency
-from store import packages as store
-from tui.dialogs import ChoiceScreen, ConflictScreen
-from tui.package_form import PackageFormScreen
-from tui.package_list import PackageListScreen
+from store import packages as package_store
+from tui.screens.dialogs import ChoiceScreen, ConflictScreen
+from tui.screens.package_form import PackageFormScreen
+from tui.screens.package_list import PackageListScreen
 
 from .conftest import SIZE
 from .helpers import names, replace_text, row_count, static_text, table_rows
@@ -37,7 +37,7 @@ async def test_add_a_package_with_keys_only(demo_app):
     app = demo_app
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        before = store.package_total()
+        before = package_store.package_total()
 
         await pilot.press("n")
         await pilot.pause()
@@ -90,8 +90,8 @@ async def test_add_a_package_with_keys_only(demo_app):
         await pilot.pause()
 
         assert isinstance(app.screen, PackageListScreen)
-        assert store.package_total() == before + 1
-        saved = store.find_package("Office line")
+        assert package_store.package_total() == before + 1
+        saved = package_store.find_package("Office line")
         assert saved is not None
         assert saved.retail == D("30")
         assert saved.cost == D("12.345")
@@ -117,7 +117,7 @@ async def test_invalid_retail_shows_the_reason_and_saves_nothing(demo_app):
     app = demo_app
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        before = store.package_total()
+        before = package_store.package_total()
         await pilot.press("n")
         await pilot.pause()
         await pilot.press(*"Broken price", "tab", *"12.5x")
@@ -133,8 +133,8 @@ async def test_invalid_retail_shows_the_reason_and_saves_nothing(demo_app):
         await pilot.pause()
 
         assert app.screen is form
-        assert store.package_total() == before
-        assert store.find_package("Broken price") is None
+        assert package_store.package_total() == before
+        assert package_store.find_package("Broken price") is None
         assert focused_id(app) == "retail"
 
         # Fixing the field takes the reason away.
@@ -148,7 +148,7 @@ async def test_a_duplicate_name_is_refused_under_the_name(demo_app):
     app = demo_app
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        before = store.package_total()
+        before = package_store.package_total()
         await pilot.press("n")
         await pilot.pause()
         await pilot.press(*"Fax to email", "tab", *"3")
@@ -161,15 +161,15 @@ async def test_a_duplicate_name_is_refused_under_the_name(demo_app):
         assert error.has_class("shown")
         assert "'Fax to email' is already the name of another package" in str(error.content)
         assert focused_id(app) == "name"
-        assert store.package_total() == before
-        assert store.find_package("Fax to email").retail == D("2.50")
+        assert package_store.package_total() == before
+        assert package_store.find_package("Fax to email").retail == D("2.50")
 
 
 async def test_editing_a_package_changes_the_value_and_bumps_the_version(demo_app):
     app = demo_app
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        before = store.find_package("Annual support plan")
+        before = package_store.find_package("Annual support plan")
         assert before.version == 1
 
         await open_row(pilot, "Annual support plan")
@@ -180,7 +180,7 @@ async def test_editing_a_package_changes_the_value_and_bumps_the_version(demo_ap
         await pilot.pause()
 
         assert isinstance(app.screen, PackageListScreen)
-        after = store.find_package("Annual support plan")
+        after = package_store.find_package("Annual support plan")
         assert after.id == before.id
         assert after.version == 2
         assert after.retail == D("250.50")
@@ -188,7 +188,7 @@ async def test_editing_a_package_changes_the_value_and_bumps_the_version(demo_ap
         assert after.monthly_retail == D("20.875")
         row = next(r for r in table_rows(app.screen) if r[0] == "Annual support plan")
         assert row[1] == "250.50"
-        assert store.package_total() == 9
+        assert package_store.package_total() == 9
 
 
 async def test_escape_on_an_unchanged_form_leaves_without_asking(demo_app):
@@ -199,7 +199,7 @@ async def test_escape_on_an_unchanged_form_leaves_without_asking(demo_app):
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, PackageListScreen)
-        assert store.find_package("Hosted PBX seat").version == 1
+        assert package_store.find_package("Hosted PBX seat").version == 1
 
 
 async def test_escape_with_unsaved_changes_asks_and_d_discards(demo_app):
@@ -218,7 +218,7 @@ async def test_escape_with_unsaved_changes_asks_and_d_discards(demo_app):
         await pilot.press("d")
         await pilot.pause()
         assert isinstance(app.screen, PackageListScreen)
-        kept = store.find_package("Hosted PBX seat")
+        kept = package_store.find_package("Hosted PBX seat")
         assert kept.retail == D("12.00")
         assert kept.version == 1
 
@@ -227,7 +227,7 @@ async def test_a_new_package_left_with_escape_and_discarded_writes_nothing(demo_
     app = demo_app
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        before = store.package_total()
+        before = package_store.package_total()
         await pilot.press("n")
         await pilot.pause()
         await pilot.press(*"Never saved", "tab", *"4")
@@ -237,8 +237,8 @@ async def test_a_new_package_left_with_escape_and_discarded_writes_nothing(demo_
         await pilot.press("d")
         await pilot.pause()
         assert isinstance(app.screen, PackageListScreen)
-        assert store.package_total() == before
-        assert store.find_package("Never saved") is None
+        assert package_store.package_total() == before
+        assert package_store.find_package("Never saved") is None
 
 
 async def test_escape_with_unsaved_changes_then_s_saves(demo_app):
@@ -254,7 +254,7 @@ async def test_escape_with_unsaved_changes_then_s_saves(demo_app):
         await pilot.press("s")
         await pilot.pause()
         assert isinstance(app.screen, PackageListScreen)
-        saved = store.find_package("Hosted PBX seat")
+        saved = package_store.find_package("Hosted PBX seat")
         assert saved.retail == D("13")
         assert saved.version == 2
 
@@ -264,8 +264,8 @@ async def _conflict(pilot):
     app = pilot.app
     await open_row(pilot, "Fax to email")
     form = app.screen
-    theirs = store.find_package("Fax to email")
-    store.update_package(
+    theirs = package_store.find_package("Fax to email")
+    package_store.update_package(
         theirs.id,
         theirs.version,
         theirs.draft().with_(retail=D("3.00"), description="Price rise from the carrier"),
@@ -294,7 +294,7 @@ async def test_a_version_conflict_shows_the_differences_and_overwrites_nothing(d
             "description": ("Fax to e-mail, billed every Monday", "Price rise from the carrier"),
         }
         # Nothing of ours was written: the book holds what they saved.
-        held = store.find_package("Fax to email")
+        held = package_store.find_package("Fax to email")
         assert held.version == 2
         assert held.retail == D("3.00")
         assert held.cost == D("0.90")
@@ -305,7 +305,7 @@ async def test_a_version_conflict_shows_the_differences_and_overwrites_nothing(d
 
         assert app.screen is not form
         assert isinstance(app.screen, PackageListScreen)
-        mine = store.find_package("Fax to email")
+        mine = package_store.find_package("Fax to email")
         assert mine.version == 3
         assert mine.retail == D("2.50")
         assert mine.cost == D("1.10")
@@ -328,7 +328,7 @@ async def test_a_version_conflict_t_takes_theirs_into_the_form(demo_app):
         assert form.query_one("#description").value == "Price rise from the carrier"
         assert form.version == 2
         assert not form.dirty
-        held = store.find_package("Fax to email")
+        held = package_store.find_package("Fax to email")
         assert (held.version, held.cost) == (2, D("0.90"))
 
         # The form is clean again: escape leaves without asking.
@@ -351,11 +351,11 @@ async def test_d_then_y_archives_the_package(demo_app):
         await pilot.pause()
 
         assert isinstance(app.screen, PackageListScreen)
-        archived = store.find_package("Annual support plan")
+        archived = package_store.find_package("Annual support plan")
         assert archived.archived is True
         assert archived.version == 2
         assert names(app.screen)[0] == "Annual support plan (archived)"
-        assert store.package_total() == 9
+        assert package_store.package_total() == 9
 
 
 async def test_d_then_x_deletes_a_package_never_allocated(demo_app):
@@ -372,7 +372,7 @@ async def test_d_then_x_deletes_a_package_never_allocated(demo_app):
         await pilot.pause()
 
         assert isinstance(app.screen, PackageListScreen)
-        assert store.find_package("Call bundle 500") is None
-        assert store.package_total() == 8
+        assert package_store.find_package("Call bundle 500") is None
+        assert package_store.package_total() == 8
         assert row_count(app.screen) == 8
         assert "Call bundle 500" not in names(app.screen)

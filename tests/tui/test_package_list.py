@@ -5,10 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 from billing.catalogue import PackageDraft
-from store import packages as store
+from store import packages as package_store
 from store.demo import PACKAGES
-from tui.dialogs import ChoiceScreen
-from tui.package_list import FIRST, PAGE, PREFETCH, PackageListScreen
+from tui.screens.dialogs import ChoiceScreen
+from tui.screens.package_list import FIRST, PAGE, PREFETCH, PackageListScreen
 
 from .conftest import SIZE
 from .helpers import names, row_count, static_text, table_rows
@@ -60,7 +60,7 @@ async def test_empty_book_offers_demo_data_and_y_loads_it(app):
         await pilot.pause()
 
         assert isinstance(app.screen, PackageListScreen)
-        assert store.package_total() == len(PACKAGES)
+        assert package_store.package_total() == len(PACKAGES)
         assert names(app.screen) == DEMO_NAMES_BY_NAME
 
 
@@ -74,7 +74,7 @@ async def test_escape_on_the_demo_offer_leaves_the_book_empty(app):
 
         assert isinstance(app.screen, PackageListScreen)
         assert row_count(app.screen) == 0
-        assert store.package_total() == 0
+        assert package_store.package_total() == 0
 
 
 async def test_slash_filters_rows_as_you_type(demo_app):
@@ -138,8 +138,8 @@ async def test_s_sorts_by_the_next_column_and_r_reverses(demo_app):
 
 
 async def test_a_hides_and_shows_archived_packages(demo_book, make_app):
-    fax = store.find_package("Fax to email")
-    store.set_archived(fax.id, fax.version, True)
+    fax = package_store.find_package("Fax to email")
+    package_store.set_archived(fax.id, fax.version, True)
     app = make_app(demo_book)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -161,7 +161,7 @@ async def test_a_hides_and_shows_archived_packages(demo_book, make_app):
 def _thousand_packages(book) -> None:
     with book.db.atomic():
         for i in range(1000):
-            store.create_package(PackageDraft(f"Package {i:04d}", Decimal(i) / 100, Decimal("0.10")))
+            package_store.create_package(PackageDraft(f"Package {i:04d}", Decimal(i) / 100, Decimal("0.10")))
 
 
 async def test_a_large_book_pages_in_as_the_cursor_moves_down(book, make_app):

@@ -20,13 +20,13 @@ from billing.charges import allocation_charges
 from billing.money import format_money
 from billing.projection import add_months
 from billing.schedule import Frequency
-from store import allocations as store
+from store import allocations as allocation_store
 from store import customers as customer_store
 from store import packages as package_store
-from tui.allocations import CustomerScreen
-from tui.customers import CustomerListScreen
-from tui.dialogs import ChoiceScreen
-from tui.projection import BookProjectionScreen, CustomerProjectionScreen
+from tui.screens.customer import CustomerScreen
+from tui.screens.customer_list import CustomerListScreen
+from tui.screens.dialogs import ChoiceScreen
+from tui.screens.projections import BookProjectionScreen, CustomerProjectionScreen
 
 from .conftest import SIZE, TODAY
 from .helpers import names
@@ -47,7 +47,7 @@ def rendered(widget) -> str:
 
 
 MONTH = re.compile(r"^([A-Z][a-z]{2} \d{4}|total) +(-?[\d.]+) +(-?[\d.]+) +(-?[\d.]+)(?: +(-?[\d.]+))?")
-LINE = re.compile(r"^(\d{4}-\d{2}-\d{2}) (.+?) +(setup|recur|min\.spend) +(\S+) +([\d.]+) +([\d.]+)$")
+LINE = re.compile(r"^(\d{4}-\d{2}-\d{2}) (.+?) +(setup|recurring|min\.spend) +(\S+) +([\d.]+) +([\d.]+)$")
 
 
 def month_rows(text: str) -> dict[str, tuple]:
@@ -66,7 +66,7 @@ def money(value: Decimal) -> str:
 def expected_charges(customer_id: int | None = None):
     """(allocation, charge) of every charge in the window, straight from billing."""
     found = []
-    for allocation in store.iter_allocations(customer_id):
+    for allocation in allocation_store.iter_allocations(customer_id):
         for charge in allocation_charges(allocation.package_terms, allocation.terms(), START, END, 2):
             found.append((allocation, charge))
     return found
@@ -107,7 +107,7 @@ def projection_book(demo_book):
     acme = customer_store.create_customer(CustomerDraft("Acme Telecom", "active", D("20"), ""))
     blue = customer_store.create_customer(CustomerDraft("Blue Fish Ltd", "active", D("0"), ""))
     find = package_store.find_package
-    add = store.create_allocation
+    add = allocation_store.create_allocation
     add(acme.id, find("Monthly line").id, AllocationDraft(2, date(2026, 10, 1)))
     add(acme.id, find("Hosted PBX seat").id, AllocationDraft(1, date(2026, 12, 10)))
     add(acme.id, find("Fax to email").id, AllocationDraft(1, date(2026, 11, 1), date(2027, 1, 31)))
@@ -176,12 +176,12 @@ async def test_p_shows_the_customer_projection_month_by_month_with_tax(projectio
         for (allocation, charge), (day, package, kind, period, amount, cost) in zip(expected, lines):
             assert day == charge.date.isoformat()
             assert package == allocation.package
-            assert kind == {"setup": "setup", "recurring": "recur", "minimum_spend": "min.spend"}[charge.kind]
+            assert kind == {"setup": "setup", "recurring": "recurring", "minimum_spend": "min.spend"}[charge.kind]
             assert amount == money(charge.amount)
             assert cost == money(charge.cost)
             assert period.endswith(f"{charge.period_end:%m-%d}")
         assert ("2026-12-10", "Hosted PBX seat", "setup", "12-10..12-10", "25.00", "8.00") in lines
-        assert ("2026-11-30", "Monthly line", "recur", "11-30..12-30", "20.00", "8.00") in lines
+        assert ("2026-11-30", "Monthly line", "recurring", "11-30..12-30", "20.00", "8.00") in lines
         # The ended SIP trunk shows nothing.
         assert "SIP trunk" not in lines_text
 
@@ -211,7 +211,7 @@ async def test_a_customer_without_tax_has_no_tax_column(projection_book, make_ap
 async def test_a_negative_month_margin_is_shown_negative_in_red(book, make_app):
     package_store.create_package(PackageDraft("Loss leader", D("5"), D("7"), frequency=Frequency.MONTHLY, match=(1,)))
     blue = customer_store.create_customer(CustomerDraft("Blue Fish Ltd", "active", D("0"), ""))
-    store.create_allocation(blue.id, package_store.find_package("Loss leader").id, AllocationDraft(3, date(2026, 11, 1)))
+    allocation_store.create_allocation(blue.id, package_store.find_package("Loss leader").id, AllocationDraft(3, date(2026, 11, 1)))
     app = make_app(book)
     async with app.run_test(size=SIZE) as pilot:
         await open_customer(pilot, "Blue Fish Ltd")

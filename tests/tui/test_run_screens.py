@@ -24,14 +24,15 @@ from store import allocations as allocation_store
 from store import customers as customer_store
 from store import packages as package_store
 from store.book import current_user
-from store.ledger import commit_run, plan_run
-from tui.allocations import CustomerScreen
-from tui.billing_run import BillingRunScreen
-from tui.customers import CustomerListScreen
-from tui.dialogs import ChoiceScreen
-from tui.package_list import PackageListScreen
-from tui.statement import AuditScreen, PaymentScreen, StatementScreen
-from tui.widgets import PagedTable
+from store.runs import commit_run, plan_run
+from tui.screens.customer import CustomerScreen
+from tui.screens.billing_run import BillingRunScreen
+from tui.screens.customer_list import CustomerListScreen
+from tui.screens.dialogs import ChoiceScreen
+from tui.screens.package_list import PackageListScreen
+from tui.screens.audit import AuditScreen
+from tui.screens.statement import PaymentScreen, StatementScreen
+from tui.widgets.paged_table import PagedTable
 
 from .conftest import SIZE, TODAY
 from .helpers import focus_and_type, names, replace_text, static_text

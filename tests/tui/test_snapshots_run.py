@@ -18,7 +18,8 @@ from billing.accounts import AllocationDraft, CustomerDraft
 from store import allocations as allocation_store
 from store import customers as customer_store
 from store import packages as package_store
-from store.ledger import commit_run, plan_run, record_payment
+from store.payments import record_payment
+from store.runs import commit_run, plan_run
 
 from .conftest import SIZE, TODAY
 

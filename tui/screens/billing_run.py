@@ -11,38 +11,54 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, ProgressBar, Static
 
+from billing.accounts import parse_field_date
 from billing.catalogue import FieldError
+from billing.labels import kind_label
 from billing.money import format_money
 from store.customers import find_customer
+from store.runs import commit_run, plan_run
 
-from .allocations import DateValidator
-from .dialogs import HelpScreen, confirm
-from .widgets import PagedTable, TitleBar
+from ..validators import VALIDATE_ON, date_validator
+from ..widgets.paged_table import PagedTable
+from ..widgets.title_bar import FORM_HINT, TitleBar
+from .base import PackdeskScreen
+from .dialogs import confirm
+
+#: Lines listed in the preview (the totals count them all).
+LISTED = 5000
 
 
-class BillingRunScreen(Screen):
+class BillingRunScreen(PackdeskScreen):
     BINDINGS = [
-        Binding("ctrl+r", "preview", "Preview", id="preview"),
-        Binding("ctrl+s", "commit", "Commit", id="commit"),
-        Binding("escape", "back", "Back", id="back"),
-        Binding("f1", "help", "Help", id="help"),
+        Binding("ctrl+r", "preview", "Preview", id="preview", tooltip="preview (enter in a field does too)"),
+        Binding("ctrl+s", "commit", "Commit", id="commit", tooltip="commit: post the charges previewed (asks first)"),
+        Binding("escape", "back", "Back", id="back", tooltip="back"),
+        Binding("f1", "help", "Help", id="help", tooltip="this help"),
     ]
+
+    HELP_TITLE = "Billing run"
+    HELP_ABOUT = (
+        "Finds every charge dated on or before the run date that is not posted yet (missed days are "
+        "caught up) and previews it: the lines, and totals per customer. Committing posts them, in "
+        "batches, each exactly once however often or by how many operators it is run. Charges dated "
+        "after today can be previewed but not posted. Tab moves between the fields."
+    )
 
     def __init__(self) -> None:
         super().__init__()
         self.plan = None
+        self.plan_customer: int | None = None
         self.busy = False
 
     def compose(self) -> ComposeResult:
         today = self.app.today
-        yield TitleBar("packdesk · Billing run", "^p commands  f1 help")
+        yield TitleBar("packdesk · Billing run", FORM_HINT)
         with Horizontal(classes="row run-fields"):
             yield Label("Run date", classes="label")
             yield Input(today.isoformat(), id="run-date", compact=True, classes="date",
-                        validators=[DateValidator("date", today, True)], validate_on=["changed", "blur", "submitted"])
+                        validators=[date_validator("date", today, True)], validate_on=VALIDATE_ON)
             yield Label(" Customer", classes="label-mid")
             yield Input("", placeholder="all customers (or a name)", id="run-customer", compact=True)
         yield Static("", id="run-status", classes="run-status", markup=False)
@@ -77,8 +93,6 @@ class BillingRunScreen(Screen):
 
     def _fields(self):
         today = self.app.today
-        from billing.accounts import parse_field_date
-
         try:
             run_date = parse_field_date("date", self.query_one("#run-date", Input).value, today, required=True)
         except FieldError as exc:
@@ -118,8 +132,6 @@ class BillingRunScreen(Screen):
 
     @work(thread=True, exclusive=True, group="run")
     def _plan(self, run_date: date, customer_id: int | None) -> None:
-        from store.ledger import plan_run
-
         app = self.app
         progress = lambda seen: app.call_from_thread(self._planning, seen)  # noqa: E731
         plan = plan_run(run_date, app.today, app.book.settings.precision, customer_id, None, progress)
@@ -136,10 +148,9 @@ class BillingRunScreen(Screen):
         money = lambda v: format_money(v, precision)  # noqa: E731
         lines = self.query_one("#run-lines", PagedTable)
         lines.clear()
-        for allocation, charge in plan.lines[:5000]:
+        for allocation, charge in plan.lines[:LISTED]:
             lines.add_row(
-                charge.date.isoformat(), allocation.customer, allocation.package,
-                {"setup": "setup", "recurring": "recurring", "minimum_spend": "min.spend"}[charge.kind],
+                charge.date.isoformat(), allocation.customer, allocation.package, kind_label(charge.kind),
                 Text(money(charge.amount), justify="right"), Text(money(charge.cost), justify="right"),
             )
         per: dict[str, list] = defaultdict(lambda: [0, Decimal(0), Decimal(0)])
@@ -154,7 +165,7 @@ class BillingRunScreen(Screen):
             totals.add_row(name, Text(str(count), justify="right"), Text(money(retail), justify="right"),
                            Text(money(cost), justify="right"), Text(money(retail - cost), justify="right"))
         retail, cost = plan.totals()
-        shown = "" if len(plan.lines) <= 5000 else " (first 5,000 listed)"
+        shown = "" if len(plan.lines) <= LISTED else f" (first {LISTED:,} listed)"
         skipped = f" · {plan.skipped_count:,} skipped (before {plan.since})" if plan.skipped_count else ""
         status = self.query_one("#run-status", Static)
         if plan.lines:
@@ -175,7 +186,7 @@ class BillingRunScreen(Screen):
             self.action_preview()
             return
         run_date, customer, problem = self._fields()
-        if problem or run_date != self.plan.run_date or (customer.id if customer else None) != getattr(self, "plan_customer", None):
+        if problem or run_date != self.plan.run_date or (customer.id if customer else None) != self.plan_customer:
             # Commit only what the operator has seen previewed.
             self.notify("The fields changed since the preview: previewing again. Check it, then ctrl+s.", severity="warning")
             self.action_preview()
@@ -197,7 +208,7 @@ class BillingRunScreen(Screen):
                 bar = self.query_one("#run-progress", ProgressBar)
                 bar.display = True
                 bar.update(total=len(plan.lines), progress=0)
-                self._commit(plan, getattr(self, "plan_customer", None))
+                self._commit(plan, self.plan_customer)
 
         self.app.push_screen(
             confirm(
@@ -211,8 +222,6 @@ class BillingRunScreen(Screen):
 
     @work(thread=True, exclusive=True, group="run")
     def _commit(self, plan, customer_id) -> None:
-        from store.ledger import commit_run
-
         app = self.app
         progress = lambda done, total: app.call_from_thread(self._progress, done, total)  # noqa: E731
         try:
@@ -245,15 +254,3 @@ class BillingRunScreen(Screen):
             self.notify("A run is in progress; wait for it to finish.", severity="warning")
             return
         self.dismiss(None)
-
-    def action_help(self) -> None:
-        self.app.push_screen(
-            HelpScreen(
-                "Billing run",
-                "Finds every charge dated on or before the run date that is not posted yet (missed days are "
-                "caught up) and previews it: the lines, and totals per customer. ctrl+s posts them, in batches, "
-                "each exactly once however often or by how many operators it is run. Charges dated after today "
-                "can be previewed but not posted.",
-                [("enter / ctrl+r", "preview"), ("ctrl+s", "commit (asks first)"), ("tab", "next field"), ("escape", "back")],
-            )
-        )

@@ -9,9 +9,12 @@ from rich.text import Text
 
 from billing.catalogue import FieldError
 from billing.charges import PackageTerms
+from billing.labels import WEEKDAY_NAMES
 from billing.money import format_money
 from billing.schedule import ONE_DAY, Frequency, effective_match
 from billing.summary import PackageSummary, package_summary
+
+from ..validators import error_text
 
 NEXT_COUNT = 5
 
@@ -31,8 +34,7 @@ def describe_schedule(frequency: Frequency, match: tuple[int, ...], today: date)
     days = effective_match(frequency, match, today)
     default = "" if match else " (start's)"
     if frequency is Frequency.WEEKLY:
-        names = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-        return "every " + ", ".join(names[d] for d in days) + default
+        return "every " + ", ".join(WEEKDAY_NAMES[d].capitalize() for d in days) + default
     return "monthly on day " + ", ".join(str(d) for d in days) + default
 
 
@@ -49,7 +51,7 @@ def render_panel(
     if terms is None:
         text.append("Fix the fields in red to see the charges:\n", style="bold red")
         for error in errors[:6]:
-            text.append(f" - {error}\n", style="red")
+            text.append(f" - {error_text(error)}\n", style="red")
         return text
     summary = package_summary(terms, today, precision, NEXT_COUNT)
     money = lambda amount: format_money(amount, precision)  # noqa: E731

@@ -1,0 +1,301 @@
+"""Add or edit an allocation; its projection below recomputes on every keystroke."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from rich.console import Group
+from rich.text import Text
+from textual import events, on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Checkbox, Footer, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from billing.accounts import AllocationDraft, parse_allocation, parse_field_date, parse_quantity, parse_reference
+from billing.catalogue import FieldError
+from billing.charges import KINDS, AllocationTerms, allocation_charges
+from billing.minimum import run_rate, run_rate_window, true_ups
+from billing.money import format_price
+from billing.projection import add_months
+from store.allocations import create_allocation, search_packages, update_allocation
+from store.customers import CustomerRow
+from store.errors import Conflict
+from store.packages import PackageRow, get_package
+from store.scan import AllocationRow
+from store.usage import usage_sum
+
+from ..validators import VALIDATE_ON, FieldValidator, date_validator, error_text
+from ..widgets.panel import describe_schedule
+from ..widgets.projection_tables import charge_lines, margin_note, month_table, true_up_table
+from ..widgets.tick import Tick
+from ..widgets.title_bar import FORM_HINT, TitleBar
+from .form import FormScreen, show_value
+
+PLACEHOLDER = "The projection appears when a package is chosen and the fields are valid."
+TEXT_FIELDS = ("quantity", "start_date", "end_date", "reference")
+FLAGS = ("auto_decrement", "prorate")
+
+
+class _Named:
+    """Stands in for an allocation row in the charge lines of an unsaved allocation."""
+
+    def __init__(self, package: str):
+        self.package = package
+        self.customer = ""
+        self.id = None
+
+
+class AllocationFormScreen(FormScreen):
+    """Add or edit an allocation; the projection below recomputes on every keystroke."""
+
+    HELP_TITLE = "Allocation form"
+    HELP_ABOUT = (
+        "Choose the package by typing part of its name (down arrow or enter picks from the "
+        "matches; archived packages are not offered). Dates are YYYY-MM-DD, t for today, +N "
+        "for N days from today. The projection below shows the setup line and every charge of "
+        "the next 12 months (or to the end date), month by month with tax and a bar chart. "
+        "Space ticks auto decrement and prorate."
+    )
+    WHAT = "allocation"
+
+    def __init__(self, customer: CustomerRow, allocation: AllocationRow | None):
+        super().__init__()
+        self.customer = customer
+        self.allocation = allocation
+        self.version = allocation.version if allocation else None
+        self.package: PackageRow | None = get_package(allocation.package_id) if allocation else None
+        self._rate = None  # the customer's usage run rate, read once
+        self._search_error: str | None = None
+
+    def compose(self) -> ComposeResult:
+        a = self.allocation
+        today = self.app.today
+        yield TitleBar(f"{self.customer.name} · " + ("edit allocation" if a else "new allocation"), FORM_HINT)
+        with Horizontal(classes="row"):
+            yield Label("Package", classes="label")
+            name = self.package.name if self.package else ""
+            yield Input(name, placeholder="type part of a package name", id="package", compact=True)
+        yield OptionList(id="matches", compact=True)
+        with Horizontal(classes="row"):
+            yield Label("Quantity", classes="label")
+            yield Input(str(a.quantity) if a else "1", id="quantity", compact=True, classes="short",
+                        validators=[FieldValidator(parse_quantity)], validate_on=VALIDATE_ON)
+            yield Label(" Start", classes="label-short")
+            yield Input(a.start.isoformat() if a else today.isoformat(), id="start_date", compact=True, classes="date",
+                        validators=[date_validator("start_date", today, True)], validate_on=VALIDATE_ON)
+            yield Label(" End", classes="label-short")
+            yield Input(a.end.isoformat() if a and a.end else "", placeholder="none", id="end_date", compact=True,
+                        classes="date", validators=[date_validator("end_date", today, False)], validate_on=VALIDATE_ON)
+        with Horizontal(classes="row"):
+            yield Label("Options", classes="label")
+            yield Tick("auto decrement", value=bool(a and a.auto_decrement), id="auto_decrement", compact=True)
+            yield Tick("prorate", value=bool(a and a.prorate), id="prorate", compact=True)
+        with Horizontal(classes="row"):
+            yield Label("Reference", classes="label")
+            yield Input(a.reference if a else "", placeholder="DID number, site…", id="reference", compact=True,
+                        max_length=100, validators=[FieldValidator(parse_reference)], validate_on=VALIDATE_ON)
+        yield Static("", id="form-errors", classes="errors", markup=False)
+        yield Static("", id="details", classes="details", markup=False)
+        with VerticalScroll(id="allocation-projection"):
+            yield Static("", id="projection-body")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def mounted(self) -> None:
+        self.query_one("#matches", OptionList).display = False
+        self.query_one("#quantity" if self.package else "#package", Input).focus()
+        self._show_details()
+        self.refresh_projection()
+
+    # --- reading ----------------------------------------------------------------
+
+    def raw(self) -> dict[str, str]:
+        raw = {key: self.query_one(f"#{key}", Input).value for key in TEXT_FIELDS}
+        for key in FLAGS:
+            raw[key] = "yes" if self.query_one(f"#{key}", Checkbox).value else "no"
+        raw["package"] = str(self.package.id) if self.package else ""
+        return raw
+
+    def read(self) -> tuple[AllocationDraft | None, list[FieldError]]:
+        minimum = self.package.minimum_days if self.package else 0
+        draft, errors = parse_allocation(self.raw(), self.app.today, minimum)
+        if self.package is None:
+            message = self._search_error or "choose a package: type part of its name"
+            errors = [FieldError("package", message)] + errors
+        return draft, errors
+
+    def _start(self) -> date | None:
+        try:
+            return parse_field_date("start_date", self.query_one("#start_date", Input).value, self.app.today, required=True)
+        except FieldError:
+            return None
+
+    # --- package search ------------------------------------------------------------
+
+    @on(Input.Changed, "#package")
+    def _search(self, event: Input.Changed) -> None:
+        text = event.value.strip()
+        matches = self.query_one("#matches", OptionList)
+        if self.package is not None and text.casefold() == self.package.name.casefold():
+            matches.display = False
+            return
+        self.package = None
+        matches.clear_options()
+        found = search_packages(text, 6) if text else []
+        for row in found:
+            label = Text(f"{row.name}  ")
+            label.append(f"{format_price(row.retail)} {row.frequency.value}", style="dim")
+            matches.add_option(Option(label, id=str(row.id)))
+        matches.display = bool(found)
+        if found and found[0].name.casefold() == text.casefold():
+            self._choose(found[0], move=False)
+        self._search_error = f"no package (that is not archived) matches '{text}'" if not found and text else None
+        self._show_details()
+        self.refresh_projection()
+
+    def on_key(self, event: events.Key) -> None:
+        if getattr(self.focused, "id", None) == "package" and event.key == "down":
+            matches = self.query_one("#matches", OptionList)
+            if matches.display and matches.option_count:
+                event.stop()
+                matches.focus()
+                matches.highlighted = 0
+
+    @on(Input.Submitted, "#package")
+    def _take_first(self) -> None:
+        matches = self.query_one("#matches", OptionList)
+        if self.package is None and matches.display and matches.option_count:
+            self._choose(get_package(int(matches.get_option_at_index(0).id)))
+        elif self.package is not None:
+            self.query_one("#quantity", Input).focus()
+
+    @on(OptionList.OptionSelected, "#matches")
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        self._choose(get_package(int(event.option.id)))
+
+    def _choose(self, package: PackageRow | None, move: bool = True) -> None:
+        if package is None:
+            return
+        self.package = package
+        box = self.query_one("#package", Input)
+        with box.prevent(Input.Changed):
+            box.value = package.name
+        self.query_one("#matches", OptionList).display = False
+        self._show_details()
+        self.refresh_projection()
+        if move:
+            self.query_one("#quantity", Input).focus()
+
+    def _show_details(self) -> None:
+        details = self.query_one("#details", Static)
+        p = self.package
+        if p is None:
+            details.update("No package chosen yet.")
+            return
+        schedule = describe_schedule(p.frequency, p.match, self._start() or self.app.today)
+        setup = (
+            f"setup {format_price(p.setup_retail)} (cost {format_price(p.setup_cost)})"
+            if p.setup_retail or p.setup_cost
+            else "no setup"
+        )
+        kind = "minimum spend commitment" if p.minimum_spend else "retail"
+        details.update(
+            f"{p.name}: {kind} {format_price(p.retail)}, cost {format_price(p.cost)}, {schedule}; {setup}; "
+            f"minimum days {p.minimum_days}; upstream {p.upstream_service or 'none'}"
+            + (f"\n{p.description}" if p.description else "")
+        )
+
+    # --- live projection -------------------------------------------------------------
+
+    @on(Input.Changed, "#quantity, #start_date, #end_date, #reference")
+    @on(Checkbox.Changed)
+    def _field_changed(self) -> None:
+        self.refresh_projection()
+
+    def show_errors(self, errors: list[FieldError]) -> None:
+        """The first three reasons, in the box under the fields."""
+        box = self.query_one("#form-errors", Static)
+        box.update("\n".join(error_text(e) for e in errors[:3]))
+        box.set_class(bool(errors), "shown")
+
+    def refresh_projection(self) -> None:
+        draft, errors = self.read()
+        untouched = self.allocation is None and not self.query_one("#package", Input).value.strip()
+        if untouched and len(errors) == 1 and errors[0].field == "package":
+            errors = []  # a new form: nothing typed yet is not an error
+        self.show_errors(errors)
+        body = self.query_one("#projection-body", Static)
+        if draft is None or self.package is None:
+            body.update(Text(PLACEHOLDER, style="dim"))
+            return
+        body.update(self.projection(draft))
+
+    def projection(self, draft: AllocationDraft) -> Group:
+        today = self.app.today
+        precision = self.app.book.settings.precision
+        start = min(draft.start, today)
+        end = add_months(start, 12) - timedelta(days=1)
+        if draft.end is not None and draft.end < end:
+            end = draft.end
+        terms = AllocationTerms(draft.start, draft.end, draft.quantity, draft.prorate)
+        package_terms = self.package.terms()
+        charges = list(allocation_charges(package_terms, terms, start, end, precision))
+        if package_terms.minimum_spend:
+            charges += list(self._true_ups(package_terms, terms, start, end, precision, today))
+            charges.sort(key=lambda c: (c.date, KINDS.index(c.kind)))
+        heading = Text(f"Projection {start} to {end}: {len(charges)} charge(s) · {margin_note(charges)}", style="bold")
+        pairs = [(self.allocation or _Named(self.package.name), c) for c in charges]
+        parts = [heading]
+        trueups = true_up_table(pairs, precision)
+        if trueups is not None:
+            # What a minimum-spend operator needs first: each true-up and why.
+            parts += [trueups, Text("")]
+        parts += [month_table(charges, start, end, self.customer.tax_percent, precision), Text("")]
+        parts.append(charge_lines(pairs, precision, show_package=False))
+        return Group(*parts)
+
+    def _true_ups(self, package_terms, terms, start, end, precision, today):
+        customer = self.customer.id
+        if self._rate is None:
+            a, b = run_rate_window(today)
+            self._rate = run_rate(usage_sum(customer, a, b))
+        return true_ups(package_terms, terms, start, end, precision, lambda a, b: usage_sum(customer, a, b), today, self._rate)
+
+    # --- saving ------------------------------------------------------------------
+
+    def write(self, draft: AllocationDraft, version: int | None) -> AllocationRow:
+        if self.allocation is None:
+            return create_allocation(self.customer.id, self.package.id, draft)
+        return update_allocation(self.allocation.id, version, self.package.id, draft)
+
+    def saved_message(self, saved: AllocationRow) -> str:
+        return f"Saved {saved.quantity} x '{saved.package}'."
+
+    def record_name(self, current: AllocationRow) -> str:
+        return f"{current.quantity} x {current.package}"
+
+    def conflict_rows(self, draft: AllocationDraft, exc: Conflict) -> list[tuple[str, str, str]]:
+        current: AllocationRow = exc.current
+        theirs = current.draft()
+        rows = [] if current.package_id == self.package.id else [("package", self.package.name, current.package)]
+        for field, mine, saved in (
+            ("quantity", draft.quantity, theirs.quantity),
+            ("start_date", draft.start, theirs.start),
+            ("end_date", draft.end, theirs.end),
+            ("auto_decrement", draft.auto_decrement, theirs.auto_decrement),
+            ("prorate", draft.prorate, theirs.prorate),
+            ("reference", draft.reference, theirs.reference),
+        ):
+            if mine != saved:
+                rows.append((field, show_value(mine), show_value(saved)))
+        return rows
+
+    def load(self, current: AllocationRow) -> None:
+        self.allocation = current
+        self._choose(get_package(current.package_id), move=False)
+        self.query_one("#quantity", Input).value = str(current.quantity)
+        self.query_one("#start_date", Input).value = current.start.isoformat()
+        self.query_one("#end_date", Input).value = current.end.isoformat() if current.end else ""
+        self.query_one("#reference", Input).value = current.reference
+        self.query_one("#auto_decrement", Checkbox).value = current.auto_decrement
+        self.query_one("#prorate", Checkbox).value = current.prorate

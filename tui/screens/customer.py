@@ -1,0 +1,210 @@
+"""One customer: what is switched on for them today, and their allocations."""
+
+from __future__ import annotations
+
+from datetime import date
+from itertools import islice
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Static
+
+from billing.accounts import removal_problem
+from billing.charges import Charge, allocation_charges
+from billing.labels import marked
+from billing.money import format_money, format_price
+from store.allocations import active_services, count_allocations, get_allocation, list_allocations, remove_allocation
+from store.charges import allocation_true_ups
+from store.customers import CustomerRow, get_customer
+from store.errors import StoreError
+from store.scan import AllocationRow
+
+from ..widgets.projection_tables import is_estimate
+from ..widgets.title_bar import TitleBar
+from .dialogs import confirm
+from .paged_list import PagedListScreen
+
+
+def next_charge(allocation: AllocationRow, today: date, precision: int, memo: dict | None = None) -> Charge | None:
+    """The first charge on or after today, or None. For a minimum-spend
+    package that is its next true-up (its charge dates bill no retail), an
+    estimate while the period runs; `memo` keeps usage sums across calls."""
+    lines = allocation_charges(allocation.package_terms, allocation.terms(), today, None, precision)
+    first = next(islice(lines, 1), None)
+    if allocation.package_terms.minimum_spend:
+        true_up = next(iter(allocation_true_ups(allocation, today, None, precision, today, memo)), None)
+        if true_up is not None and (first is None or true_up.date <= first.date):
+            return true_up
+    return first
+
+
+def _amount(charge: Charge | None, precision: int) -> str:
+    """A charge's amount as listed, marked while it is an estimate."""
+    if charge is None:
+        return "-"
+    return marked(format_money(charge.amount, precision), is_estimate(charge))
+
+
+class CustomerScreen(PagedListScreen):
+    """One customer: what is switched on for them, and their allocations."""
+
+    BINDINGS = [
+        Binding("n", "new", "New", id="new", tooltip="new allocation"),
+        Binding("d", "remove", "Remove", id="remove", tooltip="remove the allocation (not before start + the package's minimum days)"),
+        Binding("e", "edit_customer", "Edit", id="edit_customer", tooltip="edit the customer"),
+        Binding("p", "projection", "Proj", id="projection", tooltip="the customer's projection, month by month"),
+        Binding("u", "usage", "Usage", id="usage", tooltip="the customer's usage: add, correct, by day and by month"),
+        Binding("s", "statement", "Statement", id="statement", tooltip="the customer's statement: ledger, payments, balance"),
+        Binding("slash", "filter", "Find", id="filter", tooltip="filter by package or reference"),
+        Binding("escape", "back", "Back", id="back", tooltip="back to customers (or clear the filter)"),
+        Binding("question_mark", "help", "Help", show=False, id="help", tooltip="this help"),
+    ]
+
+    HELP_TITLE = "Customer"
+    HELP_ABOUT = (
+        "The customer's allocations: next charge date and amount from today, and the "
+        "upstream services their active allocations switch on."
+    )
+    KEY_HELP = {"open": "edit the allocation"}
+    PALETTE = (
+        ("New allocation", "Give this customer a package", "new"),
+        ("Customer projection", "This customer's next 12 months", "projection"),
+        ("Edit customer", "Name, status, tax, notes", "edit_customer"),
+        ("Customer usage", "Usage records, by day and by month", "usage"),
+        ("Customer statement", "Ledger, payments and balance", "statement"),
+    )
+
+    TABLE_ID = "allocations"
+    COLUMNS = (
+        ("package", "Package", 13, False),
+        ("qty", "Qty", 3, True),
+        ("start", "Start", 10, False),
+        ("end", "End", 10, False),
+        ("next", "Next", 10, False),
+        ("amount", "Amount", 8, True),
+        ("auto", "Auto", 4, False),
+        ("ref", "Ref", 6, False),
+    )
+    FILTER = "/ filter by package or reference"
+    EMPTY = "No allocation here. Press {new} to add one."
+
+    def __init__(self, customer: CustomerRow):
+        super().__init__()
+        self.customer = customer
+        self._memo: dict = {}
+
+    def compose(self) -> ComposeResult:
+        yield TitleBar(f"Customer · {self.customer.name}")
+        yield Static("", id="customer-info", markup=False)
+        yield from self.list_widgets()
+        yield Footer(compact=True, show_command_palette=False)
+
+    # --- the rows -------------------------------------------------------------------
+
+    def reload(self, keep_id: int | None = None) -> None:
+        self._memo = {}  # usage sums, read again after a change
+        super().reload(keep_id)
+
+    def fetch(self, after: AllocationRow | None, limit: int) -> list[AllocationRow]:
+        return list_allocations(self.customer.id, self.text, after.id if after else None, limit)
+
+    def count(self) -> int:
+        return count_allocations(self.customer.id, self.text)
+
+    def cells(self, row: AllocationRow) -> list:
+        today = self.app.today
+        precision = self.app.book.settings.precision
+        charge = next_charge(row, today, precision, self._memo)
+        style = "dim" if row.end is not None and row.end < today else ""
+        return [
+            Text(row.package, style=style, overflow="ellipsis", no_wrap=True),
+            Text(str(row.quantity), justify="right", style=style),
+            Text(row.start.isoformat(), style=style),
+            Text(row.end.isoformat() if row.end else "-", style=style),
+            Text(charge.date.isoformat() if charge else "-", style=style),
+            Text(_amount(charge, precision), justify="right", style=style),
+            Text("yes" if row.auto_decrement else "no", style=style),
+            Text(row.reference, style=style, overflow="ellipsis", no_wrap=True),
+        ]
+
+    def reloaded(self) -> None:
+        """The lines above the list: status, tax, balance, and what is switched on today."""
+        c = get_customer(self.customer.id) or self.customer
+        self.customer = c
+        settings = self.app.book.settings
+        services = active_services(c.id, self.app.today)
+        switched = ", ".join(f"{name} x{qty}" for name, qty, _ in services) or "nothing"
+        self.query_one("#customer-info", Static).update(
+            f" {c.status} · tax {format_price(c.tax_percent, 0)}% · balance "
+            f"{format_money(c.balance, settings.precision)} {settings.currency}\n"
+            f" Switched on today: {switched}"
+        )
+        self.query_one("#title", Static).update(f"Customer · {c.name}")
+
+    def status_parts(self) -> list[str]:
+        parts = [f"{len(self.rows):,} of {self.total:,} allocation(s)"]
+        if self.text:
+            parts.append(f"filter '{self.text}'")
+        return parts + ["enter: edit"]
+
+    # --- actions ----------------------------------------------------------------------
+
+    def _after(self, saved: int | None = None) -> None:
+        self.reload(keep_id=saved)
+
+    def open_row(self, row: AllocationRow) -> None:
+        fresh = get_allocation(row.id)
+        if fresh is None:
+            self.reload()
+            return
+        self.app.open_screen("allocation_form", self.customer, fresh, callback=self._after)
+
+    def action_new(self) -> None:
+        self.app.open_screen("allocation_form", self.customer, None, callback=self._after)
+
+    def action_remove(self) -> None:
+        row = self.current()
+        if row is None:
+            return
+        problem = removal_problem(row.package, row.start, row.package_terms.minimum_days, self.app.today)
+        if problem:
+            # Refuse at once rather than after a confirmation.
+            self.notify(problem + ".", severity="error", timeout=10)
+            return
+
+        def decided(choice: str | None) -> None:
+            if choice != "yes":
+                return
+            try:
+                remove_allocation(row.id, self.app.today)
+            except StoreError as exc:
+                self.notify(str(exc), severity="error", timeout=10)
+                return
+            self.notify(f"Removed {row.quantity} x '{row.package}'.")
+            self.reload()
+
+        self.app.push_screen(
+            confirm(
+                "Remove allocation",
+                f"Remove {row.quantity} x '{row.package}' from {self.customer.name}? "
+                "To stop charging from a date instead, open it and give it an end date.",
+                "Remove",
+                danger=True,
+            ),
+            decided,
+        )
+
+    def action_edit_customer(self) -> None:
+        fresh = get_customer(self.customer.id)
+        if fresh is not None:
+            self.app.open_screen("customer_form", fresh, callback=lambda _: self.reloaded())
+
+    def action_projection(self) -> None:
+        self.app.open_screen("customer_projection", self.customer)
+
+    def action_statement(self) -> None:
+        self.app.open_screen("statement", self.customer, callback=lambda _: self.reload())
+
+    def action_usage(self) -> None:
+        self.app.open_screen("usage", self.customer, callback=lambda _: self.reload())

@@ -1,0 +1,87 @@
+"""Add and edit a customer: name, status, tax % and notes."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Footer, Input, Label, Select, Static
+
+from billing.accounts import STATUSES, CustomerDraft, parse_customer, parse_customer_name, parse_notes, parse_tax_percent
+from billing.catalogue import FieldError
+from billing.labels import form_label
+from billing.money import format_money, format_price
+from store.customers import CustomerRow, create_customer, update_customer
+
+from ..validators import VALIDATE_ON, FieldValidator
+from ..widgets.title_bar import FORM_HINT, TitleBar
+from .form import FormScreen
+
+TEXT_FIELDS = ("name", "tax_percent", "notes")
+
+
+class CustomerFormScreen(FormScreen):
+    HELP_TITLE = "Customer form"
+    HELP_ABOUT = "Name (unique), status, tax percent (0-100, shown as its own line on projections) and notes."
+    WHAT = "customer"
+
+    def __init__(self, customer: CustomerRow | None):
+        super().__init__()
+        self.customer = customer
+        self.version = customer.version if customer else None
+
+    def compose(self) -> ComposeResult:
+        c = self.customer
+        yield TitleBar(f"Edit customer: {c.name}" if c else "New customer", FORM_HINT)
+        with VerticalScroll(id="customer-form"):
+            yield from self._row("name", c.name if c else "", parse_customer_name, 120)
+            with Horizontal(classes="row"):
+                yield Label(form_label("status"), classes="label")
+                yield Select([(s, s) for s in STATUSES], value=c.status if c else "active", allow_blank=False, id="status", compact=True)
+            yield from self._row("tax_percent", format_price(c.tax_percent, 0) if c else "0", parse_tax_percent, 6, "money")
+            yield from self._row("notes", c.notes if c else "", parse_notes, 2000)
+            if c is not None:
+                settings = self.app.book.settings
+                yield Static(
+                    f"Balance: {format_money(c.balance, settings.precision)} {settings.currency} "
+                    "(moves with payments and posted charges)",
+                    classes="hint",
+                    markup=False,
+                )
+        yield Footer(compact=True, show_command_palette=False)
+
+    def _row(self, key: str, value: str, parse, max_length: int, width: str = "wide") -> ComposeResult:
+        with Horizontal(classes="row"):
+            yield Label(form_label(key), classes="label")
+            yield Input(
+                value,
+                id=key,
+                classes=width,
+                compact=True,
+                max_length=max_length,
+                validators=[FieldValidator(parse)],
+                validate_on=VALIDATE_ON,
+            )
+        yield Static("", id=f"{key}-error", classes="error", markup=False)
+
+    def mounted(self) -> None:
+        self.query_one("#name", Input).focus()
+
+    def raw(self) -> dict[str, str]:
+        raw = {key: self.query_one(f"#{key}", Input).value for key in TEXT_FIELDS}
+        raw["status"] = str(self.query_one("#status", Select).value)
+        return raw
+
+    def read(self) -> tuple[CustomerDraft | None, list[FieldError]]:
+        return parse_customer(self.raw())
+
+    def write(self, draft: CustomerDraft, version: int | None) -> CustomerRow:
+        if self.customer is None:
+            return create_customer(draft)
+        return update_customer(self.customer.id, version, draft)
+
+    def load(self, current: CustomerRow) -> None:
+        self.customer = current
+        self.query_one("#name", Input).value = current.name
+        self.query_one("#status", Select).value = current.status
+        self.query_one("#tax_percent", Input).value = format_price(current.tax_percent, 0)
+        self.query_one("#notes", Input).value = current.notes

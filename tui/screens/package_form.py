@@ -1,0 +1,261 @@
+"""Add and edit a package, with the live panel recomputed on every keystroke."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Checkbox, Footer, Input, Label, Select, Static
+
+from billing.catalogue import (
+    FieldError,
+    PackageDraft,
+    format_match,
+    parse_description,
+    parse_minimum_days,
+    parse_money,
+    parse_name,
+    parse_package,
+)
+from billing.labels import form_label
+from billing.money import format_price
+from billing.schedule import Frequency
+from store.errors import Conflict, NotFound
+from store.packages import PackageRow, create_package, update_package
+from store.services import service_names
+
+from ..validators import VALIDATE_ON, FieldValidator
+from ..widgets.day_picker import DayPicker
+from ..widgets.panel import render_panel
+from ..widgets.tick import Tick
+from ..widgets.title_bar import FORM_HINT, TitleBar
+from .form import FormScreen, show_value
+
+NO_SERVICE = "__none__"
+FREQUENCY_OPTIONS = [
+    ("none (setup only)", Frequency.NONE.value),
+    ("daily", Frequency.DAILY.value),
+    ("weekly", Frequency.WEEKLY.value),
+    ("monthly", Frequency.MONTHLY.value),
+    ("yearly", Frequency.YEARLY.value),
+]
+MIN_SPEND_LABELS = {False: "no", True: "yes (retail is a commitment)"}
+TEXT_FIELDS = ("name", "retail", "cost", "setup_cost", "setup_retail", "description", "minimum_days")
+#: Errors of these fields don't stop the panel's figures.
+NOT_BILLING = ("name", "description", "upstream_service")
+
+
+def _draft_fields(draft: PackageDraft | None) -> dict[str, str]:
+    """The text each field starts with."""
+    if draft is None:
+        return {key: "" for key in TEXT_FIELDS} | {"minimum_days": "0"}
+    return {
+        "name": draft.name,
+        "retail": format_price(draft.retail),
+        "cost": format_price(draft.cost),
+        "setup_cost": format_price(draft.setup_cost),
+        "setup_retail": format_price(draft.setup_retail),
+        "description": draft.description,
+        "minimum_days": str(draft.minimum_days),
+    }
+
+
+def _money(field: str):
+    return lambda text: parse_money(field, text)
+
+
+class PackageFormScreen(FormScreen):
+    """One form for new and existing packages. Dismisses with the saved id."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="save", tooltip="save the package"),
+        Binding("escape", "leave", "Back", id="back", tooltip="back to the list (asks first if there are unsaved changes)"),
+    ]
+
+    HELP_TITLE = "Package form"
+    HELP_ABOUT = (
+        "Fields validate as you type; the reason stands under a field in red. The panel on the right "
+        "shows what one unit allocated today would be charged, recomputed on every keystroke. "
+        "Frequency and upstream service are drop-downs; Days is a grid of the days picked "
+        "(none picked: the start's day)."
+    )
+    WHAT = "package"
+    INPUT_OF = {"match": "frequency_match"}
+
+    def __init__(self, package: PackageRow | None = None):
+        super().__init__()
+        self.package = package
+        self.version = package.version if package else None
+        self._services = service_names()
+
+    # --- layout -------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        draft = self.package.draft() if self.package else None
+        texts = _draft_fields(draft)
+        title = f"Edit package: {self.package.name}" if self.package else "New package"
+        yield TitleBar(title, FORM_HINT)
+        with Horizontal(id="form-body"):
+            with VerticalScroll(id="form"):
+                yield from self._input_row("name", texts, parse_name, max_length=80)
+                yield from self._input_row("retail", texts, _money("retail"), width="money")
+                yield from self._input_row("cost", texts, _money("cost"), width="money")
+                with Horizontal(classes="row"):
+                    yield Label(form_label("frequency"), classes="label")
+                    yield Select(
+                        FREQUENCY_OPTIONS,
+                        value=(draft.frequency.value if draft else Frequency.MONTHLY.value),
+                        allow_blank=False,
+                        id="frequency",
+                        compact=True,
+                    )
+                frequency = draft.frequency if draft else Frequency.MONTHLY
+                with Horizontal(classes="row", id="days-row"):
+                    yield Label(form_label("frequency_match"), classes="label")
+                    with Vertical(classes="days"):
+                        yield DayPicker(frequency, draft.match if draft else (), id="frequency_match")
+                        yield Static("", id="days-hint", classes="hint")
+                yield from self._input_row("description", texts, parse_description, max_length=500)
+                yield from self._input_row("setup_cost", texts, _money("setup_cost"), width="money")
+                yield from self._input_row("setup_retail", texts, _money("setup_retail"), width="money")
+                with Horizontal(classes="row"):
+                    yield Label(form_label("upstream_service"), classes="label")
+                    options = [("(none)", NO_SERVICE)] + [(name, name) for name in self._services]
+                    current = draft.upstream_service if draft and draft.upstream_service in self._services else NO_SERVICE
+                    yield Select(options, value=current, allow_blank=False, id="upstream_service", compact=True)
+                with Horizontal(classes="row"):
+                    yield Label(form_label("minimum_spend"), classes="label")
+                    spend = bool(draft and draft.minimum_spend)
+                    yield Tick(MIN_SPEND_LABELS[spend], value=spend, id="minimum_spend", compact=True)
+                yield from self._input_row("minimum_days", texts, parse_minimum_days, width="money")
+            yield Static(id="panel")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def _input_row(self, key: str, texts: dict, parse, *, width: str = "wide", max_length: int = 20):
+        with Horizontal(classes="row"):
+            yield Label(form_label(key), classes="label")
+            yield Input(
+                texts.get(key, ""),
+                id=key,
+                classes=width,
+                compact=True,
+                max_length=max_length,
+                validators=[FieldValidator(parse)],
+                validate_on=VALIDATE_ON,
+            )
+        yield Static("", id=f"{key}-error", classes="error", markup=False)
+
+    def mounted(self) -> None:
+        self.query_one("#name", Input).focus()
+        self._sync_days_row()
+        self.refresh_panel()
+
+    # --- reading the form ---------------------------------------------
+
+    def raw(self) -> dict[str, str]:
+        raw = {key: self.query_one(f"#{key}", Input).value for key in TEXT_FIELDS}
+        frequency = Frequency(self.query_one("#frequency", Select).value)
+        raw["frequency"] = frequency.value
+        raw["frequency_match"] = format_match(self.query_one(DayPicker).days, frequency)
+        service = self.query_one("#upstream_service", Select).value
+        raw["upstream_service"] = "" if service in (NO_SERVICE, Select.NULL) else str(service)
+        raw["minimum_spend"] = "yes" if self.query_one("#minimum_spend", Checkbox).value else "no"
+        return raw
+
+    def read(self) -> tuple[PackageDraft | None, list[FieldError]]:
+        return parse_package(self.raw())
+
+    # --- live updates -------------------------------------------------
+
+    def refresh_panel(self) -> None:
+        raw = self.raw()
+        draft, errors = parse_package(raw)
+        billing_errors = [e for e in errors if e.field not in NOT_BILLING]
+        terms = None
+        if draft is not None:
+            terms = draft.terms()
+        elif not billing_errors:
+            # Only non-billing fields are wrong: the charges are still known.
+            partial, _ = parse_package(raw | {"name": "x", "description": "", "upstream_service": ""})
+            terms = partial.terms() if partial else None
+        settings = self.app.book.settings
+        # The panel's size is fixed by the stylesheet: no layout pass needed.
+        self.query_one("#panel", Static).update(
+            render_panel(terms, billing_errors, self.app.today, settings.precision, settings.currency),
+            layout=False,
+        )
+
+    @on(Input.Changed)
+    @on(Select.Changed, "#upstream_service")
+    def _changed(self) -> None:
+        self.refresh_panel()
+
+    @on(Select.Changed, "#frequency")
+    def _frequency_changed(self, event: Select.Changed) -> None:
+        if event.value != Select.NULL:
+            self.query_one(DayPicker).frequency = Frequency(event.value)
+        self._sync_days_row()
+        self.refresh_panel()
+
+    @on(Checkbox.Changed)
+    def _minimum_spend_changed(self, event: Checkbox.Changed) -> None:
+        event.checkbox.label = MIN_SPEND_LABELS[event.value]
+        self.refresh_panel()
+
+    @on(DayPicker.Changed)
+    def _days_changed(self) -> None:
+        self._sync_days_row()
+        self.refresh_panel()
+
+    def _sync_days_row(self) -> None:
+        picker = self.query_one(DayPicker)
+        frequency = picker.frequency
+        self.query_one("#days-row").display = frequency in (Frequency.WEEKLY, Frequency.MONTHLY)
+        hint = self.query_one("#days-hint", Static)
+        if not picker.days:
+            what = "weekday" if frequency is Frequency.WEEKLY else "day of the month"
+            hint.update(f"none = the start's {what}")
+        else:
+            hint.update("type a day, space picks")
+
+    # --- saving -------------------------------------------------------
+
+    def write(self, draft: PackageDraft, version: int | None) -> PackageRow:
+        if self.package is None:
+            return create_package(draft)
+        return update_package(self.package.id, version, draft)
+
+    def conflict_rows(self, draft: PackageDraft, exc: Conflict) -> list[tuple[str, str, str]]:
+        frequency = exc.current.frequency
+
+        def show(value) -> str:
+            if isinstance(value, tuple):
+                return format_match(value, frequency) or "(start's)"
+            return show_value(value)
+
+        return [(field, show(mine), show(theirs)) for field, mine, theirs in exc.differences]
+
+    def removed(self, exc: NotFound) -> None:
+        """Deleted by someone else: what is typed can still be saved as a new package."""
+        self.package = None
+        self.version = None
+        self.query_one("#title", Static).update("New package (the one you edited was deleted)")
+        self.notify(str(exc), severity="warning", timeout=8)
+
+    def load(self, current: PackageRow) -> None:
+        self.package = current
+        draft = current.draft()
+        for key, value in _draft_fields(draft).items():
+            self.query_one(f"#{key}", Input).value = value
+        self.query_one("#frequency", Select).value = draft.frequency.value
+        picker = self.query_one(DayPicker)
+        picker.frequency = draft.frequency
+        picker.set_days(draft.match)
+        service = draft.upstream_service if draft.upstream_service in self._services else NO_SERVICE
+        self.query_one("#upstream_service", Select).value = service
+        checkbox = self.query_one("#minimum_spend", Checkbox)
+        checkbox.value = draft.minimum_spend
+        checkbox.label = MIN_SPEND_LABELS[draft.minimum_spend]
+        self._sync_days_row()
+        self.refresh_panel()
