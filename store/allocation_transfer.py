@@ -24,6 +24,7 @@ from .errors import FieldError, ImportFailed, RowProblem
 from .models import Allocation, Customer, Package, database
 from .scan import AllocationRow, iter_allocations
 from .sql import chunks, marks
+from .audit import bulk
 from .csvio import read_table, write_records
 
 
@@ -117,7 +118,7 @@ def import_allocations(source: str | Path | TextIO, today: date | None = None) -
             inserts.append((customer_id, package[0], draft))
     if problems:
         raise ImportFailed(problems)
-    with database.atomic():
+    with database.atomic(), bulk():
         for customer_id, package_id, draft in inserts:
             Allocation.insert(_values(customer_id, package_id, draft)).execute()
         for allocation_id, draft in updates:

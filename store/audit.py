@@ -3,6 +3,7 @@ payments, written by triggers in the same transaction as the change."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TextIO
 
@@ -16,6 +17,25 @@ MONEY = {
     ("customer", "tax_percent"), ("usage", "amount"), ("payment", "amount"),
 }
 AUDIT_FIELDS = ("at", "by", "entity", "entity_id", "action", "field", "old", "new")
+
+
+_BULK = [0]
+
+
+def bulk_flag() -> int:
+    """1 while a file import writes (the triggers then write one audit row per
+    new record), else 0."""
+    return 1 if _BULK[0] else 0
+
+
+@contextmanager
+def bulk():
+    """Mark the writes inside as a file import's (see migration 0008)."""
+    _BULK[0] += 1
+    try:
+        yield
+    finally:
+        _BULK[0] -= 1
 
 
 @dataclass(frozen=True, slots=True)

@@ -100,8 +100,7 @@ def _connect(path: Path, read_only: bool) -> SqliteDatabase:
         db = SqliteDatabase(f"file:{path}?mode=ro", uri=True, pragmas={"foreign_keys": 1, "query_only": 1}, timeout=15)
     else:
         db = SqliteDatabase(str(path), pragmas=PRAGMAS, lock_type="IMMEDIATE", timeout=15)
-    # The audit triggers record who made each change: the operating-system user.
-    db.register_function(current_user, "packdesk_user", 0)
+    _functions(db)
     database.initialize(db)
     try:
         db.connect(reuse_if_open=True)
@@ -110,6 +109,15 @@ def _connect(path: Path, read_only: bool) -> SqliteDatabase:
             raise BookError(f"{path} is not a packdesk book (not an SQLite database file)") from None
         raise BookError(f"{path}: {explain(exc)}") from None
     return db
+
+
+def _functions(db: SqliteDatabase) -> None:
+    """SQL functions the book's triggers call: who made a change (the
+    operating-system user) and whether a file import is writing (audit.bulk)."""
+    from .audit import bulk_flag
+
+    db.register_function(current_user, "packdesk_user", 0)
+    db.register_function(bulk_flag, "packdesk_bulk", 0)
 
 
 def _check_book(path: Path) -> None:
@@ -155,7 +163,7 @@ def _create(path: Path) -> None:
         fd = os.open(building, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
         os.close(fd)
         db = SqliteDatabase(str(building), pragmas={"journal_mode": "delete", "foreign_keys": 1})
-        db.register_function(current_user, "packdesk_user", 0)
+        _functions(db)
         database.initialize(db)
         try:
             db.connect()

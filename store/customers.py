@@ -10,11 +10,12 @@ from typing import TextIO
 from peewee import IntegrityError, Tuple, Value, fn
 
 from billing.accounts import CUSTOMER_FIELDS, CustomerDraft, parse_customer
-from billing.money import format_price, to_micros
+from billing.money import format_price, from_micros, to_micros
 
 from .models import Customer, database
 from .sql import contains
 from .errors import CustomerConflict, CustomerNameTaken, ImportFailed, NotFound, RowProblem, StoreError
+from .audit import bulk
 from .csvio import read_table, write_records
 
 PAGE = 200
@@ -143,13 +144,19 @@ def update_customer(customer_id: int, version: int, draft: CustomerDraft) -> Cus
 
 
 def import_customers(source: str | Path | TextIO) -> tuple[int, int]:
-    """All rows or none; a name that exists updates that customer. Returns (added, updated)."""
+    """All rows or none; a name that exists updates that customer (only the
+    columns the file has). Returns (added, updated)."""
     rows = read_table(source, CUSTOMER_FIELDS, ("name",))
+    existing = {
+        name.casefold(): {"name": name, "status": status, "tax_percent": format_price(from_micros(tax)), "notes": notes}
+        for name, status, tax, notes in database.execute_sql("SELECT name, status, tax_percent, notes FROM customer").fetchall()
+    }
     problems: list[RowProblem] = []
     drafts: list[CustomerDraft] = []
     first: dict[str, int] = {}
     for line, cells in rows:
-        draft, errors = parse_customer(cells)
+        found = existing.get(" ".join((cells.get("name") or "").split()).casefold(), {})
+        draft, errors = parse_customer({**found, **cells})
         for error in errors:
             problems.append(RowProblem(line, error.field, error.message))
         if draft is None:
@@ -163,7 +170,7 @@ def import_customers(source: str | Path | TextIO) -> tuple[int, int]:
     if problems:
         raise ImportFailed(problems)
     added = updated = 0
-    with database.atomic():
+    with database.atomic(), bulk():
         existing = {name.casefold(): cid for cid, name in Customer.select(Customer.id, Customer.name).tuples()}
         for draft in drafts:
             values = _values(draft)

@@ -224,6 +224,24 @@ def _values(draft: PackageDraft, *, create_service: bool = False) -> dict:
     }
 
 
+#: The columns `row_values` gives, in order.
+ROW_COLUMNS = (
+    "name", "retail", "cost", "setup_retail", "setup_cost", "frequency", "frequency_match", "description",
+    "upstream_service_id", "minimum_spend", "minimum_days", "monthly_retail",
+)
+
+
+def row_values(draft: PackageDraft, service_id: int | None) -> tuple:
+    """A package's columns as the database stores them (money in micro-units),
+    for many rows written with one executemany."""
+    per_month = monthly_equivalent(draft.retail, draft.frequency, draft.match)
+    return (
+        draft.name, to_micros(draft.retail), to_micros(draft.cost), to_micros(draft.setup_retail),
+        to_micros(draft.setup_cost), draft.frequency.value, match_to_text(draft.match), draft.description,
+        service_id, int(draft.minimum_spend), draft.minimum_days, to_micros(per_month.quantize(Decimal("0.000001"))),
+    )
+
+
 def _name_taken(name: str, except_id: int | None) -> bool:
     query = Package.select(Package.id).where(Package.name == name)
     if except_id is not None:

@@ -14,10 +14,11 @@ from typing import TextIO
 
 from billing.catalogue import PACKAGE_COLUMNS, PackageDraft, package_texts, parse_bool, parse_package, yes_no
 
+from .audit import bulk
 from .csvio import read_table, write_records
 from .errors import FieldError, ImportFailed, RowProblem
-from .models import Package, UpstreamService, database
-from .packages import PackageQuery, _values, check_lines, largest_quantity, list_packages
+from .models import UpstreamService, database
+from .packages import ROW_COLUMNS, PackageQuery, check_lines, largest_quantity, list_packages, row_values
 
 
 @dataclass
@@ -86,20 +87,42 @@ def import_packages(source: str | Path | TextIO, *, add_services: bool = False) 
                 )
     if problems:
         raise ImportFailed(problems)
-    result = ImportResult(services_added=new_services)
-    with database.atomic():
-        for _line, package_id, draft, archived in ready:
-            values = _values(draft, create_service=add_services)
-            if archived is not None:
-                values[Package.archived] = archived
-            if package_id is None:
-                Package.insert(values).execute()
-                result.added += 1
-            else:
-                values[Package.version] = Package.version + 1
-                Package.update(values).where(Package.id == package_id).execute()
-                result.updated += 1
-    return result
+    # Everything is ready before the write lock is taken: one short transaction.
+    inserts = [row_values(draft, None) + (draft.upstream_service,) for _l, pid, draft, _a in ready if pid is None]
+    updates = [(row_values(draft, None) + (draft.upstream_service,), archived, pid) for _l, pid, draft, archived in ready if pid is not None]
+    columns = ", ".join(ROW_COLUMNS)
+    with database.atomic(), bulk():
+        services = _services(new_services)
+        conn = database.connection()
+        conn.executemany(
+            f"INSERT INTO package ({columns}) VALUES ({', '.join('?' * len(ROW_COLUMNS))})",
+            [_with_service(values, services) for values in inserts],
+        )
+        assignments = ", ".join(f"{c} = ?" for c in ROW_COLUMNS)
+        conn.executemany(
+            f"UPDATE package SET {assignments}, archived = COALESCE(?, archived), version = version + 1, "
+            "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?",
+            [(*_with_service(values, services), None if archived is None else int(archived), pid) for values, archived, pid in updates],
+        )
+        conn.executemany(
+            "UPDATE package SET archived = 1 WHERE name = ? COLLATE NOCASE",
+            [(draft.name,) for _l, pid, draft, archived in ready if pid is None and archived],
+        )
+    return ImportResult(sum(1 for r in ready if r[1] is None), sum(1 for r in ready if r[1] is not None), new_services)
+
+
+def _services(new: list[str]) -> dict[str, int]:
+    """Add the new upstream services; every service's id by name (casefolded)."""
+    for name in new:
+        UpstreamService.insert(name=name).execute()
+    return {name.casefold(): sid for sid, name in UpstreamService.select(UpstreamService.id, UpstreamService.name).tuples()}
+
+
+def _with_service(values: tuple, services: dict[str, int]) -> tuple:
+    """Row values with the service name at the end turned into its id."""
+    *columns, service = values
+    columns[8] = services[service.casefold()] if service else None
+    return tuple(columns)
 
 
 def package_record(row) -> dict:

@@ -12,7 +12,7 @@ from typing import TextIO
 from peewee import JOIN, fn
 
 from billing.catalogue import FieldError
-from billing.money import format_price, from_micros
+from billing.money import format_price, from_micros, to_micros
 from billing.usage import USAGE_FIELDS, parse_source, parse_usage_amount, parse_usage_date
 
 from . import marks
@@ -214,6 +214,12 @@ def import_usage(source: str | Path, *, replace: bool = False, today: date | Non
             ready.append((cid, values[0], values[1], values[2] or name))
     if problems:
         raise ImportFailed(problems)
+    # Rows as the database stores them, made before the write lock is taken.
+    prepared = [(cid, day.isoformat(), to_micros(amount), src) for cid, day, amount, src in ready]
+    earliest: dict[int, date] = {}
+    for cid, day, _amount, _src in ready:
+        if cid not in earliest or day < earliest[cid]:
+            earliest[cid] = day
     replaced = 0
     with database.atomic():
         for e in earlier:
@@ -223,13 +229,11 @@ def import_usage(source: str | Path, *, replace: bool = False, today: date | Non
             replaced += Usage.delete().where(Usage.import_ref == e.id).execute()
             UsageImport.delete().where(UsageImport.id == e.id).execute()
         import_id = UsageImport.insert(file_name=name, sha256=digest, rows=len(ready), imported_at=fn.strftime("%Y-%m-%dT%H:%M:%SZ", "now"), imported_by=current_user()).execute()
-        batch = [
-            {"customer": cid, "date": day, "amount": amount, "source": src, "import_ref": import_id}
-            for cid, day, amount, src in ready
-        ]
-        for i in range(0, len(batch), 5000):
-            Usage.insert_many(batch[i : i + 5000]).execute()
-        marks.reopen_true_ups((cid, day) for cid, day, _amount, _src in ready)
+        database.cursor().executemany(
+            "INSERT INTO usage (customer_id, date, amount, source, import_id) VALUES (?, ?, ?, ?, ?)",
+            [(*row, import_id) for row in prepared],
+        )
+        marks.reopen_true_ups(earliest.items())
     total = sum((r[2] for r in ready), ZERO)
     return UsageImportResult(len(ready), total, replaced)
 

@@ -192,3 +192,19 @@ def test_the_same_allocation_twice_in_one_file_is_refused(book):
         import_allocations(csv_file(ALLOCATIONS + "Acme,Seat,5,2026-01-01,,DID 0201\n"))
     (problem,) = failed.value.problems
     assert problem.line == 4 and "as line 2" in problem.message
+
+
+def test_a_file_import_audits_each_new_record_in_one_row(book):
+    import json as json_module
+
+    from store.audit import list_audit
+
+    import_packages(csv_file("name,retail,frequency\nSeat,12.50,weekly\nTrunk,40,monthly\n"))
+    rows = [r for r in list_audit(limit=100) if r.entity == "package" and r.action == "insert"]
+    assert len(rows) == 2 and all(r.field is None for r in rows)
+    seat = json_module.loads(next(r.new for r in rows if '"Seat"' in r.new))
+    assert seat["name"] == "Seat" and seat["frequency"] == "weekly" and seat["retail"] == 12_500_000
+    # One made in the form is still audited field by field.
+    create_package(PackageDraft("Fax", D("3")))
+    fields = {r.field for r in list_audit("Fax", limit=100) if r.action == "insert"}
+    assert {"name", "retail"} <= fields

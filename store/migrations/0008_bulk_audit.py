@@ -1,0 +1,36 @@
+"""A file import writes one audit row per new record (all its fields, as
+JSON) instead of one per field: a 100,000-package import then holds the
+book's write lock for a second or two, not for most of the 15 s another
+operator's save waits. Records made one at a time are still audited field by
+field, and updates always are. `packdesk_bulk()` is 1 only inside an import
+(store.audit.bulk)."""
+
+AUDITED = {
+    "package": [
+        "name", "retail", "cost", "setup_retail", "setup_cost", "frequency", "frequency_match",
+        "description", "upstream_service_id", "minimum_spend", "minimum_days", "archived",
+    ],
+    "customer": ["name", "status", "tax_percent", "notes"],
+    "allocation": [
+        "customer_id", "package_id", "quantity", "start_date", "end_date", "auto_decrement", "prorate", "reference",
+    ],
+}
+
+
+def up(migrator, db):
+    for table, columns in AUDITED.items():
+        db.execute_sql(f"DROP TRIGGER audit_{table}_insert")
+        each = "\n".join(
+            f"INSERT INTO audit (by, entity, entity_id, action, field, old, new) "
+            f"SELECT packdesk_user(), '{table}', NEW.id, 'insert', '{c}', NULL, NEW.{c} WHERE NEW.{c} IS NOT NULL AND NEW.{c} != '';"
+            for c in columns
+        )
+        db.execute_sql(
+            f"CREATE TRIGGER audit_{table}_insert AFTER INSERT ON {table} WHEN packdesk_bulk() = 0 BEGIN\n{each}\nEND"
+        )
+        fields = ", ".join(f"'{c}', NEW.{c}" for c in columns)
+        db.execute_sql(
+            f"CREATE TRIGGER audit_{table}_import AFTER INSERT ON {table} WHEN packdesk_bulk() = 1 BEGIN\n"
+            f"INSERT INTO audit (by, entity, entity_id, action, field, old, new) "
+            f"VALUES (packdesk_user(), '{table}', NEW.id, 'insert', NULL, NULL, json_object({fields}));\nEND"
+        )
