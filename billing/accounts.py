@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Mapping
 
-from .catalogue import FieldError, parse_bool
+from .catalogue import FieldError, parse_bool, plain_text
 from .dates import DateError, parse_date
 from .labels import field_label
 from .money import MAX_LINE, MoneyError, format_grouped, parse_amount
@@ -44,7 +44,7 @@ class AllocationDraft:
 
 
 def parse_customer_name(text: str) -> str:
-    name = " ".join((text or "").split())
+    name = " ".join(plain_text("name", text).split())
     if not name:
         raise FieldError("name", "is required")
     if len(name) > 120:
@@ -72,7 +72,7 @@ def parse_tax_percent(text: str) -> Decimal:
 
 
 def parse_notes(text: str) -> str:
-    value = (text or "").strip()
+    value = plain_text("notes", text, lines=True).strip()
     if len(value) > NOTES_MAX:
         raise FieldError("notes", f"is {len(value)} characters; at most {NOTES_MAX}")
     return value
@@ -119,7 +119,7 @@ def parse_field_date(field: str, text: str, today: date | None, *, required: boo
 
 
 def parse_reference(text: str) -> str:
-    value = (text or "").strip()
+    value = plain_text("reference", text).strip()
     if len(value) > REFERENCE_MAX:
         raise FieldError("reference", f"is {len(value)} characters; at most {REFERENCE_MAX}")
     return value

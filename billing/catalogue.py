@@ -3,6 +3,7 @@ form, the CSV import and the command line, each failure naming its field."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Mapping
@@ -85,8 +86,22 @@ class PackageDraft:
         return replace(self, **changes)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_CONTROL_IN_LINE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def plain_text(field: str, text: str, *, lines: bool = False) -> str:
+    """`text` as given, refused when it holds a control character (a NUL
+    byte, an escape); `lines` lets tabs and line breaks through."""
+    value = text or ""
+    found = (_CONTROL if lines else _CONTROL_IN_LINE).search(value)
+    if found:
+        raise FieldError(field, f"holds a control character (code {ord(found.group()):#04x}) at position {found.start() + 1}")
+    return value
+
+
 def parse_name(text: str) -> str:
-    name = " ".join((text or "").split())
+    name = " ".join(plain_text("name", text).split())
     if not name:
         raise FieldError("name", "is required")
     if len(name) > NAME_MAX:
@@ -192,14 +207,14 @@ def parse_minimum_days(text: str) -> int:
 
 
 def parse_description(text: str) -> str:
-    value = (text or "").strip()
+    value = plain_text("description", text, lines=True).strip()
     if len(value) > DESCRIPTION_MAX:
         raise FieldError("description", f"is {len(value)} characters; at most {DESCRIPTION_MAX}")
     return value
 
 
 def parse_service_name(text: str, field: str = "upstream_service") -> str | None:
-    value = " ".join((text or "").split())
+    value = " ".join(plain_text(field, text).split())
     if not value:
         return None
     if len(value) > SERVICE_MAX:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from .catalogue import FieldError
+from .catalogue import FieldError, plain_text
 from .dates import DateError, parse_date
 from .money import MoneyError, parse_amount
 
@@ -30,7 +30,7 @@ def parse_usage_date(text: str, today: date | None = None) -> date:
 
 
 def parse_source(text: str) -> str:
-    value = (text or "").strip()
+    value = plain_text("source", text).strip()
     if len(value) > SOURCE_MAX:
         raise FieldError("source", f"is {len(value)} characters; at most {SOURCE_MAX}")
     return value

@@ -9,7 +9,7 @@ from __future__ import annotations
 import gc
 
 from billing.dates import DateError
-from store.errors import DATABASE_ERRORS, explain
+from store.errors import DATABASE_ERRORS, StoreError, explain
 
 from .book import cmd_check, cmd_demo, cmd_init, cmd_runs, cmd_settings
 from .charges import cmd_charges
@@ -63,6 +63,9 @@ def main(argv: list[str] | None = None) -> int:
         return COMMANDS[args.command](args, book)
     except DATABASE_ERRORS as exc:
         err(explain(exc))
+        return EXIT_FAILED
+    except StoreError as exc:  # a refusal no command caught itself: still a sentence
+        err(str(exc))
         return EXIT_FAILED
     finally:
         book.close()

@@ -50,10 +50,13 @@ def today(args, book: Book) -> date:
     return given_today(args) or book.today()
 
 
-def customer_id(name: str | None) -> tuple[bool, int | None]:
+def customer_id(name: str | None, required: bool = False) -> tuple[bool, int | None]:
     """(ok, id or None) for a --customer NAME; not ok once the reason is printed."""
-    if not name:
+    if name is None or (not name.strip() and not required):
         return True, None
+    if not name.strip():
+        err("--customer: give the customer's name (it is empty)")
+        return False, None
     customer = find_customer(name)
     if customer is None:
         err(f"--customer: '{name}' is not a customer of this book")
@@ -69,12 +72,22 @@ def range_reversed(date_from: date | None, date_to: date | None) -> bool:
     return False
 
 
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so nothing left in its buffer fails again at exit."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
 def to_stdout(write) -> int:
-    """Run write(sys.stdout); a reader that goes away (`| head`) is no error."""
+    """Run write(sys.stdout); a reader that goes away (`| head`) is no error,
+    a full or failing device is one, said in a sentence."""
     try:
         write(sys.stdout)
         sys.stdout.flush()
     except BrokenPipeError:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _quiet_stdout()
+    except OSError as exc:
+        _quiet_stdout()
+        err(f"can't write the output: {exc.strerror or exc} (a full disk, or a device that takes nothing?)")
+        return EXIT_FAILED
     return EXIT_OK

@@ -14,6 +14,14 @@ def date_arg(text: str):
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def record_id(text: str) -> int:
+    """A record number as the book numbers them (1 .. 2^63 - 1)."""
+    value = text.strip()
+    if not (value.isascii() and value.isdigit()) or not 0 < int(value) < 2**63:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a record number (a whole number from 1)")
+    return int(value)
+
+
 def _common() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -121,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     pay.add_argument("--reference", default="")
 
     rev = commands.add_parser("reverse", parents=[common], help="reverse a payment or credit with a reversing line")
-    rev.add_argument("payment", metavar="PAYMENT_ID", type=int)
+    rev.add_argument("payment", metavar="PAYMENT_ID", type=record_id)
     _day(rev, "pay_date")
     rev.add_argument("--description", default="")
 

@@ -11,7 +11,7 @@ from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, customer_id, err, today
 
 
 def cmd_pay(args, book) -> int:
-    ok, customer = customer_id(args.customer)
+    ok, customer = customer_id(args.customer, required=True)
     if not ok:
         return EXIT_FAILED
     try:
@@ -22,7 +22,11 @@ def cmd_pay(args, book) -> int:
     if amount <= 0:
         err("--amount: must be more than 0")
         return EXIT_USAGE
-    row = record_payment(customer, args.pay_date or today(args, book), amount, args.kind, args.description, args.reference)
+    try:
+        row = record_payment(customer, args.pay_date or today(args, book), amount, args.kind, args.description, args.reference)
+    except StoreError as exc:
+        err(str(exc))
+        return EXIT_FAILED
     balance = get_customer(customer).balance
     p = book.settings.precision
     print(f"Recorded {row.kind} {row.id}: {format_money(row.amount, p)} on {row.date}. "
