@@ -1,7 +1,8 @@
 """Stress: package edits and billing runs at once, on one file book.
 
 Builds a book in a temporary folder (a few hundred packages, customers and
-allocations), then starts, at the same moment:
+allocations, from the bench's row generators in bench/rows.py), then starts,
+at the same moment:
 
 - 3 editor processes, each making 1,000 package edits the way the app saves
   them: read the package, change its retail, save with the version it read
@@ -37,6 +38,7 @@ import tempfile
 import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import Decimal
 from multiprocessing import get_context
@@ -58,58 +60,31 @@ def is_locked(exc: BaseException) -> bool:
 
 # --- the book ----------------------------------------------------------------------------
 
+#: Which packages the allocations pick, by frequency: mostly daily and weekly,
+#: so that every one of the runs has lines to post.
+RUN_MIX = {"daily": 50, "weekly": 20, "monthly": 30}
+#: Allocations start up to this many days before the first run.
+START_SPREAD = 45
+
 
 def build(path: Path, packages: int, customers: int, allocations: int, days: int, seed: int) -> None:
-    from billing.accounts import AllocationDraft, CustomerDraft
-    from billing.catalogue import PackageDraft
-    from billing.schedule import Frequency
-    from store.allocations import create_allocation
+    """The bench's rows (bench/rows.py) at this size, with no balances (the
+    ledger starts empty), then some usage through the store."""
+    from bench.rows import add_book
     from store.book import Book
-    from store.customers import create_customer
     from store.models import database
-    from store.packages import create_package
     from store.usage import add_usage
 
     rng = random.Random(seed)
+    first_run = TODAY - timedelta(days=days - 1)
+    big = allocations if customers == 1 else allocations // customers  # the first customer's share
     book = Book.open(path)
     try:
         with database.atomic():
-            made = []
-            for n in range(packages):
-                kind = n % 10
-                if kind < 5:
-                    frequency, match = Frequency.DAILY, ()
-                elif kind < 7:
-                    frequency, match = Frequency.WEEKLY, (n % 7,)
-                elif kind < 9:
-                    frequency, match = Frequency.MONTHLY, tuple(sorted({1, 1 + n % 28}))
-                else:
-                    frequency, match = Frequency.MONTHLY, (1,)
-                made.append(
-                    create_package(
-                        PackageDraft(
-                            name=f"Package {n:04d}",
-                            retail=D(rng.randint(10, 5000)).scaleb(-2),
-                            cost=D(rng.randint(0, 900)).scaleb(-2),
-                            setup_retail=D(rng.choice((0, 0, 500, 2500))).scaleb(-2),
-                            setup_cost=D(rng.choice((0, 100))).scaleb(-2),
-                            frequency=frequency,
-                            match=match,
-                            description="stress",
-                            minimum_spend=kind == 9,
-                        )
-                    )
-                )
-            people = [create_customer(CustomerDraft(f"Customer {n:04d}")) for n in range(customers)]
-            first_run = TODAY - timedelta(days=days - 1)
-            for n in range(allocations):
-                start = first_run - timedelta(days=rng.randint(0, 45))
-                end = None if n % 7 else start + timedelta(days=rng.randint(20, 90))
-                draft = AllocationDraft(rng.randint(1, 3), start, end, n % 2 == 0, False, f"stress {n}")
-                create_allocation(people[n % customers].id, made[n % packages].id, draft)
-            for who in people[: customers // 3]:
+            add_book(packages, customers, allocations, big, first_run, rng, package_seed=seed, days=START_SPREAD, mix=RUN_MIX, balances=False)
+            for customer_id in range(1, customers // 3 + 1):
                 for _ in range(3):
-                    add_usage(who.id, TODAY - timedelta(days=rng.randint(1, 90)), D(rng.randint(100, 20000)).scaleb(-2), "calls")
+                    add_usage(customer_id, TODAY - timedelta(days=rng.randint(1, 90)), D(rng.randint(100, 20000)).scaleb(-2), "calls")
     finally:
         book.close()
 
@@ -123,85 +98,89 @@ def wait_until(moment: float) -> None:
         time.sleep(delay)
 
 
-def editor(path: str, index: int, edits: int, hot: list[int], start_at: float, seed: int) -> dict:
-    from peewee import OperationalError
-
+@contextmanager
+def worker(path: str, report: dict):
+    """The book open for one worker; a failure is kept in report["errors"]."""
     from store.book import Book
-    from store.packages import Conflict, get_package, update_package
 
-    report = {"role": f"editor {index}", "applied": {}, "conflicts": 0, "lock_errors": 0, "errors": []}
-    rng = random.Random(seed * 1000 + index)
     book = Book.open(path)
-    me = f"p{index}"
     try:
-        wait_until(start_at)
-        for _ in range(edits):
-            package_id = rng.choice(hot)
-            while True:
-                try:
-                    current = get_package(package_id)
-                    counters = {f"p{k}": int(v) for k, v in COUNTER.findall(current.description)}
-                    counters[me] = counters.get(me, 0) + 1
-                    text = "stress " + " ".join(f"{k}={counters[k]}" for k in sorted(counters))
-                    retail = D(rng.randint(10, 9999)).scaleb(-2)
-                    update_package(package_id, current.version, current.draft().with_(retail=retail, description=text))
-                except Conflict:
-                    report["conflicts"] += 1
-                    continue
-                except OperationalError as exc:
-                    if not is_locked(exc):
-                        raise
-                    report["lock_errors"] += 1
-                    continue
-                report["applied"][package_id] = report["applied"].get(package_id, 0) + 1
-                break
+        yield book
     except Exception:
         report["errors"].append(traceback.format_exc())
     finally:
         book.close()
+
+
+def until_done(report: dict, action, conflict=()):
+    """action() until it goes through. "database is locked" (counted in
+    report["lock_errors"]) and `conflict` (in report["conflicts"]) are tried
+    again; anything else is raised."""
+    from peewee import OperationalError
+
+    while True:
+        try:
+            return action()
+        except conflict:
+            report["conflicts"] += 1
+        except OperationalError as exc:
+            if not is_locked(exc):
+                raise
+            report["lock_errors"] += 1
+
+
+def editor(path: str, index: int, edits: int, hot: list[int], start_at: float, seed: int) -> dict:
+    from store.packages import Conflict, get_package, update_package
+
+    report = {"role": f"editor {index}", "applied": {}, "conflicts": 0, "lock_errors": 0, "errors": []}
+    rng = random.Random(seed * 1000 + index)
+    me = f"p{index}"
+
+    def edit(package_id: int) -> None:
+        current = get_package(package_id)
+        counters = {f"p{k}": int(v) for k, v in COUNTER.findall(current.description)}
+        counters[me] = counters.get(me, 0) + 1
+        text = "stress " + " ".join(f"{k}={counters[k]}" for k in sorted(counters))
+        retail = D(rng.randint(10, 9999)).scaleb(-2)
+        update_package(package_id, current.version, current.draft().with_(retail=retail, description=text))
+
+    with worker(path, report):
+        wait_until(start_at)
+        for _ in range(edits):
+            package_id = rng.choice(hot)
+            until_done(report, lambda: edit(package_id), Conflict)
+            report["applied"][package_id] = report["applied"].get(package_id, 0) + 1
     return report
 
 
 def runner(path: str, index: int, days: int, start_at: float, seed: int) -> dict:
-    from peewee import OperationalError
-
-    from store.book import Book
     from store.ledger import commit_run, plan_run, record_payment, reverse_payment
     from store.models import database
 
     report = {"role": f"billing {index}", "runs": 0, "posted": 0, "already": 0, "payments": 0, "reversals": 0,
               "lock_errors": 0, "errors": []}
     rng = random.Random(seed * 2000 + index)
-    book = Book.open(path)
-    try:
+    payments: list[int] = []
+
+    def run(day: date) -> None:  # customers and precision: read in the worker below
+        result = commit_run(plan_run(day, TODAY, precision), TODAY)
+        report["runs"] += 1
+        report["posted"] += result.posted
+        report["already"] += result.already
+        paid = record_payment(rng.choice(customers), day, D(rng.randint(100, 10000)).scaleb(-2), "payment", "stress")
+        report["payments"] += 1
+        payments.append(paid.id)
+        if len(payments) % 3 == 0:
+            reverse_payment(payments[-1], day, "stress reversal")
+            report["reversals"] += 1
+
+    with worker(path, report) as book:
         customers = [cid for (cid,) in database.execute_sql("SELECT id FROM customer").fetchall()]
         precision = book.settings.precision
         wait_until(start_at)
-        payments: list[int] = []
         for offset in range(days - 1, -1, -1):
             day = TODAY - timedelta(days=offset)
-            while True:
-                try:
-                    result = commit_run(plan_run(day, TODAY, precision), TODAY)
-                    report["runs"] += 1
-                    report["posted"] += result.posted
-                    report["already"] += result.already
-                    paid = record_payment(rng.choice(customers), day, D(rng.randint(100, 10000)).scaleb(-2), "payment", "stress")
-                    report["payments"] += 1
-                    payments.append(paid.id)
-                    if len(payments) % 3 == 0:
-                        reverse_payment(payments[-1], day, "stress reversal")
-                        report["reversals"] += 1
-                except OperationalError as exc:
-                    if not is_locked(exc):
-                        raise
-                    report["lock_errors"] += 1
-                    continue
-                break
-    except Exception:
-        report["errors"].append(traceback.format_exc())
-    finally:
-        book.close()
+            until_done(report, lambda: run(day))
     return report
 
 
