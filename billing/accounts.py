@@ -44,7 +44,7 @@ class AllocationDraft:
 
 
 def parse_customer_name(text: str) -> str:
-    name = " ".join(plain_text("name", text).split())
+    name = " ".join(plain_text("name", text, lines=True).split())
     if not name:
         raise FieldError("name", "is required")
     if len(name) > 120:

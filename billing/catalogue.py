@@ -92,7 +92,8 @@ _CONTROL_IN_LINE = re.compile(r"[\x00-\x1f\x7f]")
 
 def plain_text(field: str, text: str, *, lines: bool = False) -> str:
     """`text` as given, refused when it holds a control character (a NUL
-    byte, an escape); `lines` lets tabs and line breaks through."""
+    byte, an escape); `lines` lets tabs and line breaks through (names fold
+    them into spaces, descriptions and notes keep them)."""
     value = text or ""
     found = (_CONTROL if lines else _CONTROL_IN_LINE).search(value)
     if found:
@@ -101,7 +102,7 @@ def plain_text(field: str, text: str, *, lines: bool = False) -> str:
 
 
 def parse_name(text: str) -> str:
-    name = " ".join(plain_text("name", text).split())
+    name = " ".join(plain_text("name", text, lines=True).split())
     if not name:
         raise FieldError("name", "is required")
     if len(name) > NAME_MAX:
@@ -214,7 +215,7 @@ def parse_description(text: str) -> str:
 
 
 def parse_service_name(text: str, field: str = "upstream_service") -> str | None:
-    value = " ".join(plain_text(field, text).split())
+    value = " ".join(plain_text(field, text, lines=True).split())
     if not value:
         return None
     if len(value) > SERVICE_MAX:
