@@ -31,9 +31,13 @@ class FieldValidator(Validator):
         return self.success()
 
 
+def date_parser(field: str, today: date, required: bool) -> Callable[[str], date | None]:
+    """A date field's parser: YYYY-MM-DD, `t` for today, `+N` for N days from today."""
+    return lambda text: parse_field_date(field, text, today, required=required)
+
+
 def date_validator(field: str, today: date, required: bool) -> FieldValidator:
-    """A date field: YYYY-MM-DD, `t` for today, `+N` for N days from today."""
-    return FieldValidator(lambda text: parse_field_date(field, text, today, required=required))
+    return FieldValidator(date_parser(field, today, required))
 
 
 def error_text(error: FieldError) -> str:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import Footer
 
 from store.audit import AuditRow, list_audit
 
 from ..widgets.title_bar import TitleBar
+from .base import key_back, key_find
 from .paged_list import PagedListScreen
 
 
@@ -22,9 +22,8 @@ def _change(row: AuditRow) -> str:
 
 class AuditScreen(PagedListScreen):
     BINDINGS = [
-        Binding("slash", "filter", "Find", id="filter", tooltip="filter: entity, field, who or value"),
-        Binding("escape", "back", "Back", id="back", tooltip="back (or clear the filter)"),
-        Binding("question_mark", "help", "Help", show=False, id="help", tooltip="this help"),
+        key_find("filter: entity, field, who or value"),
+        key_back("back (or clear the filter)"),
     ]
 
     HELP_TITLE = "Audit log"
@@ -35,11 +34,8 @@ class AuditScreen(PagedListScreen):
 
     TABLE_ID = "audit"
     COLUMNS = (
-        ("at", "When", 16, False),
-        ("by", "Who", 6, False),
-        ("what", "What", 13, False),
-        ("field", "Field", 10, False),
-        ("change", "Old -> new", 21, False),
+        ("at", "When", 16, False), ("by", "Who", 6, False), ("what", "What", 13, False),
+        ("field", "Field", 10, False), ("change", "Old -> new", 21, False),
     )
     PAGE = 500
     FILTER = "/ filter: entity, field, who or value"

@@ -1,17 +1,62 @@
-"""What every packdesk screen has: help made from its bindings, and the
-commands it offers in the command palette."""
+"""What every packdesk screen has: help made from its bindings (?),
+the commands it offers in the command palette, and a question before an
+action that can't be taken back."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, Callable, ClassVar
 
+from textual.binding import Binding
 from textual.screen import Screen
 
+from store.errors import StoreError
+
+from .dialogs import confirm
 from .help import HelpScreen, key_rows
+
+
+# The keys several screens share, made in one place: the same key, id and
+# label wherever they do the same (so one keymap entry remaps them all).
+
+
+def key_back(words: str = "back") -> Binding:
+    return Binding("escape", "back", "Back", id="back", tooltip=words)
+
+
+def key_new(words: str, label: str = "New") -> Binding:
+    return Binding("n", "new", label, id="new", tooltip=words)
+
+
+def key_remove(words: str, label: str = "Remove") -> Binding:
+    return Binding("d", "remove", label, id="remove", tooltip=words)
+
+
+def key_find(words: str) -> Binding:
+    return Binding("slash", "filter", "Find", id="filter", tooltip=words)
+
+
+def key_sort(words: str, show_reverse: bool = True) -> tuple[Binding, ...]:
+    """`s` sorts by the next column (`words` says which), `r` reverses."""
+    return (
+        Binding("s", "sort", "Sort", id="sort", tooltip=words),
+        Binding("r", "reverse", "Reverse", show=show_reverse, id="reverse", tooltip="reverse the order"),
+    )
+
+
+def key_help_f1(show: bool = True) -> Binding:
+    """f1 for help too (shown where `?` would be typed into a field)."""
+    return Binding("f1", "help", "Help", show=show, id="help_f1", tooltip="this help")
+
+
+KEY_CLEAR_FILTER = Binding("escape", "clear_filter", "Clear filter", show=False, id="clear_filter", tooltip="clear the filter")
 
 
 class PackdeskScreen(Screen):
     """A screen with help (`action_help`) and palette commands (PALETTE)."""
+
+    BINDINGS = [
+        Binding("question_mark", "help", "Help", show=False, id="help", tooltip="this help"),
+    ]
 
     #: The help's title, and what the screen is for (the keys come from the bindings).
     HELP_TITLE: ClassVar[str] = ""
@@ -24,3 +69,23 @@ class PackdeskScreen(Screen):
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(self.HELP_TITLE, self.HELP_ABOUT, key_rows(self, self.KEY_HELP)))
+
+    def reload(self) -> None:
+        """Read what the screen shows from the book again."""
+
+    def ask_then(self, title: str, question: str, yes: str, act: Callable[[], Any], said: Callable[[Any], str]) -> None:
+        """Ask `question`; on yes do `act`, say `said(what act gave)` (or why
+        the book refused) and reload."""
+
+        def decided(choice: str | None) -> None:
+            if choice != "yes":
+                return
+            try:
+                done = act()
+            except StoreError as exc:
+                self.notify(str(exc), severity="error", timeout=10)
+            else:
+                self.notify(said(done))
+            self.reload()
+
+        self.app.push_screen(confirm(title, question, yes, danger=True), decided)

@@ -23,19 +23,28 @@ from store.runs import commit_run, plan_run
 from ..validators import VALIDATE_ON, date_validator
 from ..widgets.paged_table import PagedTable
 from ..widgets.title_bar import FORM_HINT, TitleBar
-from .base import PackdeskScreen
+from .base import PackdeskScreen, key_back, key_help_f1
 from .dialogs import confirm
 
 #: Lines listed in the preview (the totals count them all).
 LISTED = 5000
+#: (key, label, width, right-aligned) of the lines a run would post, and of the totals per customer.
+LINE_COLUMNS = (
+    ("date", "Date", 10, False), ("customer", "Customer", 14, False), ("package", "Package", 15, False),
+    ("kind", "Kind", 9, False), ("amount", "Amount", 9, True), ("cost", "Cost", 8, True),
+)
+TOTAL_COLUMNS = (
+    ("customer", "Customer", 24, False), ("lines", "Lines", 6, True), ("retail", "Retail", 11, True),
+    ("cost", "Cost", 10, True), ("margin", "Margin", 10, True),
+)
 
 
 class BillingRunScreen(PackdeskScreen):
     BINDINGS = [
         Binding("ctrl+r", "preview", "Preview", id="preview", tooltip="preview (enter in a field does too)"),
         Binding("ctrl+s", "commit", "Commit", id="commit", tooltip="commit: post the charges previewed (asks first)"),
-        Binding("escape", "back", "Back", id="back", tooltip="back"),
-        Binding("f1", "help", "Help", id="help", tooltip="this help"),
+        key_back(),
+        key_help_f1(),
     ]
 
     HELP_TITLE = "Billing run"
@@ -68,23 +77,8 @@ class BillingRunScreen(PackdeskScreen):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        lines = self.query_one("#run-lines", PagedTable)
-        lines.add_columns((
-            ("date", "Date", 10, False),
-            ("customer", "Customer", 14, False),
-            ("package", "Package", 15, False),
-            ("kind", "Kind", 9, False),
-            ("amount", "Amount", 9, True),
-            ("cost", "Cost", 8, True),
-        ))
-        totals = self.query_one("#run-customers", PagedTable)
-        totals.add_columns((
-            ("customer", "Customer", 24, False),
-            ("lines", "Lines", 6, True),
-            ("retail", "Retail", 11, True),
-            ("cost", "Cost", 10, True),
-            ("margin", "Margin", 10, True),
-        ))
+        self.query_one("#run-lines", PagedTable).add_columns(LINE_COLUMNS)
+        self.query_one("#run-customers", PagedTable).add_columns(TOTAL_COLUMNS)
         self.query_one("#run-progress", ProgressBar).display = False
         self.query_one("#run-date", Input).focus()
         self.action_preview()

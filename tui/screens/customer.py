@@ -17,12 +17,11 @@ from billing.money import format_money, format_price
 from store.allocations import active_services, count_allocations, get_allocation, list_allocations, remove_allocation
 from store.charges import allocation_true_ups
 from store.customers import CustomerRow, get_customer
-from store.errors import StoreError
 from store.scan import AllocationRow
 
 from ..widgets.projection_tables import is_estimate
 from ..widgets.title_bar import TitleBar
-from .dialogs import confirm
+from .base import key_back, key_find, key_new, key_remove
 from .paged_list import PagedListScreen
 
 
@@ -50,15 +49,14 @@ class CustomerScreen(PagedListScreen):
     """One customer: what is switched on for them, and their allocations."""
 
     BINDINGS = [
-        Binding("n", "new", "New", id="new", tooltip="new allocation"),
-        Binding("d", "remove", "Remove", id="remove", tooltip="remove the allocation (not before start + the package's minimum days)"),
+        key_new("new allocation"),
+        key_remove("remove the allocation (not before start + the package's minimum days)"),
         Binding("e", "edit_customer", "Edit", id="edit_customer", tooltip="edit the customer"),
         Binding("p", "projection", "Proj", id="projection", tooltip="the customer's projection, month by month"),
         Binding("u", "usage", "Usage", id="usage", tooltip="the customer's usage: add, correct, by day and by month"),
         Binding("s", "statement", "Statement", id="statement", tooltip="the customer's statement: ledger, payments, balance"),
-        Binding("slash", "filter", "Find", id="filter", tooltip="filter by package or reference"),
-        Binding("escape", "back", "Back", id="back", tooltip="back to customers (or clear the filter)"),
-        Binding("question_mark", "help", "Help", show=False, id="help", tooltip="this help"),
+        key_find("filter by package or reference"),
+        key_back("back to customers (or clear the filter)"),
     ]
 
     HELP_TITLE = "Customer"
@@ -77,14 +75,9 @@ class CustomerScreen(PagedListScreen):
 
     TABLE_ID = "allocations"
     COLUMNS = (
-        ("package", "Package", 13, False),
-        ("qty", "Qty", 3, True),
-        ("start", "Start", 10, False),
-        ("end", "End", 10, False),
-        ("next", "Next", 10, False),
-        ("amount", "Amount", 8, True),
-        ("auto", "Auto", 4, False),
-        ("ref", "Ref", 6, False),
+        ("package", "Package", 13, False), ("qty", "Qty", 3, True), ("start", "Start", 10, False),
+        ("end", "End", 10, False), ("next", "Next", 10, False), ("amount", "Amount", 8, True),
+        ("auto", "Auto", 4, False), ("ref", "Ref", 6, False),
     )
     FILTER = "/ filter by package or reference"
     EMPTY = "No allocation here. Press {new} to add one."
@@ -172,27 +165,13 @@ class CustomerScreen(PagedListScreen):
             # Refuse at once rather than after a confirmation.
             self.notify(problem + ".", severity="error", timeout=10)
             return
-
-        def decided(choice: str | None) -> None:
-            if choice != "yes":
-                return
-            try:
-                remove_allocation(row.id, self.app.today)
-            except StoreError as exc:
-                self.notify(str(exc), severity="error", timeout=10)
-                return
-            self.notify(f"Removed {row.quantity} x '{row.package}'.")
-            self.reload()
-
-        self.app.push_screen(
-            confirm(
-                "Remove allocation",
-                f"Remove {row.quantity} x '{row.package}' from {self.customer.name}? "
-                "To stop charging from a date instead, open it and give it an end date.",
-                "Remove",
-                danger=True,
-            ),
-            decided,
+        self.ask_then(
+            "Remove allocation",
+            f"Remove {row.quantity} x '{row.package}' from {self.customer.name}? "
+            "To stop charging from a date instead, open it and give it an end date.",
+            "Remove",
+            lambda: remove_allocation(row.id, self.app.today),
+            lambda _: f"Removed {row.quantity} x '{row.package}'.",
         )
 
     def action_edit_customer(self) -> None:

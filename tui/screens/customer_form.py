@@ -12,7 +12,6 @@ from billing.labels import form_label
 from billing.money import format_money, format_price
 from store.customers import CustomerRow, create_customer, update_customer
 
-from ..validators import VALIDATE_ON, FieldValidator
 from ..widgets.title_bar import FORM_HINT, TitleBar
 from .form import FormScreen
 
@@ -33,12 +32,13 @@ class CustomerFormScreen(FormScreen):
         c = self.customer
         yield TitleBar(f"Edit customer: {c.name}" if c else "New customer", FORM_HINT)
         with VerticalScroll(id="customer-form"):
-            yield from self._row("name", c.name if c else "", parse_customer_name, 120)
+            yield from self.input_row("name", c.name if c else "", parse_customer_name, max_length=120)
             with Horizontal(classes="row"):
                 yield Label(form_label("status"), classes="label")
                 yield Select([(s, s) for s in STATUSES], value=c.status if c else "active", allow_blank=False, id="status", compact=True)
-            yield from self._row("tax_percent", format_price(c.tax_percent, 0) if c else "0", parse_tax_percent, 6, "money")
-            yield from self._row("notes", c.notes if c else "", parse_notes, 2000)
+            tax = format_price(c.tax_percent, 0) if c else "0"
+            yield from self.input_row("tax_percent", tax, parse_tax_percent, classes="money", max_length=6)
+            yield from self.input_row("notes", c.notes if c else "", parse_notes, max_length=2000)
             if c is not None:
                 settings = self.app.book.settings
                 yield Static(
@@ -48,20 +48,6 @@ class CustomerFormScreen(FormScreen):
                     markup=False,
                 )
         yield Footer(compact=True, show_command_palette=False)
-
-    def _row(self, key: str, value: str, parse, max_length: int, width: str = "wide") -> ComposeResult:
-        with Horizontal(classes="row"):
-            yield Label(form_label(key), classes="label")
-            yield Input(
-                value,
-                id=key,
-                classes=width,
-                compact=True,
-                max_length=max_length,
-                validators=[FieldValidator(parse)],
-                validate_on=VALIDATE_ON,
-            )
-        yield Static("", id=f"{key}-error", classes="error", markup=False)
 
     def mounted(self) -> None:
         self.query_one("#name", Input).focus()

@@ -11,6 +11,7 @@ from billing.money import format_money, format_price
 from store.customers import CustomerQuery, CustomerRow, count_customers, get_customer, list_customers
 
 from ..widgets.title_bar import TitleBar
+from .base import KEY_CLEAR_FILTER, key_find, key_new, key_sort
 from .paged_list import PagedListScreen
 
 PAGE = 200
@@ -19,13 +20,11 @@ PREFETCH = 40
 
 class CustomerListScreen(PagedListScreen):
     BINDINGS = [
-        Binding("n", "new", "New", id="new", tooltip="new customer"),
+        key_new("new customer"),
         Binding("e", "edit", "Edit", id="edit", tooltip="edit the customer"),
-        Binding("slash", "filter", "Find", id="filter", tooltip="filter by name as you type"),
-        Binding("s", "sort", "Sort", id="sort", tooltip="sort by name, status, balance"),
-        Binding("r", "reverse", "Reverse", id="reverse", tooltip="reverse the order"),
-        Binding("question_mark", "help", "Help", show=False, id="help", tooltip="this help"),
-        Binding("escape", "clear_filter", "Clear filter", show=False, id="clear_filter", tooltip="clear the filter"),
+        key_find("filter by name as you type"),
+        *key_sort("sort by name, status, balance"),
+        KEY_CLEAR_FILTER,
     ]
 
     HELP_TITLE = "Customers"
@@ -35,9 +34,7 @@ class CustomerListScreen(PagedListScreen):
 
     TABLE_ID = "customers"
     COLUMNS = (
-        ("name", "Name", 36, False),
-        ("status", "Status", 9, False),
-        ("tax", "Tax %", 6, True),
+        ("name", "Name", 36, False), ("status", "Status", 9, False), ("tax", "Tax %", 6, True),
         ("balance", "Balance", 14, True),
     )
     PAGE = PAGE

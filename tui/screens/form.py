@@ -7,23 +7,23 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import Enum
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Static
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, Input, Label, Static
 
 from billing.catalogue import FieldError
-from billing.labels import field_label
+from billing.labels import field_label, form_label
 from billing.money import format_price
 from store.errors import Conflict, NotFound, StoreError
 
-from ..validators import error_text
-from .base import PackdeskScreen
+from ..validators import VALIDATE_ON, FieldValidator, error_text
+from .base import PackdeskScreen, key_help_f1
 from .dialogs import ConflictScreen, unsaved_changes
 from .help import key_for
 
@@ -41,7 +41,7 @@ def show_value(value: Any) -> str:
     return str(value)
 
 
-class FormBase(PackdeskScreen):
+class FormBase(Screen):
     """A subclass reads its fields (`read`, `raw`), writes them (`write`) and
     takes what someone else saved (`load`); this class does the rest."""
 
@@ -100,6 +100,24 @@ class FormBase(PackdeskScreen):
     @property
     def dirty(self) -> bool:
         return self._initial is not None and self.raw() != self._initial
+
+    # --- fields -----------------------------------------------------------------------
+
+    def input_row(
+        self, field: str, value: str, parse: Callable[[str], Any] | None = None, *,
+        classes: str | None = "wide", max_length: int = 0,
+    ) -> ComposeResult:
+        """The field's label and input (checked by `parse` as it is typed), and
+        the line under it for the reason (unless the form has one ERROR_LINE)."""
+        input_id = self.input_id(field)
+        with Horizontal(classes="row"):
+            yield Label(form_label(field), classes="label")
+            yield Input(
+                value, id=input_id, classes=classes, compact=True, max_length=max_length,
+                validators=[FieldValidator(parse)] if parse else None, validate_on=VALIDATE_ON,
+            )
+        if not self.ERROR_LINE:
+            yield Static("", id=f"{input_id}-error", classes="error", markup=False)
 
     # --- errors -----------------------------------------------------------------------
 
@@ -209,13 +227,13 @@ class FormBase(PackdeskScreen):
         self.app.push_screen(unsaved_changes(), decided)
 
 
-class FormScreen(FormBase):
+class FormScreen(FormBase, PackdeskScreen):
     """A form that fills the screen; dismisses with the saved id (None: left)."""
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="save", tooltip="save"),
         Binding("escape", "leave", "Back", id="back", tooltip="back (asks first if there are unsaved changes)"),
-        Binding("f1", "help", "Help", id="help", tooltip="this help"),
+        key_help_f1(),
         Binding("tab", "app.focus_next", "Next field", show=False, id="next_field", tooltip="next field"),
         Binding("shift+tab", "app.focus_previous", "Previous field", show=False, id="previous_field", tooltip="previous field"),
     ]

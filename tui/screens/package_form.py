@@ -25,7 +25,6 @@ from store.errors import Conflict, NotFound
 from store.packages import PackageRow, create_package, update_package
 from store.services import service_names
 
-from ..validators import VALIDATE_ON, FieldValidator
 from ..widgets.day_picker import DayPicker
 from ..widgets.panel import render_panel
 from ..widgets.tick import Tick
@@ -61,10 +60,6 @@ def _draft_fields(draft: PackageDraft | None) -> dict[str, str]:
     }
 
 
-def _money(field: str):
-    return lambda text: parse_money(field, text)
-
-
 class PackageFormScreen(FormScreen):
     """One form for new and existing packages. Dismisses with the saved id."""
 
@@ -98,9 +93,9 @@ class PackageFormScreen(FormScreen):
         yield TitleBar(title, FORM_HINT)
         with Horizontal(id="form-body"):
             with VerticalScroll(id="form"):
-                yield from self._input_row("name", texts, parse_name, max_length=80)
-                yield from self._input_row("retail", texts, _money("retail"), width="money")
-                yield from self._input_row("cost", texts, _money("cost"), width="money")
+                yield from self.input_row("name", texts["name"], parse_name, max_length=80)
+                yield from self._money_row("retail", texts)
+                yield from self._money_row("cost", texts)
                 with Horizontal(classes="row"):
                     yield Label(form_label("frequency"), classes="label")
                     yield Select(
@@ -116,9 +111,9 @@ class PackageFormScreen(FormScreen):
                     with Vertical(classes="days"):
                         yield DayPicker(frequency, draft.match if draft else (), id="frequency_match")
                         yield Static("", id="days-hint", classes="hint")
-                yield from self._input_row("description", texts, parse_description, max_length=500)
-                yield from self._input_row("setup_cost", texts, _money("setup_cost"), width="money")
-                yield from self._input_row("setup_retail", texts, _money("setup_retail"), width="money")
+                yield from self.input_row("description", texts["description"], parse_description, max_length=500)
+                yield from self._money_row("setup_cost", texts)
+                yield from self._money_row("setup_retail", texts)
                 with Horizontal(classes="row"):
                     yield Label(form_label("upstream_service"), classes="label")
                     options = [("(none)", NO_SERVICE)] + [(name, name) for name in self._services]
@@ -128,23 +123,12 @@ class PackageFormScreen(FormScreen):
                     yield Label(form_label("minimum_spend"), classes="label")
                     spend = bool(draft and draft.minimum_spend)
                     yield Tick(MIN_SPEND_LABELS[spend], value=spend, id="minimum_spend", compact=True)
-                yield from self._input_row("minimum_days", texts, parse_minimum_days, width="money")
+                yield from self.input_row("minimum_days", texts["minimum_days"], parse_minimum_days, classes="money", max_length=20)
             yield Static(id="panel")
         yield Footer(compact=True, show_command_palette=False)
 
-    def _input_row(self, key: str, texts: dict, parse, *, width: str = "wide", max_length: int = 20):
-        with Horizontal(classes="row"):
-            yield Label(form_label(key), classes="label")
-            yield Input(
-                texts.get(key, ""),
-                id=key,
-                classes=width,
-                compact=True,
-                max_length=max_length,
-                validators=[FieldValidator(parse)],
-                validate_on=VALIDATE_ON,
-            )
-        yield Static("", id=f"{key}-error", classes="error", markup=False)
+    def _money_row(self, field: str, texts: dict[str, str]) -> ComposeResult:
+        yield from self.input_row(field, texts[field], lambda text: parse_money(field, text), classes="money", max_length=20)
 
     def mounted(self) -> None:
         self.query_one("#name", Input).focus()

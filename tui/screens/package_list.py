@@ -23,18 +23,15 @@ from store.packages import (
 )
 
 from ..widgets.paged_table import PagedTable
+from .base import KEY_CLEAR_FILTER, key_find, key_help_f1, key_new, key_sort
 from ..widgets.title_bar import TitleBar
 from .dialogs import ChoiceScreen
 from .paged_list import PagedListScreen
 
 COLUMNS = (
     # (key, label, width, right-aligned)
-    ("name", "Name", 18, False),
-    ("retail", "Retail", 7, True),
-    ("cost", "Cost", 7, True),
-    ("margin", "Margin", 7, True),
-    ("frequency", "Frequency", 10, False),
-    ("monthly", "/month", 8, True),
+    ("name", "Name", 18, False), ("retail", "Retail", 7, True), ("cost", "Cost", 7, True),
+    ("margin", "Margin", 7, True), ("frequency", "Frequency", 10, False), ("monthly", "/month", 8, True),
     ("service", "Upstream", 9, False),
 )
 FREQ_SHORT = {"none": "none", "daily": "daily", "weekly": "week", "monthly": "month", "yearly": "yearly"}
@@ -47,16 +44,14 @@ class PackageListScreen(PagedListScreen):
     """The first screen: the catalogue."""
 
     BINDINGS = [
-        Binding("n", "new", "New", id="new", tooltip="new package"),
-        Binding("slash", "filter", "Find", id="filter", tooltip="filter by name as you type"),
+        key_new("new package"),
+        key_find("filter by name as you type"),
         Binding("d", "archive", "Archive", id="archive", tooltip="archive the package (or delete one never allocated)"),
         Binding("a", "toggle_archived", "Archived", id="toggle_archived", tooltip="show or hide archived packages"),
-        Binding("s", "sort", "Sort", id="sort", tooltip="sort by the next column"),
-        Binding("r", "reverse", "Reverse", show=False, id="reverse", tooltip="reverse the order"),
+        *key_sort("sort by the next column", show_reverse=False),
         Binding("u", "services", "Upstream", id="services", tooltip="upstream services"),
-        Binding("question_mark", "help", "Help", show=False, id="help", tooltip="this help"),
-        Binding("f1", "help", "Help", show=False, id="help_f1", tooltip="this help"),
-        Binding("escape", "clear_filter", "Clear filter", show=False, id="clear_filter", tooltip="clear the filter"),
+        key_help_f1(show=False),
+        KEY_CLEAR_FILTER,
     ]
 
     HELP_TITLE = "Packages"

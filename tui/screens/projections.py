@@ -11,7 +11,6 @@ from rich.table import Table
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Static
 
@@ -22,7 +21,7 @@ from store.customers import CustomerRow
 
 from ..widgets.projection_tables import charge_lines, margin_note, month_table, percent, true_up_table, window
 from ..widgets.title_bar import TitleBar
-from .base import PackdeskScreen
+from .base import PackdeskScreen, key_back
 
 ZERO = Decimal(0)
 
@@ -31,8 +30,7 @@ class ProjectionScreen(PackdeskScreen):
     """A projection computed in a thread, shown in a scrolling view."""
 
     BINDINGS = [
-        Binding("escape", "back", "Back", id="back", tooltip="back"),
-        Binding("question_mark", "help", "Help", show=False, id="help", tooltip="this help"),
+        key_back(),
     ]
 
     #: What shows while the figures are computed, and the id of what follows the months.

@@ -5,16 +5,14 @@ from __future__ import annotations
 from typing import Callable
 
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.widgets import Footer, Input, Label, Static
 
 from billing.catalogue import FieldError, parse_service_name
-from store.errors import StoreError
 from store.services import ServiceRow, add_service, list_services, remove_service, rename_service
 
 from ..widgets.title_bar import TitleBar
-from .dialogs import confirm
+from .base import key_back, key_help_f1, key_new, key_remove
 from .form import FormDialog
 from .paged_list import PagedListScreen
 
@@ -35,13 +33,9 @@ class PromptScreen(FormDialog):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(self.title_text, classes="dialog-title", markup=False)
-            with Horizontal(classes="row"):
-                yield Label("Name", classes="label")
-                yield Input(self.initial[0], id="prompt-name", compact=True, max_length=40)
+            yield from self.input_row("name", self.initial[0], classes=None, max_length=40)
             yield Static("", id="prompt-error", classes="error", markup=False)
-            with Horizontal(classes="row"):
-                yield Label("Description", classes="label")
-                yield Input(self.initial[1], id="prompt-description", compact=True, max_length=200)
+            yield from self.input_row("description", self.initial[1], classes=None, max_length=200)
             yield from self.save_buttons()
 
     def read(self) -> tuple[tuple[str, str] | None, list[FieldError]]:
@@ -63,11 +57,10 @@ class PromptScreen(FormDialog):
 
 class ServicesScreen(PagedListScreen):
     BINDINGS = [
-        Binding("n", "new", "New", id="new", tooltip="add a service"),
-        Binding("d", "remove", "Remove", id="remove", tooltip="remove the service (not one a package uses)"),
-        Binding("escape", "back", "Back", id="back", tooltip="back"),
-        Binding("question_mark", "help", "Help", show=False, id="help", tooltip="this help"),
-        Binding("f1", "help", "Help", show=False, id="help_f1", tooltip="this help"),
+        key_new("add a service"),
+        key_remove("remove the service (not one a package uses)"),
+        key_back(),
+        key_help_f1(show=False),
     ]
 
     HELP_TITLE = "Upstream services"
@@ -76,8 +69,7 @@ class ServicesScreen(PagedListScreen):
 
     TABLE_ID = "services"
     COLUMNS = (
-        ("name", "Name", 22, False),
-        ("packages", "Packages", 8, False),
+        ("name", "Name", 22, False), ("packages", "Packages", 8, False),
         ("description", "Description", 40, False),
     )
     PAGE = None  # a short list, read whole
@@ -115,16 +107,7 @@ class ServicesScreen(PagedListScreen):
         row = self.current()
         if row is None:
             return
-
-        def decided(choice: str | None) -> None:
-            if choice != "yes":
-                return
-            try:
-                remove_service(row.id)
-            except StoreError as exc:
-                self.notify(str(exc), severity="error", timeout=8)
-                return
-            self.notify(f"Removed '{row.name}'.")
-            self.reload()
-
-        self.app.push_screen(confirm("Remove upstream service", f"Remove '{row.name}'?", "Remove", danger=True), decided)
+        self.ask_then(
+            "Remove upstream service", f"Remove '{row.name}'?", "Remove",
+            lambda: remove_service(row.id), lambda _: f"Removed '{row.name}'.",
+        )

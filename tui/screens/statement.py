@@ -18,13 +18,12 @@ from billing.catalogue import FieldError
 from billing.ledger import StatementLine
 from billing.money import MoneyError, format_money, parse_amount
 from store.customers import CustomerRow
-from store.errors import StoreError
 from store.ledger import ledger_balance, statement, unbilled_total
 from store.payments import PaymentRow, record_payment, reverse_payment
 
-from ..validators import VALIDATE_ON, FieldValidator, date_validator
+from ..validators import VALIDATE_ON, date_parser, date_validator
 from ..widgets.title_bar import FORM_HINT, TitleBar
-from .dialogs import confirm
+from .base import key_back, key_help_f1
 from .form import FormDialog
 from .paged_list import PagedListScreen
 
@@ -35,8 +34,8 @@ class StatementScreen(PagedListScreen):
     BINDINGS = [
         Binding("n", "pay", "Payment", id="pay", tooltip="record a payment or credit"),
         Binding("r", "reverse", "Reverse", id="reverse", tooltip="reverse the payment under the cursor"),
-        Binding("escape", "back", "Back", id="back", tooltip="back"),
-        Binding("f1", "help", "Help", id="help", tooltip="this help"),
+        key_back(),
+        key_help_f1(),
     ]
 
     HELP_TITLE = "Statement"
@@ -49,12 +48,8 @@ class StatementScreen(PagedListScreen):
 
     TABLE_ID = "st-lines"
     COLUMNS = (
-        ("date", "Date", 10, False),
-        ("what", "What", 8, False),
-        ("detail", "Detail", 22, False),
-        ("debit", "Debit", 9, True),
-        ("credit", "Credit", 9, True),
-        ("balance", "Balance", 9, True),
+        ("date", "Date", 10, False), ("what", "What", 8, False), ("detail", "Detail", 22, False),
+        ("debit", "Debit", 9, True), ("credit", "Credit", 9, True), ("balance", "Balance", 9, True),
     )
     PAGE = None  # the running balance needs every line of the period
 
@@ -137,23 +132,13 @@ class StatementScreen(PagedListScreen):
             self.notify("Put the cursor on a payment or credit to reverse it.", severity="warning")
             return
         payment_id = int(line.detail.split()[0].lstrip("#"))
-
-        def decided(choice: str | None) -> None:
-            if choice != "yes":
-                return
-            try:
-                row = reverse_payment(payment_id, self.app.today)
-            except StoreError as exc:
-                self.notify(str(exc), severity="error", timeout=8)
-                return
-            self.notify(f"Reversed {line.what} {payment_id} with reversal {row.id}.")
-            self.reload()
-
         amount = format_money(line.credit, self.app.book.settings.precision)
-        self.app.push_screen(
-            confirm("Reverse", f"Reverse {line.what} #{payment_id} of {amount}? A reversing line is added; the original stays.",
-                    "Reverse", danger=True),
-            decided,
+        self.ask_then(
+            "Reverse",
+            f"Reverse {line.what} #{payment_id} of {amount}? A reversing line is added; the original stays.",
+            "Reverse",
+            lambda: reverse_payment(payment_id, self.app.today),
+            lambda row: f"Reversed {line.what} {payment_id} with reversal {row.id}.",
         )
 
 
@@ -184,21 +169,11 @@ class PaymentScreen(FormDialog):
             with Horizontal(classes="row"):
                 yield Label("Kind", classes="label")
                 yield Select([(k, k) for k in PAYMENT_KINDS], value="payment", allow_blank=False, id="pay-kind", compact=True)
-            with Horizontal(classes="row"):
-                yield Label("Date", classes="label")
-                yield Input(today.isoformat(), id="pay-date", compact=True,
-                            validators=[date_validator("date", today, True)], validate_on=VALIDATE_ON)
-            with Horizontal(classes="row"):
-                yield Label("Amount", classes="label")
-                yield Input("", id="pay-amount", compact=True,
-                            validators=[FieldValidator(parse_payment_amount)], validate_on=VALIDATE_ON)
+            yield from self.input_row("date", today.isoformat(), date_parser("date", today, True), classes=None)
+            yield from self.input_row("amount", "", parse_payment_amount, classes=None)
             yield Static("", id="pay-error", classes="error", markup=False)
-            with Horizontal(classes="row"):
-                yield Label("Description", classes="label")
-                yield Input("", id="pay-description", compact=True, max_length=200)
-            with Horizontal(classes="row"):
-                yield Label("Reference", classes="label")
-                yield Input("", id="pay-reference", compact=True, max_length=100)
+            yield from self.input_row("description", "", classes=None, max_length=200)
+            yield from self.input_row("reference", "", classes=None, max_length=100)
             yield from self.save_buttons()
 
     def on_mount(self) -> None:
@@ -208,10 +183,7 @@ class PaymentScreen(FormDialog):
         text = {key: self.query_one(f"#pay-{key}", Input).value for key in ("date", "amount", "description", "reference")}
         values: dict = {"kind": str(self.query_one("#pay-kind", Select).value)}
         errors = []
-        for key, parse in (
-            ("date", lambda t: parse_field_date("date", t, self.app.today, required=True)),
-            ("amount", parse_payment_amount),
-        ):
+        for key, parse in (("date", date_parser("date", self.app.today, True)), ("amount", parse_payment_amount)):
             try:
                 values[key] = parse(text[key])
             except FieldError as exc:

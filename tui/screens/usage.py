@@ -9,7 +9,6 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Input, Label, Static
 
@@ -19,12 +18,10 @@ from billing.money import format_money, format_price
 from billing.projection import add_months, bar
 from billing.usage import parse_source, parse_usage_amount, parse_usage_date
 from store.customers import CustomerRow
-from store.errors import StoreError
 from store.usage import UsageRow, add_usage, daily_usage, delete_usage, list_usage, update_usage, usage_sum
 
-from ..validators import VALIDATE_ON, FieldValidator
 from ..widgets.title_bar import TitleBar
-from .dialogs import confirm
+from .base import key_back, key_new, key_remove
 from .form import FormDialog
 from .paged_list import PagedListScreen
 
@@ -47,10 +44,9 @@ def _chart(title: str, heading: str, rows: list[tuple[str, Decimal]], money) -> 
 
 class UsageScreen(PagedListScreen):
     BINDINGS = [
-        Binding("n", "new", "Add", id="new", tooltip="add a usage record"),
-        Binding("d", "remove", "Delete", id="remove", tooltip="delete the record"),
-        Binding("escape", "back", "Back", id="back", tooltip="back"),
-        Binding("question_mark", "help", "Help", show=False, id="help", tooltip="this help"),
+        key_new("add a usage record", "Add"),
+        key_remove("delete the record", "Delete"),
+        key_back(),
     ]
 
     HELP_TITLE = "Usage"
@@ -122,17 +118,8 @@ class UsageScreen(PagedListScreen):
         row = self.current()
         if row is None:
             return
-
-        def decided(choice: str | None) -> None:
-            if choice != "yes":
-                return
-            try:
-                delete_usage(row.id)
-            except StoreError as exc:
-                self.notify(str(exc), severity="error")
-            self.reload()
-
-        self.app.push_screen(confirm("Delete usage", f"Delete {format_price(row.amount)} of {row.date}?", "Delete", danger=True), decided)
+        what = f"{format_price(row.amount)} of {row.date}"
+        self.ask_then("Delete usage", f"Delete {what}?", "Delete", lambda: delete_usage(row.id), lambda _: f"Deleted {what}.")
 
 
 class UsageFormScreen(FormDialog):
@@ -150,9 +137,9 @@ class UsageFormScreen(FormDialog):
     def _parsers(self):
         today = self.app.today
         return (
-            ("date", "Date", lambda t: parse_usage_date(t, today)),
-            ("amount", "Amount", parse_usage_amount),
-            ("source", "Source", parse_source),
+            ("date", lambda t: parse_usage_date(t, today)),
+            ("amount", parse_usage_amount),
+            ("source", parse_source),
         )
 
     def compose(self) -> ComposeResult:
@@ -165,12 +152,8 @@ class UsageFormScreen(FormDialog):
         }
         with Vertical(classes="dialog"):
             yield Label(("Correct usage of " if r else "Add usage for ") + self.customer.name, classes="dialog-title", markup=False)
-            for key, label, parse in self._parsers():
-                with Horizontal(classes="row"):
-                    yield Label(label, classes="label")
-                    yield Input(values[key], id=f"usage-{key}", compact=True,
-                                validators=[FieldValidator(parse)], validate_on=VALIDATE_ON)
-                yield Static("", id=f"usage-{key}-error", classes="error", markup=False)
+            for key, parse in self._parsers():
+                yield from self.input_row(key, values[key], parse, classes=None)
             yield from self.save_buttons()
 
     def on_mount(self) -> None:
@@ -178,7 +161,7 @@ class UsageFormScreen(FormDialog):
 
     def read(self) -> tuple[dict | None, list[FieldError]]:
         values, errors = {}, []
-        for key, _label, parse in self._parsers():
+        for key, parse in self._parsers():
             try:
                 values[key] = parse(self.query_one(f"#usage-{key}", Input).value)
             except FieldError as exc:

@@ -1,0 +1,67 @@
+"""Help is made from the bindings as they are bound when it opens: a key
+remapped through Textual's keymap is documented as remapped, and every key
+of the screen is listed."""
+
+from __future__ import annotations
+
+from tui.screens.customer_list import CustomerListScreen
+from tui.screens.help import HelpScreen
+from tui.screens.package_form import PackageFormScreen
+from tui.screens.package_list import PackageListScreen
+
+from .conftest import SIZE
+
+
+def keys_of(help_screen: HelpScreen) -> dict[str, str]:
+    """what it does -> the keys, as the help lists them."""
+    return {words: keys for keys, words in help_screen.keys}
+
+
+async def test_a_remapped_key_is_documented_as_remapped(demo_app):
+    demo_app.set_keymap({"new": "ctrl+n", "filter": "f"})
+    async with demo_app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await pilot.pause()
+        shown = keys_of(demo_app.screen)
+        assert shown["new package"] == "^n"
+        assert shown["filter by name as you type"] == "f"
+        assert ("n", "new package") not in demo_app.screen.keys
+
+        # And the remapped key does what the help says.
+        await pilot.press("escape", "ctrl+n")
+        await pilot.pause()
+        assert isinstance(demo_app.screen, PackageFormScreen)
+
+
+async def test_every_key_of_the_list_its_table_and_the_app_is_listed(demo_app):
+    async with demo_app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("f3")
+        await pilot.pause()
+        assert isinstance(demo_app.screen, CustomerListScreen)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        shown = keys_of(demo_app.screen)
+        assert demo_app.screen.title_text == "Customers"
+        assert shown["new customer"] == "n"
+        assert shown["edit the customer"] == "e"
+        assert shown["the customer's allocations"] == "⏎"  # the table's enter, in this screen's words
+        assert shown["this help"] == "?"
+        assert shown["quit packdesk"] == "^q"
+        assert shown["customers and their allocations"] == "f3"
+
+
+async def test_the_form_help_lists_save_and_the_day_picker_keys(demo_app):
+    async with demo_app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(demo_app.screen, PackageListScreen)
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press("f1")
+        await pilot.pause()
+        shown = keys_of(demo_app.screen)
+        assert shown["save the package"] == "^s"
+        assert shown["next field"] == "tab"
+        assert shown["pick the day, or unpick it"] == "space"
+        assert shown["clear the picked days"] == "c"
