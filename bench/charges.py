@@ -84,8 +84,9 @@ def _run_cli(args: list[str], timeout: float | None) -> dict:
 def charges(cli_timeout: float | None) -> dict:
     import gc
 
-    from store.allocations import iter_allocations, iter_charges
     from store.book import Book
+    from store.charges import iter_charges
+    from store.scan import iter_allocations
 
     since, until = charges_window()
     print(f"\n5. Charges for the whole of {ACCOUNTS_PATH.name}, {since} to {until} (12 months)")

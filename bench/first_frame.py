@@ -54,11 +54,10 @@ def child_main(argv: list[str], started: float) -> int:
     else:
         import inspect
 
-        from tui.widgets import PagedTable as DataTable
-
         from store.book import Book
         from tui.app import PackdeskApp
-        from tui.package_list import PackageListScreen
+        from tui.screens.package_list import PackageListScreen
+        from tui.widgets.paged_table import PagedTable as DataTable
 
         marks["imports"] = time.monotonic() - spawn
         book = Book.open(db)

@@ -20,7 +20,7 @@ def panel_for(raw: dict, today: date, precision: int = 2, currency: str = "USD")
     """What PackageFormScreen.refresh_panel computes on each keystroke, without
     a terminal: parse every field, then render the panel's text."""
     from billing.catalogue import parse_package
-    from tui.panel import render_panel
+    from tui.widgets.panel import render_panel
 
     draft, errors = parse_package(raw)
     billing_errors = [e for e in errors if e.field not in ("name", "description", "upstream_service")]
@@ -157,10 +157,9 @@ async def _type(pilot, box, keys: list[str]) -> tuple[list[float], list[float], 
 
 async def _type_packdesk(book) -> tuple[list[float], list[float], float, int, str]:
     from textual.widgets import Input
-    from tui.widgets import PagedTable as DataTable
-
     from tui.app import PackdeskApp
-    from tui.package_form import PackageFormScreen
+    from tui.screens.package_form import PackageFormScreen
+    from tui.widgets.paged_table import PagedTable as DataTable
 
     app = PackdeskApp(book, today=TODAY)
     async with app.run_test(size=SIZE) as pilot:

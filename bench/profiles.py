@@ -81,7 +81,7 @@ def profile_startup() -> None:
     argv = child_command("app", 0.0)
     code = (
         "import cProfile, pstats, sys, runpy, time\n"
-        "import textual.app, textual.widgets, tui.app, tui.package_list, store.book\n"
+        "import textual.app, textual.widgets, tui.app, tui.screens.package_list, store.book\n"
         f"sys.argv = {argv!r}\n"
         "sys.argv[3] = repr(time.monotonic())\n"
         "p = cProfile.Profile(); p.enable()\n"
@@ -105,10 +105,10 @@ async def _profile_screens(book, profiles: dict) -> None:
     import cProfile
 
     from bench.screens import settle, timed_press, until, until_package_list
-    from tui.allocations import CustomerScreen
     from tui.app import PackdeskApp
-    from tui.customers import CustomerListScreen
-    from tui.package_list import PackageListScreen
+    from tui.screens.customer import CustomerScreen
+    from tui.screens.customer_list import CustomerListScreen
+    from tui.screens.package_list import PackageListScreen
 
     app = PackdeskApp(book, today=TODAY)
     async with app.run_test(size=SIZE) as pilot:
@@ -132,7 +132,7 @@ def profile_accounts() -> None:
     from itertools import islice
 
     from bench.charges import charges_window, count_charges
-    from store.allocations import iter_allocations
+    from store.scan import iter_allocations
     from store.book import Book
 
     book = Book.open(ACCOUNTS_PATH)
@@ -166,9 +166,9 @@ def profile_accounts() -> None:
 
 async def _profile_usage_view(book, profile) -> None:
     from bench.screens import open_big_customer, settle, timed_press, until, until_package_list
-    from tui.allocations import CustomerScreen
     from tui.app import PackdeskApp
-    from tui.usage import UsageScreen
+    from tui.screens.customer import CustomerScreen
+    from tui.screens.usage import UsageScreen
 
     app = PackdeskApp(book, today=TODAY)
     async with app.run_test(size=SIZE) as pilot:
@@ -189,7 +189,7 @@ def profile_usage() -> None:
     import asyncio
     import cProfile
 
-    from store.allocations import book_true_ups
+    from store.charges import book_true_ups
     from store.book import Book
 
     book = Book.open(USAGE_PATH)
@@ -245,7 +245,7 @@ def profile_billing(plan) -> None:
 
     from bench.run import work_copy
     from store.book import Book
-    from store.ledger import commit_run
+    from store.runs import commit_run
 
     with work_copy() as path:
         book = Book.open(path)

@@ -33,22 +33,14 @@ def work_copy():
 
 
 def _ledger_rows(lines, run_id: int, user: str) -> list[tuple]:
-    """The rows commit_run writes for these lines, built the same way."""
+    """The rows commit_run writes for these lines, built by its own code
+    (store.runs), each with its hash chained as in an empty ledger."""
     from billing.money import to_micros
+    from store import chain
+    from store.runs import _ledger_rows as rows_of
 
-    rows = []
-    for allocation, charge in lines:
-        terms = allocation.package_terms
-        rows.append(
-            (
-                allocation.id, allocation.customer_id, allocation.package_id, charge.kind, charge.date.isoformat(),
-                charge.period_start.isoformat(), charge.period_end.isoformat(), charge.quantity,
-                to_micros(charge.amount), to_micros(charge.cost), to_micros(terms.retail), to_micros(terms.cost),
-                to_micros(terms.setup_retail), to_micros(terms.setup_cost), 1 if allocation.auto_decrement else 0,
-                run_id, user,
-            )
-        )
-    return rows
+    values = rows_of(lines, run_id, user, chain.now_text(), to_micros)
+    return [(*row, digest) for row, digest in chain.chained(chain.GENESIS, values)]
 
 
 def _raw_ledger(rows: list[tuple], batch: int, ledger_sql: str | None = None, book: Path | None = None) -> float:
@@ -62,7 +54,7 @@ def _raw_ledger(rows: list[tuple], batch: int, ledger_sql: str | None = None, bo
     import sqlite3
 
     from store.book import PRAGMAS
-    from store.ledger import _INSERT
+    from store.runs import _INSERT
 
     path = book or RAW_PATH
     if book is None:
@@ -97,7 +89,7 @@ def billing_run_bench(keep_plan: bool = False) -> dict:
     import gc
 
     from store.book import Book, current_user
-    from store.ledger import BATCH, commit_run, plan_run
+    from store.runs import BATCH, commit_run, plan_run
     from store.models import database
 
     print(f"\n7. A committed billing run on a fresh copy of {RUN_PATH.name} (allocations start over the {RUN_SPREAD_DAYS} days up to {TODAY})")

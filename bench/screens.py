@@ -19,7 +19,7 @@ SCREEN_TARGET_MS = 100.0
 
 
 def table_rows(screen) -> int:
-    from tui.widgets import PagedTable
+    from tui.widgets.paged_table import PagedTable
 
     if not screen.is_mounted:
         return 0
@@ -39,7 +39,7 @@ async def until(condition, give_up: float = 30.0) -> None:
 
 async def until_package_list(app) -> None:
     """Until the package list is on top with rows in its table."""
-    from tui.package_list import PackageListScreen
+    from tui.screens.package_list import PackageListScreen
 
     await until(lambda: isinstance(app.screen, PackageListScreen) and table_rows(app.screen) > 0)
 
@@ -89,7 +89,7 @@ async def timed_press(pilot, key: str, screen_type) -> dict:
 
 def point_at_big_customer(listing) -> int:
     """Put the customer list's cursor on BIG_CUSTOMER; its row's index."""
-    from tui.widgets import PagedTable
+    from tui.widgets.paged_table import PagedTable
 
     index = next((i for i, row in enumerate(listing.rows) if row.name == BIG_CUSTOMER), None)
     if index is None:
@@ -100,8 +100,8 @@ def point_at_big_customer(listing) -> int:
 
 async def open_big_customer(pilot) -> None:
     """From the package list with rows: f3, the cursor on BIG_CUSTOMER, enter."""
-    from tui.allocations import CustomerScreen
-    from tui.customers import CustomerListScreen
+    from tui.screens.customer import CustomerScreen
+    from tui.screens.customer_list import CustomerListScreen
 
     await settle(pilot)
     await timed_press(pilot, "f3", CustomerListScreen)
@@ -114,10 +114,10 @@ async def open_big_customer(pilot) -> None:
 
 
 async def _open_screens(book, rounds: int) -> dict[str, list]:
-    from tui.allocations import CustomerScreen
     from tui.app import PackdeskApp
-    from tui.customers import CustomerListScreen
-    from tui.package_list import PackageListScreen
+    from tui.screens.customer import CustomerScreen
+    from tui.screens.customer_list import CustomerListScreen
+    from tui.screens.package_list import PackageListScreen
 
     out: dict[str, list] = {"list": [], "customer": [], "list_reload": [], "customer_reload": []}
     app = PackdeskApp(book, today=TODAY)
@@ -143,7 +143,7 @@ def _store_parts(repeat: int = 5) -> list[tuple[str, float]]:
     """The store and billing calls the two screens' reload() make, timed alone."""
     from store import allocations as allocation_store
     from store import customers as customer_store
-    from tui.allocations import next_charge
+    from tui.screens.customer import next_charge
 
     big = customer_store.find_customer(BIG_CUSTOMER)
     page = allocation_store.list_allocations(big.id, "", None, 200)
@@ -200,9 +200,9 @@ def open_screens(rounds: int, bare_first_frame: float | None) -> dict:
 
 
 async def _open_usage(book, rounds: int) -> dict[str, list]:
-    from tui.allocations import CustomerScreen
     from tui.app import PackdeskApp
-    from tui.usage import UsageScreen
+    from tui.screens.customer import CustomerScreen
+    from tui.screens.usage import UsageScreen
 
     out: dict[str, list] = {"usage": [], "usage_reload": [], "rows": []}
     app = PackdeskApp(book, today=TODAY)

@@ -16,18 +16,17 @@ TRUE_UPS_REPEAT = 3
 
 class _Clock:
     """Times what book_true_ups spends reading allocations and in each usage_sums
-    call, by wrapping the two names it looks up when it runs (nothing is changed
-    outside this process)."""
+    call, by wrapping the two names it looks up in store.charges when it runs
+    (nothing is changed outside this process)."""
 
     def __init__(self) -> None:
         self.read = 0.0
         self.sums: list[tuple[float, date, date, int | None]] = []
 
     def __enter__(self):
-        import store.allocations as allocations
-        import store.usage as usage
+        import store.charges as charges
 
-        self._saved = (allocations.iter_allocations, usage.usage_sums)
+        self._saved = (charges.iter_allocations, charges.usage_sums)
         read_all, sums = self._saved
 
         def iter_allocations(*args, **kwargs):
@@ -49,14 +48,13 @@ class _Clock:
             finally:
                 self.sums.append((time.perf_counter() - t0, start, end, None if customer_ids is None else len(customer_ids)))
 
-        allocations.iter_allocations, usage.usage_sums = iter_allocations, usage_sums
+        charges.iter_allocations, charges.usage_sums = iter_allocations, usage_sums
         return self
 
     def __exit__(self, *exc) -> None:
-        import store.allocations as allocations
-        import store.usage as usage
+        import store.charges as charges
 
-        allocations.iter_allocations, usage.usage_sums = self._saved
+        charges.iter_allocations, charges.usage_sums = self._saved
 
 
 def true_ups_bench() -> dict:
@@ -66,7 +64,7 @@ def true_ups_bench() -> dict:
 
     from billing.minimum import run_rate_window
     from billing.projection import add_months
-    from store.allocations import book_true_ups
+    from store.charges import book_true_ups
     from store.book import Book
     from store.models import database
 

@@ -11,7 +11,7 @@ at the same moment:
   adds one to the editor's own counter in the package's description
   ("stress p0=12 p1=7 p2=30"), so an edit that was lost (overwritten by a
   save that had not seen it) shows as a counter short at the end.
-- 2 billing processes, each committing runs (store.ledger.commit_run) for
+- 2 billing processes, each committing runs (store.runs.commit_run) for
   the same successive dates up to the fixed "today", recording a payment
   after each run and reversing every third one.
 
@@ -130,7 +130,8 @@ def until_done(report: dict, action, conflict=()):
 
 
 def editor(path: str, index: int, edits: int, hot: list[int], start_at: float, seed: int) -> dict:
-    from store.packages import Conflict, get_package, update_package
+    from store.errors import Conflict
+    from store.packages import get_package, update_package
 
     report = {"role": f"editor {index}", "applied": {}, "conflicts": 0, "lock_errors": 0, "errors": []}
     rng = random.Random(seed * 1000 + index)
@@ -154,8 +155,9 @@ def editor(path: str, index: int, edits: int, hot: list[int], start_at: float, s
 
 
 def runner(path: str, index: int, days: int, start_at: float, seed: int) -> dict:
-    from store.ledger import commit_run, plan_run, record_payment, reverse_payment
     from store.models import database
+    from store.payments import record_payment, reverse_payment
+    from store.runs import commit_run, plan_run
 
     report = {"role": f"billing {index}", "runs": 0, "posted": 0, "already": 0, "payments": 0, "reversals": 0,
               "lock_errors": 0, "errors": []}
@@ -189,9 +191,10 @@ def runner(path: str, index: int, days: int, start_at: float, seed: int) -> dict
 
 def verify(path: Path, editors: list[dict], runners: list[dict], edits: int) -> dict:
     from store.book import Book
-    from store.ledger import check_balances, plan_run
+    from store.ledger import check_balances
     from store.models import database
     from store.packages import get_package
+    from store.runs import plan_run
 
     book = Book.open(path)
     try:
