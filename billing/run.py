@@ -46,10 +46,20 @@ def chargeable(charge: Charge) -> bool:
     return bool(charge.amount or charge.cost)
 
 
+_ASCII_FOLD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def customer_key(name: str) -> str:
+    """How customers are ordered: by name, A-Z folded to a-z (as SQLite's
+    NOCASE does, so the book can give the same order from its index)."""
+    return name.translate(_ASCII_FOLD)
+
+
 def run_order(customer: str, allocation_id: int | None, charge: Charge) -> tuple:
-    """The order a run lists and posts its lines in: date, customer (ignoring
-    case), allocation, then setup, recurring, true-up."""
-    return (charge.date, customer.casefold(), allocation_id or 0, KINDS.index(charge.kind))
+    """The order a run lists and posts its lines in, and `charges` writes
+    them: date, customer (customer_key), allocation, then setup, recurring,
+    true-up."""
+    return (charge.date, customer_key(customer), allocation_id or 0, KINDS.index(charge.kind))
 
 
 def ledger_key(allocation_id: int, charge: Charge) -> tuple[int, str, date]:

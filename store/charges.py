@@ -12,7 +12,7 @@ from billing.charges import Charge, allocation_charges
 from billing.minimum import SpendPeriod, known_window, run_rate, run_rate_window, spend_periods, true_up, true_ups
 from billing.run import chargeable
 
-from .scan import AllocationRow, iter_allocations
+from .scan import AllocationRow, iter_allocations, iter_by_customer
 from .usage import usage_sum, usage_sums
 
 ZERO = Decimal(0)
@@ -48,6 +48,41 @@ def iter_charges(
         for pair in true_ups_of(minimum, since, until, precision, today):
             if include_nothing or chargeable(pair[1]):
                 yield pair
+
+
+def charges_by_customer(
+    since: date,
+    until: date,
+    precision: int,
+    customer_id: int | None = None,
+    today: date | None = None,
+    *,
+    include_nothing: bool = False,
+) -> Iterator[tuple[AllocationRow, list[Charge]]]:
+    """The charges of [since, until] allocation by allocation (each with its
+    list of lines; those with none are left out), in the order
+    of billing.run.customer_key then allocation id; each allocation's lines
+    by date, setup before recurring before its true-up. A caller that wants
+    run order (date first) files them by date as they come: nothing here
+    holds more than a batch of allocations' lines. The minimum-spend
+    allocations' true-ups are worked out a batch of rows at a time."""
+    for batch in iter_by_customer(customer_id):
+        owed: dict[int, list[Charge]] = {}
+        if today is not None:
+            minimum = [row for row in batch if row.package_terms.minimum_spend]
+            for row, charge in true_ups_of(minimum, since, until, precision, today):
+                if include_nothing or chargeable(charge):
+                    owed.setdefault(row.id, []).append(charge)
+        for row in batch:
+            lines: list[Charge] = []
+            if row.start <= until and (row.end is None or row.end >= since):
+                found = allocation_charges(row.package_terms, row.terms(), since, until, precision)
+                lines = list(found) if include_nothing else [c for c in found if c.amount or c.cost]
+            true_ups = owed.pop(row.id, None)
+            if true_ups:
+                lines.extend(true_ups)
+            if lines:
+                yield row, lines
 
 
 def allocation_true_ups(

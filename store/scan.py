@@ -137,6 +137,27 @@ def iter_raw(
         after = raw[-1][0]
 
 
+def iter_by_customer(customer_id: int | None = None, batch: int = 5000) -> Iterator[list[AllocationRow]]:
+    """Every allocation (or one customer's), in batches, in the order a run
+    lists them: customer name (billing.run.customer_key: SQLite's NOCASE),
+    then id. The customer-name index and the (customer, id) index give that
+    order without sorting, and the rows stream from one cursor."""
+    cache = RowCache()
+    where, params = "", []
+    if customer_id is not None:
+        where, params = "WHERE a.customer_id = ?", [customer_id]
+    cursor = database.execute_sql(
+        f"SELECT {ROW_COLUMNS} FROM allocation a JOIN customer c ON c.id = a.customer_id {where} "
+        "ORDER BY c.name COLLATE NOCASE, a.id",
+        params,
+    )
+    while True:
+        raw = cursor.fetchmany(batch)
+        if not raw:
+            return
+        yield cache.rows(raw)
+
+
 def rows_by_ids(ids: list[int], cache: RowCache | None = None) -> tuple[list[AllocationRow], list[tuple]]:
     """The allocations `ids` (in id order) and their raw tuples."""
     cache = cache or RowCache()

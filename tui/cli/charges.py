@@ -1,19 +1,25 @@
 """`packdesk charges`, and the charge listing it and `run` write: a table,
-CSV or JSON, written as the charges come."""
+CSV or JSON, in run order (billing.run.run_order), written as it comes.
+
+`charges` streams: the book gives each allocation's lines in customer order;
+they are filed by date into spill files (one per date) and written out date
+by date, up to a year at a time, so a year of a whole book runs in a few
+megabytes of memory, reading each allocation once.
+"""
 
 from __future__ import annotations
 
-import csv
 import json
-from datetime import timedelta
+import tempfile
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Iterable, TextIO
 
-from billing.charges import KINDS, Charge
 from billing.labels import ESTIMATE_MARK, field_label
-from billing.money import format_money
+from billing.money import round_money
 from billing.projection import add_months
-from store.charges import iter_charges
+from billing.run import run_order
+from store.charges import charges_by_customer
 from store.csvio import escape_cell
 
 from .common import EXIT_FAILED, EXIT_USAGE, customer_id, range_reversed, to_stdout, today
@@ -32,82 +38,144 @@ CHARGE_COLUMNS = (
 )
 
 
-def charge_record(allocation, charge: Charge, precision: int) -> dict:
-    return {
-        "date": charge.date.isoformat(),
-        "customer": allocation.customer,
-        "package": allocation.package,
-        "allocation": allocation.id,
-        "kind": charge.kind,
-        "quantity": charge.quantity,
-        "period_start": charge.period_start.isoformat(),
-        "period_end": charge.period_end.isoformat(),
-        "amount": format_money(charge.amount, precision),
-        "cost": format_money(charge.cost, precision),
-    }
-
-
-def sort_key(pair):
-    allocation, charge = pair
-    return (charge.date, allocation.customer.casefold(), allocation.id, KINDS.index(charge.kind))
+def _csv_cell(value: str) -> str:
+    """One CSV cell as csv.writer writes it (quoted when it must be), with
+    formula-looking text escaped for spreadsheets."""
+    value = escape_cell(value)
+    if any(c in value for c in ',"\n\r'):
+        return '"' + value.replace('"', '""') + '"'
+    return value
 
 
 def _table_header() -> str:
-    date, customer, package, amount, cost = map(field_label, ("date", "customer", "package", "amount", "cost"))
-    return f"{date:<10} {customer:<18} {package:<20} {'kind':<13} {'qty':>5} {amount:>11} {cost:>11}"
+    date_, customer, package, amount, cost = map(field_label, ("date", "customer", "package", "amount", "cost"))
+    return f"{date_:<10} {customer:<18} {package:<20} {'kind':<13} {'qty':>5} {amount:>11} {cost:>11}"
+
+
+class LineFormat:
+    """One charge as one line of the chosen format. Repeated pieces (dates,
+    amounts, an allocation's names) are worked out once: a year of a large
+    book is millions of lines."""
+
+    def __init__(self, fmt: str, precision: int):
+        self.fmt = fmt
+        self.precision = precision
+        self._dates: dict[date, str] = {}
+        self._money: dict[Decimal, str] = {}
+        self._row = None
+        self._prefix = ""
+
+    def day(self, value: date) -> str:
+        text = self._dates.get(value)
+        if text is None:
+            text = self._dates[value] = value.isoformat()
+        return text
+
+    def money(self, value: Decimal) -> str:
+        text = self._money.get(value)
+        if text is None:
+            text = self._money[value] = format(round_money(value, self.precision), "f")
+        return text
+
+    def lines(self, row, charges) -> list[tuple[date, str]]:
+        """(date, line) of each of one allocation's charges."""
+        if self.fmt != "csv":
+            return [(charge.date, self.line(row, charge)) for charge in charges]
+        prefix = f"{_csv_cell(row.customer)},{_csv_cell(row.package)},{row.id}"
+        dates, money = self._dates, self._money
+        out = []
+        for charge in charges:
+            when, ps, pe, amount, cost = charge.date, charge.period_start, charge.period_end, charge.amount, charge.cost
+            d = dates.get(when) or self.day(when)
+            a = money.get(amount) or self.money(amount)
+            c = money.get(cost) or self.money(cost)
+            out.append((when, f"{d},{prefix},{charge.kind},{charge.quantity},{dates.get(ps) or self.day(ps)},"
+                              f"{dates.get(pe) or self.day(pe)},{a},{c}\n"))
+        return out
+
+    def line(self, row, charge) -> str:
+        fmt = self.fmt
+        if fmt == "csv":
+            if row is not self._row:
+                self._row = row
+                self._prefix = f"{_csv_cell(row.customer)},{_csv_cell(row.package)},{row.id}"
+            return (
+                f"{self.day(charge.date)},{self._prefix},{charge.kind},{charge.quantity},"
+                f"{self.day(charge.period_start)},{self.day(charge.period_end)},"
+                f"{self.money(charge.amount)},{self.money(charge.cost)}\n"
+            )
+        record = {
+            "date": self.day(charge.date), "customer": row.customer, "package": row.package, "allocation": row.id,
+            "kind": charge.kind, "quantity": charge.quantity, "period_start": self.day(charge.period_start),
+            "period_end": self.day(charge.period_end), "amount": self.money(charge.amount), "cost": self.money(charge.cost),
+        }
+        if fmt == "json":
+            return json.dumps(record, ensure_ascii=False) + "\n"
+        mark = ESTIMATE_MARK if is_estimate(charge) else ""
+        r = record
+        return (
+            f"{r['date']:<10} {r['customer'][:18]:<18} {r['package'][:20]:<20} {r['kind']:<13} "
+            f"{r['quantity']:>5} {r['amount'] + mark:>11} {r['cost']:>11}\n"
+        )
+
+
+def is_estimate(charge) -> bool:
+    return charge.basis is not None and getattr(charge.basis, "estimate", False)
 
 
 class ChargeWriter:
-    """Writes blocks of charges (each sorted by date, customer, allocation,
-    kind) so a year of a whole book never has to sit in memory at once."""
+    """Writes charges in the chosen format, with the header, the JSON
+    brackets and the table's totals; `write` takes lines in run order."""
 
     def __init__(self, out: TextIO, fmt: str, settings):
         self.out, self.fmt, self.settings = out, fmt, settings
         self.precision = settings.precision
+        self.format = LineFormat(fmt, settings.precision)
         self.count = 0
         self.estimates = 0
         self.retail = Decimal(0)
         self.cost = Decimal(0)
-        self._csv = None
         if fmt == "json":
             out.write("[")
         elif fmt == "csv":
-            self._csv = csv.writer(out, lineterminator="\n")
-            self._csv.writerow(CHARGE_COLUMNS)
+            out.write(",".join(CHARGE_COLUMNS) + "\n")
         else:
             self.header = _table_header()
             out.write(self.header + "\n" + "-" * len(self.header) + "\n")
 
+    def count_in(self, charge) -> None:
+        self.retail += charge.amount
+        self.cost += charge.cost
+        self.count += 1
+        if is_estimate(charge):
+            self.estimates += 1
+
+    def put(self, line: str) -> None:
+        """One formatted line, in order."""
+        if self.fmt == "json":
+            self.out.write(("," if self._written else "") + "\n  " + line.rstrip("\n"))
+            self._written = True
+        else:
+            self.out.write(line)
+
+    _written = False
+
     def write(self, pairs: Iterable) -> None:
-        for allocation, charge in sorted(pairs, key=sort_key):
-            record = charge_record(allocation, charge, self.precision)
-            self.retail += charge.amount
-            self.cost += charge.cost
-            if self.fmt == "json":
-                self.out.write(("," if self.count else "") + "\n  " + json.dumps(record, ensure_ascii=False))
-            elif self.fmt == "csv":
-                self._csv.writerow([escape_cell(str(record[c])) for c in CHARGE_COLUMNS])
-            else:
-                mark = ""
-                if charge.basis is not None and getattr(charge.basis, "estimate", False):
-                    mark = ESTIMATE_MARK
-                    self.estimates += 1
-                r = record
-                self.out.write(
-                    f"{r['date']:<10} {r['customer'][:18]:<18} {r['package'][:20]:<20} {r['kind']:<13} "
-                    f"{r['quantity']:>5} {r['amount'] + mark:>11} {r['cost']:>11}\n"
-                )
-            self.count += 1
+        """Lines already in run order (a run's plan), or any order (sorted here)."""
+        line = self.format.line
+        for row, charge in sorted(pairs, key=lambda pair: run_order(pair[0].customer, pair[0].id, pair[1])):
+            self.count_in(charge)
+            self.put(line(row, charge))
 
     def close(self) -> int:
         if self.fmt == "json":
             self.out.write("\n]\n" if self.count else "]\n")
         elif self.fmt == "table":
-            p = self.precision
+            money = self.format.money
             self.out.write("-" * len(self.header) + "\n")
             self.out.write(
-                f"{self.count} charge(s)   total {self.settings.currency} {format_money(self.retail, p)}   "
-                f"cost {format_money(self.cost, p)}   margin {format_money(self.retail - self.cost, p)}\n"
+                f"{self.count} charge(s)   total {self.settings.currency} {money(self.retail)}   "
+                f"cost {money(self.cost)}   margin {money(self.retail - self.cost)}\n"
             )
             if self.estimates:
                 self.out.write(
@@ -118,10 +186,64 @@ class ChargeWriter:
 
 
 def write_charges(lines: Iterable, out: TextIO, fmt: str, settings) -> int:
-    """All of `lines` as one sorted block; the table ends with totals."""
+    """All of `lines` as one block in run order; the table ends with totals."""
     writer = ChargeWriter(out, fmt, settings)
     writer.write(lines)
     return writer.close()
+
+
+#: Lines a date holds in memory before they go to its spill file.
+SPILL_EVERY = 500
+
+
+def write_window(writer: ChargeWriter, groups: Iterable, start: date) -> None:
+    """Lines of one window (up to a year) that come allocation by allocation
+    in customer order: filed by date into spill files, then written date by
+    date: run order, with a few hundred lines a date in memory at most."""
+    held: dict[date, list[str]] = {}
+    spills: dict[date, object] = {}
+
+    def spill(day: date, lines: list[str]) -> None:
+        handle = spills.get(day)
+        if handle is None:
+            handle = spills[day] = tempfile.TemporaryFile("w+", encoding="utf-8")
+        handle.write("".join(lines))
+        lines.clear()
+
+    totals = writer.fmt == "table"  # only the table shows sums: CSV and JSON just count
+    lines_of = writer.format.lines
+    count = 0
+    for row, charges in groups:
+        for day, text in lines_of(row, charges):
+            lines = held.get(day)
+            if lines is None:
+                lines = held[day] = []
+            lines.append(text)
+            if len(lines) >= SPILL_EVERY:
+                spill(day, lines)
+        if totals:
+            for charge in charges:
+                writer.count_in(charge)
+        else:
+            count += len(charges)
+    writer.count += count
+    json_lines = writer.fmt == "json"
+    for day in sorted(held):
+        handle = spills.pop(day, None)
+        if handle is not None:
+            handle.seek(0)
+            if json_lines:
+                for text in handle:
+                    writer.put(text)
+            else:
+                for chunk in iter(lambda: handle.read(1 << 20), ""):
+                    writer.out.write(chunk)
+            handle.close()
+        if json_lines:
+            for text in held[day]:
+                writer.put(text)
+        else:
+            writer.out.write("".join(held[day]))
 
 
 def cmd_charges(args, book) -> int:
@@ -134,14 +256,11 @@ def cmd_charges(args, book) -> int:
     precision = book.settings.precision
 
     def write(out) -> None:
-        # A month at a time: a year of a large book is written as it is
-        # computed instead of held in memory whole.
         writer = ChargeWriter(out, args.format, book.settings)
         start = args.date_from
         while start <= args.date_to:
-            month_end = add_months(start.replace(day=1), 1) - timedelta(days=1)
-            stop = min(month_end, args.date_to)
-            writer.write(iter_charges(start, stop, precision, customer, as_of))
+            stop = min(add_months(start, 12) - timedelta(days=1), args.date_to)  # one spill file a date: at most 366 open
+            write_window(writer, charges_by_customer(start, stop, precision, customer, as_of), start)
             start = stop + timedelta(days=1)
         writer.close()
 
