@@ -32,6 +32,8 @@ class AuditScreen(PagedListScreen):
         "operating-system user), what, and the old and new value. `packdesk export audit` writes it all."
     )
 
+    KEY_HELP = {"open": ""}
+
     TABLE_ID = "audit"
     COLUMNS = (
         ("at", "When", 16, False), ("by", "Who", 6, False), ("what", "What", 13, False),

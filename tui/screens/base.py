@@ -1,4 +1,4 @@
-"""What every packdesk screen has: help made from its bindings (?),
+"""What every packdesk screen has: help made from its bindings,
 the commands it offers in the command palette, and a question before an
 action that can't be taken back."""
 
@@ -43,8 +43,13 @@ def key_sort(words: str, show_reverse: bool = True) -> tuple[Binding, ...]:
     )
 
 
+def key_help() -> Binding:
+    """`?` for help, where no field takes it as typing."""
+    return Binding("question_mark", "help", "Help", show=False, id="help", tooltip="this help")
+
+
 def key_help_f1(show: bool = True) -> Binding:
-    """f1 for help too (shown where `?` would be typed into a field)."""
+    """f1 for help (shown where `?` would be typed into a field)."""
     return Binding("f1", "help", "Help", show=show, id="help_f1", tooltip="this help")
 
 
@@ -53,10 +58,6 @@ KEY_CLEAR_FILTER = Binding("escape", "clear_filter", "Clear filter", show=False,
 
 class PackdeskScreen(Screen):
     """A screen with help (`action_help`) and palette commands (PALETTE)."""
-
-    BINDINGS = [
-        Binding("question_mark", "help", "Help", show=False, id="help", tooltip="this help"),
-    ]
 
     #: The help's title, and what the screen is for (the keys come from the bindings).
     HELP_TITLE: ClassVar[str] = ""

@@ -48,6 +48,7 @@ class BillingRunScreen(PackdeskScreen):
     ]
 
     HELP_TITLE = "Billing run"
+    KEY_HELP = {"open": ""}
     HELP_ABOUT = (
         "Finds every charge dated on or before the run date that is not posted yet (missed days are "
         "caught up) and previews it: the lines, and totals per customer. Committing posts them, in "

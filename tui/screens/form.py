@@ -153,17 +153,16 @@ class FormBase(Screen):
     def _checked(self, event: Input.Changed) -> None:
         """Each field's reason shows as it is typed (its validators ran)."""
         box = event.input
-        if event.validation_result is None or not (box.id or "").startswith(self.ID_PREFIX):
-            return
-        if self.ERROR_LINE:
-            # One line for all: the first field that is wrong says why.
-            for other in self.query(Input):
-                result = other.validate(other.value) if other.validators else None
-                if result is not None and not result.is_valid:
-                    field = (other.id or "").removeprefix(self.ID_PREFIX)
-                    self.show_error(field, "; ".join(result.failure_descriptions))
-                    return
         result = event.validation_result
+        if result is None or not (box.id or "").startswith(self.ID_PREFIX):
+            return
+        if self.ERROR_LINE and result.is_valid:
+            # One line for all: another field still wrong keeps saying why.
+            for other in self.query(Input).filter(".-invalid"):
+                reason = other.validate(other.value)
+                if other is not box and reason is not None and not reason.is_valid:
+                    box, result = other, reason
+                    break
         self.show_error(box.id.removeprefix(self.ID_PREFIX), None if result.is_valid else "; ".join(result.failure_descriptions))
 
     # --- saving ------------------------------------------------------------------------

@@ -22,8 +22,7 @@ def bound(node: DOMNode) -> list[tuple[Binding, list[str]]]:
     (Screen._binding_chain): to a copy of the node's bindings.
     """
     app = node.app
-    declared = node._bindings
-    current = declared.copy()
+    current = node._bindings.copy()
     if app._keymap:
         current.apply_keymap(app._keymap)
     keys: dict[str, list[Binding]] = {}
@@ -31,9 +30,13 @@ def bound(node: DOMNode) -> list[tuple[Binding, list[str]]]:
         for binding in bindings:
             if binding.id:
                 keys.setdefault(binding.id, []).append(binding)
+    # The class's own keys first, then those it inherits.
     order: list[str] = []
-    for bindings in declared.key_to_bindings.values():
-        order += [b.id for b in bindings if b.id and b.id not in order]
+    for cls in type(node).__mro__:
+        for binding in cls.__dict__.get("BINDINGS", ()):
+            if isinstance(binding, Binding) and binding.id and binding.id not in order:
+                order.append(binding.id)
+    order += [i for i in keys if i not in order]  # bound at run time (App.bind)
     return [(keys[i][0], [app.get_key_display(b) for b in keys[i]]) for i in order if i in keys]
 
 
@@ -48,7 +51,8 @@ def key_for(node: DOMNode, action: str) -> str | None:
 def key_rows(screen, words_for: dict[str, str] | None = None) -> list[tuple[str, str]]:
     """(keys, what they do) for the screen, its widgets and the app, in that
     order; keys that do the same share a row. `words_for` gives the words of a
-    widget's binding (by id) where the screen gives it its meaning."""
+    widget's binding (by id) where the screen gives it its meaning ("": the
+    key does nothing here, and is left out)."""
     words_for = words_for or {}
     nodes: list[DOMNode] = [screen]
     kinds: set[type] = set()
@@ -60,6 +64,8 @@ def key_rows(screen, words_for: dict[str, str] | None = None) -> list[tuple[str,
     rows: dict[str, list[str]] = {}
     for node in nodes:
         for binding, keys in bound(node):
+            if words_for.get(binding.id, None) == "":
+                continue  # a key that does nothing on this screen
             words = words_for.get(binding.id) or binding.tooltip or binding.description
             shown = rows.setdefault(words, [])
             shown += [key for key in keys if key not in shown]

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.widgets import Input, Static
 
 from ..widgets.paged_table import PagedTable
-from .base import PackdeskScreen
+from .base import PackdeskScreen, key_help
 from .help import key_for
 
 
@@ -19,6 +19,8 @@ class PagedListScreen(PackdeskScreen):
     """A PagedTable of rows from the book. A subclass says what a page is
     (`fetch`), how a row reads (`cells`) and what enter does (`open_row`);
     `compose` places `list_widgets()`; `mounted()` runs after the first load."""
+
+    BINDINGS = [key_help()]
 
     TABLE_ID: ClassVar[str] = "list"
     #: (key, label, width, right-aligned) of each column.

@@ -21,7 +21,7 @@ from store.customers import CustomerRow
 
 from ..widgets.projection_tables import charge_lines, margin_note, month_table, percent, true_up_table, window
 from ..widgets.title_bar import TitleBar
-from .base import PackdeskScreen, key_back
+from .base import PackdeskScreen, key_back, key_help
 
 ZERO = Decimal(0)
 
@@ -31,6 +31,7 @@ class ProjectionScreen(PackdeskScreen):
 
     BINDINGS = [
         key_back(),
+        key_help(),
     ]
 
     #: What shows while the figures are computed, and the id of what follows the months.
@@ -64,7 +65,8 @@ class CustomerProjectionScreen(ProjectionScreen):
     HELP_TITLE = "Customer projection"
     HELP_ABOUT = (
         "Every charge of this customer's allocations in the next 12 months: retail, cost, "
-        "margin and tax per month with a bar chart, then each line. Nothing is posted."
+        "margin and tax per month with a bar chart, then each line. Nothing is posted. "
+        "The arrow and page keys scroll."
     )
 
     def __init__(self, customer: CustomerRow) -> None:
@@ -109,7 +111,8 @@ class BookProjectionScreen(ProjectionScreen):
     HELP_TITLE = "Book projection"
     HELP_ABOUT = (
         "Revenue (retail), cost and margin per month for the next 12 months across every "
-        "allocation, then per package, best sellers first; negative margins in red."
+        "allocation, then per package, best sellers first; negative margins in red. "
+        "The arrow and page keys scroll."
     )
     COMPUTING = "Computing the next 12 months of every allocation…"
     BELOW = "packages"

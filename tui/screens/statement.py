@@ -44,6 +44,7 @@ class StatementScreen(PagedListScreen):
         "without auto decrement don't move the balance: they are unbilled, for invoicing (marked u). "
         "The from and to fields above the lines filter the period."
     )
+    KEY_HELP = {"open": ""}
     PALETTE = (("Record a payment", "Payment or credit for this customer", "pay"),)
 
     TABLE_ID = "st-lines"
