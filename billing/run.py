@@ -197,9 +197,10 @@ class PlanBuilder:
                 true_ups_from = owed_true_up or next_settle_after(candidate, last_settle_date(self.run_date, self.grace_days))
         else:
             true_ups_from = None
-        self.plan.marks[candidate.id] = (charges_from, true_ups_from)
-        if version is not None:
-            self.plan.versions[candidate.id] = version
+        if (charges_from, true_ups_from) != (candidate.charges_from, candidate.true_ups_from):
+            self.plan.marks[candidate.id] = (charges_from, true_ups_from)
+            if version is not None:
+                self.plan.versions[candidate.id] = version
 
     def finish(self) -> RunPlan:
         plan = self.plan

@@ -66,6 +66,18 @@ def chained(previous: str, rows: Iterable[Sequence]) -> Iterator[tuple[Sequence,
         yield values, previous
 
 
+def chained_plain(previous: str, rows: Iterable[Sequence]) -> list[tuple]:
+    """Rows of ints and text only (as a run builds them), each with its hash
+    appended: the same hashes as `chained`, made faster."""
+    sha256 = hashlib.sha256
+    out = []
+    append = out.append
+    for values in rows:
+        previous = sha256(f"{previous}\x1e{chr(0x1f).join(map(str, values))}".encode()).hexdigest()
+        append((*values, previous))
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class Verdict:
     table: str

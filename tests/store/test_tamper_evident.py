@@ -93,3 +93,24 @@ def test_later_runs_extend_the_head(book, posted):
     assert later.posted == 2  # the 11th and the 12th
     assert chain.verify("ledger", expected_head=posted.head).found_head is True
     assert chain.verify("ledger").head == later.head
+
+
+def test_a_run_that_meets_lines_another_run_posted_keeps_the_chain_whole(book):
+    did = create_package(PackageDraft("DID", D("1"), frequency=Frequency.DAILY))
+    acme = create_customer(CustomerDraft("Acme"))
+    create_allocation(acme.id, did.id, AllocationDraft(1, date(2026, 1, 1)))
+    late = plan_run(date(2026, 1, 20), date(2026, 1, 20), 2)  # planned before the other run posts
+    early = commit_run(plan_run(date(2026, 1, 10), date(2026, 1, 10), 2), date(2026, 1, 10))
+    assert early.posted == 10
+    result = commit_run(late, date(2026, 1, 20), batch_size=7)  # batches part posted, part new
+    assert (result.posted, result.already) == (10, 10)
+    assert [c.date.day for _, c in result.posted_lines] == list(range(11, 21))
+    verdict = chain.verify("ledger")
+    assert verdict.ok and verdict.lines == 20
+
+
+def test_the_fast_chain_gives_the_same_hashes_as_the_plain_one():
+    rows = [(1, 2, 3, "recurring", "2026-01-01", "2026-01-01", "2026-01-31", 2, 2500000, 600000, 1, 0, 0, 0, 1, 7, "t", "me")] * 3
+    slow = [digest for _, digest in chain.chained(chain.GENESIS, rows)]
+    fast = [row[-1] for row in chain.chained_plain(chain.GENESIS, rows)]
+    assert fast == slow and len(set(fast)) == 3
