@@ -60,6 +60,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--cli-timeout", type=float, default=CLI_TIMEOUT, help=f"seconds the 12-month charges CLI may run before it is stopped; 0: no limit (default {CLI_TIMEOUT:g})")
     parser.add_argument("--rebuild", action="store_true", help="build the four books in bench/ again")
     parser.add_argument("--profile", action="store_true", help="also profile the app's startup, the customer screens, charges, the usage view, true-ups and commit_run")
+    parser.add_argument("--only", metavar="STEPS", help="only these steps, e.g. 5,7,8 (the books are prepared all the same)")
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
@@ -68,16 +69,32 @@ def main(argv: list[str]) -> int:
 
     rows: list[report.Row] = []
     measure, error_row = report.measure, report.error_row
-    ff = measure(rows, "first frame", lambda: first_frame(args.runs), report.first_frame_rows, error_row("first frame, 100k book (median)", report.FIRST_FRAME), catch=RuntimeError, named=False)
-    rows.extend(report.panel_rows(panel_in_process(args.iterations)))
-    measure(rows, "headless typing", lambda: typing_headless(args.rounds), report.typing_rows, error_row("form keystroke CPU, screen update incl. (mean)", report.NONE, "info"))
+    wanted = {int(s) for s in args.only.split(",")} if args.only else set(range(1, 9))
+    ff = None
+    if 2 in wanted:
+        ff = measure(rows, "first frame", lambda: first_frame(args.runs), report.first_frame_rows, error_row("first frame, 100k book (median)", report.FIRST_FRAME), catch=RuntimeError, named=False)
+    if 3 in wanted:
+        rows.extend(report.panel_rows(panel_in_process(args.iterations)))
+        measure(rows, "headless typing", lambda: typing_headless(args.rounds), report.typing_rows, error_row("form keystroke CPU, screen update incl. (mean)", report.NONE, "info"))
 
     bare = ff["bare"] if ff else None
-    measure(rows, "opening the customer screens", lambda: open_screens(args.screen_rounds, bare), lambda r: report.screen_rows(r, bare), error_row("customer list / customer: key to rows", report.SCREEN))
-    measure(rows, "charges", lambda: charges(args.cli_timeout or None), report.charges_rows, error_row("charges compute, 12 months", report.CHARGES))
-    measure(rows, "true-ups", true_ups_bench, report.true_ups_rows, error_row(report.TRUE_UPS_LABEL, report.TRUE_UPS))
-    measure(rows, "opening the usage view", lambda: usage_view(args.screen_rounds, bare), lambda r: report.usage_view_rows(r, bare), error_row("usage view: u to rows", report.SCREEN))
-    run = measure(rows, "billing run", lambda: billing_run_bench(keep_plan=args.profile), report.run_rows, error_row("billing run commit, 500k charges", report.RUN))
+    if 4 in wanted:
+        measure(rows, "opening the customer screens", lambda: open_screens(args.screen_rounds, bare), lambda r: report.screen_rows(r, bare), error_row("customer list / customer: key to rows", report.SCREEN))
+    if 5 in wanted:
+        measure(rows, "charges", lambda: charges(args.cli_timeout or None), report.charges_rows, error_row("charges compute, 12 months", report.CHARGES))
+    if 6 in wanted:
+        measure(rows, "true-ups", true_ups_bench, report.true_ups_rows, error_row(report.TRUE_UPS_LABEL, report.TRUE_UPS))
+        measure(rows, "opening the usage view", lambda: usage_view(args.screen_rounds, bare), lambda r: report.usage_view_rows(r, bare), error_row("usage view: u to rows", report.SCREEN))
+    run = None
+    if 7 in wanted or 8 in wanted:
+        run = measure(rows, "billing run", lambda: billing_run_bench(keep_plan=args.profile), report.run_rows, error_row("billing run commit, 500k charges", report.RUN))
+    if 8 in wanted:
+        from bench.mature import ensure_mature_book, mature_bench
+
+        seconds, built = ensure_mature_book(args.rebuild)
+        print(f"   Book: mature-500k.db, {'built' if built else 'reused'} in {seconds:.0f} s")
+        per_line = run["seconds_per_line"] if run else None
+        measure(rows, "mature book", lambda: mature_bench(per_line), report.mature_rows, error_row("mature book: next day's run", "<= 2x per line"))
 
     if args.profile:
         from bench import profiles

@@ -8,6 +8,7 @@ usage: the caller passes the sums, so the rules stay pure and testable.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -256,3 +257,23 @@ def true_ups(
         a, b = known_window(period, today)
         known = usage(a, b) if b > a else ZERO
         yield true_up(package, allocation, period, known, today, rate, precision)
+
+
+class UsageByDay:
+    """A customer's usage per day, summed over any [a, b) in constant time
+    (prefix sums), so a projection of hundreds of periods costs one read of
+    the book, not one query a period."""
+
+    def __init__(self, days: dict[date, Decimal]):
+        self._dates = sorted(days)
+        self._sums = [ZERO]
+        for day in self._dates:
+            self._sums.append(self._sums[-1] + days[day])
+
+    def between(self, a: date, b: date) -> Decimal:
+        """Usage dated in [a, b)."""
+        if b <= a:
+            return ZERO
+        i = bisect_left(self._dates, a)
+        j = bisect_left(self._dates, b)
+        return self._sums[j] - self._sums[i]

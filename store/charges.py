@@ -28,26 +28,15 @@ def iter_charges(
     include_nothing: bool = False,
 ) -> Iterator[tuple[AllocationRow, Charge]]:
     """Every charge dated in [since, until] of the book's allocations (or one
-    customer's), minimum-spend true-ups included (estimated from `today` for
+    customer's), allocation by allocation (charges_by_customer's order),
+    minimum-spend true-ups included (estimated from `today` for
     periods that have not ended; without `today` they are left out).
 
     Lines of nothing (billing.run.nothing) are left out unless
     `include_nothing` (projections show a true-up falling to 0.00)."""
-    minimum: list[AllocationRow] = []
-    for allocation in iter_allocations(customer_id):
-        terms = allocation.package_terms
-        if allocation.start > until:
-            continue
-        if allocation.end is None or allocation.end >= since:
-            for charge in allocation_charges(terms, allocation.terms(), since, until, precision):
-                if include_nothing or chargeable(charge):
-                    yield allocation, charge
-        if terms.minimum_spend and today is not None:
-            minimum.append(allocation)
-    if minimum:
-        for pair in true_ups_of(minimum, since, until, precision, today):
-            if include_nothing or chargeable(pair[1]):
-                yield pair
+    for row, lines in charges_by_customer(since, until, precision, customer_id, today, include_nothing=include_nothing):
+        for charge in lines:
+            yield row, charge
 
 
 def charges_by_customer(

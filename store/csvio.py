@@ -15,6 +15,18 @@ from .errors import ImportFailed, RowProblem
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+def read_bytes(source: str | Path) -> bytes:
+    """A file's bytes, or ImportFailed saying in a sentence why it can't be read."""
+    try:
+        return Path(source).read_bytes()
+    except FileNotFoundError:
+        raise ImportFailed([RowProblem(None, None, f"{source}: no such file")]) from None
+    except IsADirectoryError:
+        raise ImportFailed([RowProblem(None, None, f"{source}: is a directory, not a CSV file")]) from None
+    except PermissionError:
+        raise ImportFailed([RowProblem(None, None, f"{source}: permission denied")]) from None
+
+
 def read_table(
     source: str | Path | TextIO, columns: tuple[str, ...], required: tuple[str, ...]
 ) -> list[tuple[int, dict[str, str]]]:
@@ -23,27 +35,17 @@ def read_table(
     Raises ImportFailed for a file that can't be read, a bad header, or rows
     with the wrong number of cells.
     """
-    try:
-        if isinstance(source, (str, Path)):
-            with open(source, "rb") as handle:
-                raw = handle.read()
-            try:
-                text = raw.decode("utf-8-sig")
-            except UnicodeDecodeError as exc:
-                line = raw[: exc.start].count(b"\n") + 1
-                raise ImportFailed(
-                    [RowProblem(line, None, f"{source}: not UTF-8 text (save the file as UTF-8 CSV)")]
-                ) from None
-        else:
-            text = source.read()
-            if text.startswith("\ufeff"):
-                text = text[1:]
-    except FileNotFoundError:
-        raise ImportFailed([RowProblem(None, None, f"{source}: no such file")]) from None
-    except IsADirectoryError:
-        raise ImportFailed([RowProblem(None, None, f"{source}: is a directory, not a CSV file")]) from None
-    except PermissionError:
-        raise ImportFailed([RowProblem(None, None, f"{source}: permission denied")]) from None
+    if isinstance(source, (str, Path)):
+        raw = read_bytes(source)
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            raise ImportFailed([RowProblem(line, None, f"{source}: not UTF-8 text (save the file as UTF-8 CSV)")]) from None
+    else:
+        text = source.read()
+        if text.startswith("\ufeff"):
+            text = text[1:]
     reader = csv.reader(io.StringIO(text, newline=""))
     problems: list[RowProblem] = []
     try:

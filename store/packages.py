@@ -54,19 +54,7 @@ class PackageRow:
         return self.draft().terms()
 
     def draft(self) -> PackageDraft:
-        return PackageDraft(
-            name=self.name,
-            retail=self.retail,
-            cost=self.cost,
-            setup_retail=self.setup_retail,
-            setup_cost=self.setup_cost,
-            frequency=self.frequency,
-            match=self.match,
-            description=self.description,
-            upstream_service=self.upstream_service,
-            minimum_spend=self.minimum_spend,
-            minimum_days=self.minimum_days,
-        )
+        return PackageDraft(**{name: getattr(self, name) for name in DRAFT_FIELDS})
 
 
 DRAFT_FIELDS = [f.name for f in fields(PackageDraft)]

@@ -20,7 +20,7 @@ from .book import current_user
 from .models import Customer, Usage, UsageImport, database
 from .sql import as_date, chunks, marks as placeholders
 from .errors import ImportFailed, NotFound, RowProblem, StoreError
-from .csvio import read_table, write_records
+from .csvio import read_bytes, read_table, write_records
 
 ZERO = Decimal(0)
 
@@ -167,14 +167,7 @@ def import_usage(source: str | Path, *, replace: bool = False, today: date | Non
     removes what the earlier file(s) of that name (or content) brought first.
     """
     path = Path(source)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ImportFailed([RowProblem(None, None, f"{source}: no such file")]) from None
-    except IsADirectoryError:
-        raise ImportFailed([RowProblem(None, None, f"{source}: is a directory, not a CSV file")]) from None
-    except PermissionError:
-        raise ImportFailed([RowProblem(None, None, f"{source}: permission denied")]) from None
+    raw = read_bytes(path)
     digest = hashlib.sha256(raw).hexdigest()
     name = path.name
     earlier = list(

@@ -5,15 +5,13 @@ operator's save waits. Records made one at a time are still audited field by
 field, and updates always are. `packdesk_bulk()` is 1 only inside an import
 (store.audit.bulk)."""
 
+from importlib import import_module
+
+# The audited columns are those migration 0003 set up (history: never edited).
 AUDITED = {
-    "package": [
-        "name", "retail", "cost", "setup_retail", "setup_cost", "frequency", "frequency_match",
-        "description", "upstream_service_id", "minimum_spend", "minimum_days", "archived",
-    ],
-    "customer": ["name", "status", "tax_percent", "notes"],
-    "allocation": [
-        "customer_id", "package_id", "quantity", "start_date", "end_date", "auto_decrement", "prorate", "reference",
-    ],
+    table: columns
+    for table, columns in import_module("store.migrations.0003_ledger").AUDITED.items()
+    if table in ('package', 'customer', 'allocation')
 }
 
 
