@@ -5,54 +5,32 @@ book file."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 import store.book
 from store.book import Book
-from tui.cli import main
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(autouse=True)
-def _no_env(monkeypatch):
-    monkeypatch.delenv("PACKDESK_DB", raising=False)
-    monkeypatch.delenv("PACKDESK_TODAY", raising=False)
+from tests.helpers.cli import cli, cli_process, write
 
 
 @pytest.fixture
-def db(tmp_path) -> Path:
-    path = tmp_path / "book.db"
-    Book.open(path, create=True).close()
-    assert run_process("import", "customers", str(write(tmp_path / "c.csv", "name\nAcme\n")), "--db", str(path)).returncode == 0
-    return path
-
-
-def write(path: Path, text: str) -> Path:
-    path.write_text(text, encoding="utf-8", newline="")
-    return path
-
-
-def run_process(*argv: str, stdout=subprocess.PIPE) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "tui.cli", *argv], cwd=ROOT, stdout=stdout, stderr=subprocess.PIPE, text=True, timeout=120
-    )
+def db(db: Path, tmp_path) -> Path:
+    """An empty book with one customer, 'Acme'."""
+    assert cli_process("import", "customers", str(write(tmp_path / "c.csv", "name\nAcme\n")), "--db", str(db)).returncode == 0
+    return db
 
 
 def test_an_empty_customer_for_pay_is_refused(db):
-    done = run_process("pay", "--db", str(db), "--customer", "", "--amount", "5")
+    done = cli_process("pay", "--db", str(db), "--customer", "", "--amount", "5")
     assert done.returncode == 1 and "--customer: give the customer's name" in done.stderr
     assert "Traceback" not in done.stderr
 
 
 def test_a_record_number_past_the_book_is_a_usage_error(db):
-    done = run_process("reverse", "9" * 30, "--db", str(db))
+    done = cli_process("reverse", "9" * 30, "--db", str(db))
     assert done.returncode == 2 and "is not a record number" in done.stderr
-    done = run_process("reverse", "12345", "--db", str(db))
+    done = cli_process("reverse", "12345", "--db", str(db))
     assert done.returncode == 1 and "there is no payment 12345" in done.stderr
     assert "Traceback" not in done.stderr
 
@@ -67,8 +45,8 @@ def test_a_record_number_past_the_book_is_a_usage_error(db):
     ],
 )
 def test_control_characters_in_text_are_refused_naming_the_cell(db, tmp_path, what, text, column):
-    assert run_process("import", "packages", str(write(tmp_path / "p.csv", "name,retail\nSeat,1\n")), "--db", str(db)).returncode == 0
-    done = run_process("import", what, str(write(tmp_path / "bad.csv", text)), "--db", str(db))
+    assert cli_process("import", "packages", str(write(tmp_path / "p.csv", "name,retail\nSeat,1\n")), "--db", str(db)).returncode == 0
+    done = cli_process("import", what, str(write(tmp_path / "bad.csv", text)), "--db", str(db))
     assert done.returncode == 1
     assert f"line 2, column {column}: holds a control character" in done.stderr
     assert "Traceback" not in done.stderr
@@ -76,7 +54,7 @@ def test_control_characters_in_text_are_refused_naming_the_cell(db, tmp_path, wh
 
 def test_output_to_a_full_device_is_a_sentence(db):
     with open("/dev/full", "w") as full:
-        done = run_process("export", "customers", "--db", str(db), stdout=full)
+        done = cli_process("export", "customers", "--db", str(db), stdout=full)
     assert done.returncode == 1 and "can't write the output: No space left on device" in done.stderr
     assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr
 
@@ -85,9 +63,7 @@ def test_a_full_book_is_a_sentence_and_writes_nothing(db, tmp_path, capsys, monk
     pages = int(Book.open(db).db.execute_sql("PRAGMA page_count").fetchone()[0])
     monkeypatch.setitem(store.book.PRAGMAS, "max_page_count", pages + 2)  # as if the disk filled up now
     rows = "".join(f"Package {n} with a long enough name to fill pages,{n}\n" for n in range(3000))
-    capsys.readouterr()
-    code = main(["import", "packages", str(write(tmp_path / "p.csv", "name,retail\n" + rows)), "--db", str(db)])
-    _out, err = capsys.readouterr()
+    code, _out, err = cli(capsys, "import", "packages", str(write(tmp_path / "p.csv", "name,retail\n" + rows)), "--db", str(db))
     assert code == 1 and "full" in err and "nothing was written" in err
     monkeypatch.delitem(store.book.PRAGMAS, "max_page_count")
     book = Book.open(db)

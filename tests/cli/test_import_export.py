@@ -9,10 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import sqlite3
-import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,9 +16,10 @@ import pytest
 
 from billing.catalogue import PACKAGE_COLUMNS, PACKAGE_FIELDS
 from store.book import Book
-from tui.cli import main
+from tests.helpers.cli import cli, cli_process, write
+from tests.helpers.raw import query
+from tests.helpers.raw import rows as table_rows
 
-ROOT = Path(__file__).resolve().parents[2]
 HEADER = ",".join(PACKAGE_FIELDS)
 #: What export writes: every field, then archived.
 EXPORT_HEADER = ",".join(PACKAGE_COLUMNS)
@@ -31,45 +28,9 @@ EXPORT_HEADER = ",".join(PACKAGE_COLUMNS)
 # --- helpers ------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def _no_env(monkeypatch):
-    monkeypatch.delenv("PACKDESK_DB", raising=False)
-    monkeypatch.delenv("PACKDESK_TODAY", raising=False)
-
-
-@pytest.fixture
-def db(tmp_path) -> Path:
-    """A new, empty book (made as `packdesk init` makes one)."""
-    path = tmp_path / "book.db"
-    Book.open(path, create=True).close()
-    return path
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    """main(argv) -> (exit code, stdout, stderr); argparse's SystemExit too."""
-    capsys.readouterr()
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def write(path: Path, text: str) -> Path:
-    path.write_text(text, encoding="utf-8", newline="")
-    return path
-
-
 def rows(db: Path, table: str = "package") -> list[tuple]:
     """Every row of a table, read with plain sqlite3 (not through packdesk)."""
-    if not db.exists():
-        return []
-    con = sqlite3.connect(db)
-    try:
-        return con.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()
-    finally:
-        con.close()
+    return table_rows(db, table)
 
 
 def package_count(db: Path) -> int:
@@ -77,7 +38,7 @@ def package_count(db: Path) -> int:
 
 
 def export(capsys, db: Path, fmt: str = "csv") -> str:
-    code, out, err = run(capsys, "export", "packages", "--format", fmt, "--db", str(db))
+    code, out, err = cli(capsys, "export", "packages", "--format", fmt, "--db", str(db))
     assert code == 0, err
     return out
 
@@ -91,7 +52,7 @@ def export_csv(capsys, db: Path) -> dict[str, dict]:
 
 
 def do_import(capsys, db: Path, file: Path, *extra: str) -> tuple[int, str, str]:
-    return run(capsys, "import", "packages", str(file), "--db", str(db), *extra)
+    return cli(capsys, "import", "packages", str(file), "--db", str(db), *extra)
 
 
 # --- good imports ---------------------------------------------------------------
@@ -498,14 +459,14 @@ def test_export_of_empty_book(capsys, db):
 def test_commands_refuse_a_book_that_does_not_exist(capsys, tmp_path, command):
     # A mistyped --db in a cron job must fail loudly, not bill a new empty book.
     missing = tmp_path / "no-such-dir" / "typo.db"
-    code, _out, err = run(capsys, *command, "--db", str(missing))
+    code, _out, err = cli(capsys, *command, "--db", str(missing))
     assert code == 1
     assert "there is no book at" in err and str(missing) in err
     assert not missing.exists() and not missing.parent.exists()
 
 
 def test_export_rejects_unknown_format(capsys, db):
-    code, _out, err = run(capsys, "export", "packages", "--format", "xml", "--db", str(db))
+    code, _out, err = cli(capsys, "export", "packages", "--format", "xml", "--db", str(db))
     assert code == 2
     assert "xml" in err
 
@@ -514,7 +475,7 @@ def test_export_rejects_unknown_format(capsys, db):
 
 
 def test_settings_show_defaults(capsys, db):
-    code, out, err = run(capsys, "settings", "--db", str(db))
+    code, out, err = cli(capsys, "settings", "--db", str(db))
     assert code == 0, err
     assert "currency:  USD" in out
     assert "precision: 2" in out
@@ -523,10 +484,10 @@ def test_settings_show_defaults(capsys, db):
 
 
 def test_settings_change_persists(capsys, db):
-    code, out, err = run(capsys, "settings", "--db", str(db), "--currency", "gbp", "--precision", "3", "--timezone", "Europe/London")
+    code, out, err = cli(capsys, "settings", "--db", str(db), "--currency", "gbp", "--precision", "3", "--timezone", "Europe/London")
     assert code == 0, err
     assert "currency:  GBP" in out
-    code, out, _err = run(capsys, "settings", "--db", str(db))
+    code, out, _err = cli(capsys, "settings", "--db", str(db))
     assert code == 0
     assert "currency:  GBP" in out
     assert "precision: 3" in out
@@ -544,28 +505,24 @@ def test_settings_change_persists(capsys, db):
     ],
 )
 def test_settings_bad_value_exits_1_with_message_and_changes_nothing(capsys, db, args, word):
-    assert run(capsys, "settings", "--db", str(db), "--currency", "EUR")[0] == 0
+    assert cli(capsys, "settings", "--db", str(db), "--currency", "EUR")[0] == 0
     before = _settings(db)
-    code, out, err = run(capsys, "settings", "--db", str(db), *args)
+    code, out, err = cli(capsys, "settings", "--db", str(db), *args)
     assert code == 1
     assert word in err
     assert args[1] in err
     assert "Traceback" not in err
     assert _settings(db) == before
-    code, out, _err = run(capsys, "settings", "--db", str(db))
+    code, out, _err = cli(capsys, "settings", "--db", str(db))
     assert "currency:  EUR" in out and "precision: 2" in out and "timezone:  UTC" in out
 
 
 def _settings(db: Path) -> list[tuple]:
-    con = sqlite3.connect(db)
-    try:
-        return con.execute("SELECT key, value FROM setting ORDER BY key").fetchall()
-    finally:
-        con.close()
+    return query(db, "SELECT key, value FROM setting ORDER BY key")
 
 
 def test_settings_precision_not_a_number_is_usage_error(capsys, db):
-    code, _out, err = run(capsys, "settings", "--db", str(db), "--precision", "two")
+    code, _out, err = cli(capsys, "settings", "--db", str(db), "--precision", "two")
     assert code == 2
     assert "precision" in err
 
@@ -573,24 +530,24 @@ def test_settings_precision_not_a_number_is_usage_error(capsys, db):
 def test_db_from_environment(capsys, monkeypatch, tmp_path):
     env_db = tmp_path / "env" / "book.db"
     monkeypatch.setenv("PACKDESK_DB", str(env_db))
-    code, out, err = run(capsys, "settings", "--currency", "CHF")
+    code, out, err = cli(capsys, "settings", "--currency", "CHF")
     assert code == 1 and "there is no book at" in err and not env_db.exists()  # settings never creates one
-    code, out, err = run(capsys, "init")
+    code, out, err = cli(capsys, "init")
     assert code == 0, err
     assert env_db.exists() and str(env_db) in out
-    code, out, err = run(capsys, "settings", "--currency", "CHF")
+    code, out, err = cli(capsys, "settings", "--currency", "CHF")
     assert code == 0, err
     assert str(env_db) in out
     cli_db = tmp_path / "cli.db"
-    assert run(capsys, "init", "--db", str(cli_db))[0] == 0
-    code, out, _err = run(capsys, "settings", "--db", str(cli_db))
+    assert cli(capsys, "init", "--db", str(cli_db))[0] == 0
+    code, out, _err = cli(capsys, "settings", "--db", str(cli_db))
     assert str(cli_db) in out and "currency:  USD" in out
 
 
 def test_not_a_book_exits_1_with_message(capsys, tmp_path):
     path = tmp_path / "junk.db"
     path.write_bytes(b"\x00\xffnot sqlite at all" * 100)
-    code, _out, err = run(capsys, "settings", "--db", str(path))
+    code, _out, err = cli(capsys, "settings", "--db", str(path))
     assert code == 1
     assert "not a packdesk book" in err
     assert str(path) in err
@@ -600,13 +557,13 @@ def test_not_a_book_exits_1_with_message(capsys, tmp_path):
 
 
 def test_demo_adds_packages_then_nothing(capsys, db):
-    code, out, err = run(capsys, "demo", "--db", str(db))
+    code, out, err = cli(capsys, "demo", "--db", str(db))
     assert code == 0, err
     assert "9 demo package(s) added" in out
     assert package_count(db) == 9
     assert len(rows(db, "upstream_service")) == 5
     first = rows(db)
-    code, out, err = run(capsys, "demo", "--db", str(db))
+    code, out, err = cli(capsys, "demo", "--db", str(db))
     assert code == 0, err
     assert "0 demo package(s) added" in out
     assert rows(db) == first
@@ -620,27 +577,27 @@ def test_demo_adds_packages_then_nothing(capsys, db):
 
 
 def test_bad_today_exits_2_naming_februarys_days(capsys, db):
-    code, _out, err = run(capsys, "settings", "--db", str(db), "--today", "2027-02-30")
+    code, _out, err = cli(capsys, "settings", "--db", str(db), "--today", "2027-02-30")
     assert code == 2
     assert "February 2027 has 28 days" in err
     assert "--today" in err
 
 
 def test_bad_today_before_the_command_exits_2(capsys, db):
-    code, _out, err = run(capsys, "--today", "2027-02-30", "settings", "--db", str(db))
+    code, _out, err = cli(capsys, "--today", "2027-02-30", "settings", "--db", str(db))
     assert code == 2
     assert "28 days" in err
 
 
 def test_good_today_is_accepted(capsys, db):
-    code, out, err = run(capsys, "settings", "--db", str(db), "--today", "2028-02-29")
+    code, out, err = cli(capsys, "settings", "--db", str(db), "--today", "2028-02-29")
     assert code == 0, err
     assert "currency:  USD" in out
 
 
 def test_bad_packdesk_today_env_exits_2(capsys, monkeypatch, db):
     monkeypatch.setenv("PACKDESK_TODAY", "2027-02-30")
-    code, _out, err = run(capsys, "settings", "--db", str(db))
+    code, _out, err = cli(capsys, "settings", "--db", str(db))
     assert code == 2
     assert "PACKDESK_TODAY" in err
     assert "28 days" in err
@@ -649,33 +606,20 @@ def test_bad_packdesk_today_env_exits_2(capsys, monkeypatch, db):
 # --- the real entry point, in a subprocess ---------------------------------------------------
 
 
-def cli(*argv: str, env_extra: dict | None = None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("PACKDESK_DB", "PACKDESK_TODAY")}
-    env.update(env_extra or {})
-    return subprocess.run(
-        [sys.executable, "-m", "tui.cli", *argv],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def test_subprocess_import_and_export(tmp_path):
     db = tmp_path / "book.db"
     file = write(tmp_path / "p.csv", GOOD)
-    done = cli("import", "packages", str(file), "--db", str(db))
+    done = cli_process("import", "packages", str(file), "--db", str(db))
     assert done.returncode == 1 and "there is no book" in done.stderr and not db.exists()
-    assert cli("init", "--db", str(db)).returncode == 0
-    done = cli("import", "packages", str(file), "--db", str(db))
+    assert cli_process("init", "--db", str(db)).returncode == 0
+    done = cli_process("import", "packages", str(file), "--db", str(db))
     assert done.returncode == 0, done.stderr
     assert "7 package(s) added, 0 updated" in done.stdout
-    done = cli("export", "packages", "--format", "json", "--db", str(db))
+    done = cli_process("export", "packages", "--format", "json", "--db", str(db))
     assert done.returncode == 0, done.stderr
     items = {i["name"]: i for i in json.loads(done.stdout)}
     assert_matches_expected(items, from_csv=False)
-    done = cli("export", "packages", "--db", str(db))
+    done = cli_process("export", "packages", "--db", str(db))
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[0] == EXPORT_HEADER
     assert "'-5% off the first year" in done.stdout
@@ -683,11 +627,11 @@ def test_subprocess_import_and_export(tmp_path):
 
 def test_subprocess_bad_row_exits_1_and_writes_nothing(tmp_path):
     db = tmp_path / "book.db"
-    assert cli("init", "--db", str(db)).returncode == 0
-    assert cli("import", "packages", str(write(tmp_path / "seed.csv", SEED)), "--db", str(db)).returncode == 0
+    assert cli_process("init", "--db", str(db)).returncode == 0
+    assert cli_process("import", "packages", str(write(tmp_path / "seed.csv", SEED)), "--db", str(db)).returncode == 0
     before = rows(db)
     file = write(tmp_path / "bad.csv", PREFIX + "Bad,1,0,0,0,monthly,1,,,no,0.5\n")
-    done = cli("import", "packages", str(file), "--db", str(db))
+    done = cli_process("import", "packages", str(file), "--db", str(db))
     assert done.returncode == 1
     assert "line 4, column minimum_days" in done.stderr
     assert "Traceback" not in done.stderr
@@ -695,7 +639,7 @@ def test_subprocess_bad_row_exits_1_and_writes_nothing(tmp_path):
 
 
 def test_subprocess_bad_today_exits_2(tmp_path):
-    done = cli("settings", "--db", str(tmp_path / "book.db"), "--today", "2027-02-30")
+    done = cli_process("settings", "--db", str(tmp_path / "book.db"), "--today", "2027-02-30")
     assert done.returncode == 2
     assert "February 2027 has 28 days" in done.stderr
     assert "Traceback" not in done.stderr

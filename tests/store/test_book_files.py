@@ -10,28 +10,13 @@ Several processes creating one new book at once all end with the same book.
 from __future__ import annotations
 
 import sqlite3
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
 from store.book import Book
 from store.errors import BookError
-from tui.cli import main
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.helpers.cli import cli, cli_process
 
 
 @pytest.mark.parametrize(
@@ -52,7 +37,7 @@ def test_a_mistyped_db_is_refused_and_leaves_nothing(capsys, tmp_path, argv):
     csv_file.write_text("name,retail\nSeat,1\n")
     missing = tmp_path / "typo" / "bok.db"
     argv = [str(csv_file) if a == "FILE" else a for a in argv]
-    code, out, err = run(capsys, *argv, "--db", str(missing))
+    code, out, err = cli(capsys, *argv, "--db", str(missing))
     assert code == 1
     assert f"there is no book at {missing}" in err and "packdesk init" in err
     assert not missing.parent.exists()
@@ -61,20 +46,20 @@ def test_a_mistyped_db_is_refused_and_leaves_nothing(capsys, tmp_path, argv):
 
 def test_init_creates_a_private_book_and_says_so_when_it_exists(capsys, tmp_path):
     path = tmp_path / "new" / "book.db"
-    code, out, _ = run(capsys, "init", "--db", str(path))
+    code, out, _ = cli(capsys, "init", "--db", str(path))
     assert code == 0 and str(path) in out
     assert path.stat().st_mode & 0o777 == 0o600
     assert sorted(p.name for p in path.parent.iterdir() if not p.name.startswith("book.db")) == []
-    code, out, _ = run(capsys, "init", "--db", str(path))
+    code, out, _ = cli(capsys, "init", "--db", str(path))
     assert code == 0 and "ready" in out
 
 
 def test_an_empty_file_is_refused(capsys, tmp_path):
     path = tmp_path / "book.db"
     path.touch()
-    code, _out, err = run(capsys, "settings", "--db", str(path))
+    code, _out, err = cli(capsys, "settings", "--db", str(path))
     assert code == 1 and "empty file (0 bytes)" in err
-    code, _out, err = run(capsys, "init", "--db", str(path))
+    code, _out, err = cli(capsys, "init", "--db", str(path))
     assert code == 1 and "empty file" in err
     assert path.stat().st_size == 0
 
@@ -109,10 +94,9 @@ def test_a_book_from_a_newer_packdesk_is_refused_naming_the_version(tmp_path):
 
 def test_several_processes_creating_one_book_at_once_all_get_it(tmp_path):
     path = tmp_path / "shared" / "book.db"
-    command = [sys.executable, "-m", "tui.cli", "init", "--db", str(path)]
 
     def create(_):
-        return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+        return cli_process("init", "--db", str(path))
 
     with ThreadPoolExecutor(8) as pool:
         results = list(pool.map(create, range(8)))

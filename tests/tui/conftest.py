@@ -1,7 +1,6 @@
-"""Fixtures for the app tests: a file book under tmp_path (never in-memory:
-the list's paging worker runs in a thread, and an in-memory SQLite book is
-empty in every other thread), optional demo data, and an app whose "today"
-is fixed so the live panel and the snapshots don't drift."""
+"""The app on a test book: "today" fixed to TODAY so the live panel and the
+snapshots don't drift (the books themselves come from tests/conftest.py),
+and the book the billing-run screens and their snapshots share."""
 
 from __future__ import annotations
 
@@ -9,33 +8,13 @@ from datetime import date
 
 import pytest
 
+from billing.accounts import AllocationDraft
+from store.allocations import create_allocation
 from store.book import Book
-from store.demo import load_demo
+from store.packages import find_package
+from tests.helpers.books import customer
+from tests.helpers.pilot import TODAY
 from tui.app import PackdeskApp
-
-#: A Wednesday.
-TODAY = date(2026, 11, 25)
-#: Every run_test uses this terminal size.
-SIZE = (80, 24)
-
-
-@pytest.fixture
-def book(tmp_path, monkeypatch):
-    """An empty book at the relative path `book.db` (inside tmp_path), so any
-    text that shows the path is the same in every run."""
-    monkeypatch.chdir(tmp_path)
-    opened = Book.open("book.db")
-    try:
-        yield opened
-    finally:
-        opened.close()
-
-
-@pytest.fixture
-def demo_book(book):
-    """The book with the demo services and packages loaded."""
-    assert load_demo() > 0
-    return book
 
 
 @pytest.fixture
@@ -56,3 +35,17 @@ def app(book, make_app):
 @pytest.fixture
 def demo_app(demo_book, make_app):
     return make_app(demo_book)
+
+
+@pytest.fixture
+def run_book(demo_book):
+    """Demo packages and two customers with allocations, nothing posted yet:
+    Acme Telecom has 2 Hosted PBX seats from 2026-10-10 (auto decrement),
+    Blue Fish Ltd 3 UK DID rentals from 2026-09-20 and a Hosted PBX seat that
+    only starts on 2026-12-10."""
+    acme, blue = customer("Acme Telecom"), customer("Blue Fish Ltd")
+    seat, did = find_package("Hosted PBX seat").id, find_package("UK DID rental").id
+    create_allocation(acme.id, seat, AllocationDraft(2, date(2026, 10, 10), None, True, False, "HQ"))
+    create_allocation(blue.id, did, AllocationDraft(3, date(2026, 9, 20), None, False, False, ""))
+    create_allocation(blue.id, seat, AllocationDraft(1, date(2026, 12, 10), None, False, False, ""))
+    return demo_book

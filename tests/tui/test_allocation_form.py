@@ -4,19 +4,16 @@ projection, the date and minimum-days rules, saving, and removing with `d`."""
 
 from __future__ import annotations
 
-import io
 import re
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from rich.console import Console
 
 from billing.accounts import AllocationDraft, CustomerDraft
 from billing.catalogue import PackageDraft
 from billing.charges import AllocationTerms, allocation_charges
 from billing.money import format_money
-from billing.projection import add_months, month_totals
 from billing.schedule import Frequency
 from store import allocations as allocation_store
 from store import customers as customer_store
@@ -27,28 +24,10 @@ from tui.app import PackdeskApp
 from tui.screens.customer_list import CustomerListScreen
 from tui.screens.dialogs import ChoiceScreen
 
-from .conftest import SIZE, TODAY
-from .helpers import replace_text, row_count, static_text, table_rows
+from tests.helpers.pilot import SIZE, TODAY, focused_id, messages, press, rendered, replace_text, row_count, static_text, table_rows
 
 D = Decimal
 PLACEHOLDER = "The projection appears when a package is chosen and the fields are valid."
-
-
-def focused_id(app) -> str | None:
-    return app.focused.id if app.focused is not None else None
-
-
-def messages(app) -> list[str]:
-    return [str(n.message) for n in app._notifications]
-
-
-def rendered(widget, width: int | None = None) -> str:
-    """What a Static shows, as plain text, at the width it has on screen.
-    (str(widget.content) only works for plain text; the projection is a rich Group.)"""
-    width = width or widget.content_region.width or 78
-    console = Console(file=io.StringIO(), width=width, color_system=None, legacy_windows=False)
-    console.print(widget.content)
-    return console.file.getvalue()
 
 
 def projection_text(screen) -> str:
@@ -107,11 +86,9 @@ def acme():
 
 async def to_customer(pilot) -> CustomerScreen:
     await pilot.pause()
-    await pilot.press("f3")
-    await pilot.pause()
+    await press(pilot, "f3")
     assert isinstance(pilot.app.screen, CustomerListScreen)
-    await pilot.press("enter")
-    await pilot.pause()
+    await press(pilot, "enter")
     screen = pilot.app.screen
     assert isinstance(screen, CustomerScreen)
     assert screen.customer.name == "Acme Telecom"
@@ -120,8 +97,7 @@ async def to_customer(pilot) -> CustomerScreen:
 
 async def new_allocation(pilot) -> AllocationFormScreen:
     await to_customer(pilot)
-    await pilot.press("n")
-    await pilot.pause()
+    await press(pilot, "n")
     form = pilot.app.screen
     assert isinstance(form, AllocationFormScreen)
     return form
@@ -129,10 +105,8 @@ async def new_allocation(pilot) -> AllocationFormScreen:
 
 async def pick_monthly_line(pilot) -> AllocationFormScreen:
     form = await new_allocation(pilot)
-    await pilot.press(*"month")
-    await pilot.pause()
-    await pilot.press("down", "enter")
-    await pilot.pause()
+    await press(pilot, *"month")
+    await press(pilot, "down", "enter")
     assert form.package is not None and form.package.name == "Monthly line"
     return form
 
@@ -159,8 +133,7 @@ async def test_n_opens_the_form_and_typing_shows_matches_to_pick_from(accounts_b
         # Nothing typed yet: no error shown.
         assert errors_text(form) == ""
 
-        await pilot.press(*"line")
-        await pilot.pause()
+        await press(pilot, *"line")
         assert matches.display
         shown = [str(matches.get_option_at_index(i).prompt) for i in range(matches.option_count)]
         # Archived 'Old line' is not offered.
@@ -168,12 +141,10 @@ async def test_n_opens_the_form_and_typing_shows_matches_to_pick_from(accounts_b
         assert form.package is None
 
         # down goes into the matches, a second down to 'Spare line', enter picks it.
-        await pilot.press("down")
-        await pilot.pause()
+        await press(pilot, "down")
         assert focused_id(app) == "matches"
         assert matches.highlighted == 0
-        await pilot.press("down", "enter")
-        await pilot.pause()
+        await press(pilot, "down", "enter")
         assert form.package.name == "Spare line"
         assert form.query_one("#package").value == "Spare line"
         assert not matches.display
@@ -186,8 +157,7 @@ async def test_down_and_enter_pick_the_first_match(accounts_book, make_app):
         form = await new_allocation(pilot)
         await pilot.press(*"MONTH")  # any case
         await pilot.pause()
-        await pilot.press("down", "enter")
-        await pilot.pause()
+        await press(pilot, "down", "enter")
         assert form.package.name == "Monthly line"
         assert form.query_one("#package").value == "Monthly line"
         assert focused_id(app) == "quantity"
@@ -198,8 +168,7 @@ async def test_enter_in_the_package_box_takes_the_first_match(accounts_book, mak
     app = make_app(accounts_book)
     async with app.run_test(size=SIZE) as pilot:
         form = await new_allocation(pilot)
-        await pilot.press(*"spare", "enter")
-        await pilot.pause()
+        await press(pilot, *"spare", "enter")
         assert form.package.name == "Spare line"
         assert focused_id(app) == "quantity"
 
@@ -208,15 +177,13 @@ async def test_archived_packages_are_not_offered(accounts_book, make_app):
     app = make_app(accounts_book)
     async with app.run_test(size=SIZE) as pilot:
         form = await new_allocation(pilot)
-        await pilot.press(*"Old line")
-        await pilot.pause()
+        await press(pilot, *"Old line")
         assert not form.query_one("#matches").display
         assert form.package is None
         assert errors_text(form).startswith("package: ")
         assert rendered(form.query_one("#projection-body")).strip() == PLACEHOLDER
 
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await press(pilot, "ctrl+s")
         assert app.screen is form
         assert allocation_store.list_allocations(acme().id) == []
         assert any("Not saved" in m and ("choose a package" in m or "no package" in m) for m in messages(app))
@@ -227,8 +194,7 @@ async def test_a_name_nothing_matches_says_so(accounts_book, make_app):
     app = make_app(accounts_book)
     async with app.run_test(size=SIZE) as pilot:
         form = await new_allocation(pilot)
-        await pilot.press(*"Old line")
-        await pilot.pause()
+        await press(pilot, *"Old line")
         assert errors_text(form) == "package: no package (that is not archived) matches 'Old line'"
 
 
@@ -334,13 +300,11 @@ async def test_the_projection_updates_as_the_quantity_is_typed(accounts_book, ma
         assert {line[3] for line in lines[1:]} == {"30.00"}
 
         # 3 -> 20, key by key: after "2" it is already 2 x.
-        await pilot.press("backspace", "2")
-        await pilot.pause()
+        await press(pilot, "backspace", "2")
         lines = charge_rows(projection_text(form))
         assert lines[0][3:] == ("50.00", "16.00")
         assert {line[3] for line in lines[1:]} == {"20.00"}
-        await pilot.press("0")
-        await pilot.pause()
+        await press(pilot, "0")
         text = projection_text(form)
         lines = charge_rows(text)
         assert lines[0][3:] == ("500.00", "160.00")
@@ -351,8 +315,7 @@ async def test_the_projection_updates_as_the_quantity_is_typed(accounts_book, ma
         assert months["total"] == ("2700.00", "1040.00", "1660.00", "540.00")
 
         # A quantity that is not a whole number: the reason, and no projection.
-        await pilot.press("x")
-        await pilot.pause()
+        await press(pilot, "x")
         assert errors_text(form) == "quantity: '20x' is not a whole number of 1 or more"
         assert form.query_one("#quantity").has_class("-invalid")
         assert projection_text(form).strip() == PLACEHOLDER
@@ -402,8 +365,7 @@ async def test_t_and_plus_n_are_accepted_as_dates(accounts_book, make_app, typed
         assert errors_text(form) == ""
         text = projection_text(form)
         assert "Projection 2026-11-25 to 2027-01-04" in text
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await press(pilot, "ctrl+s")
         saved = allocation_store.list_allocations(acme().id)
         assert [(a.start, a.end) for a in saved] == [(TODAY, TODAY + timedelta(days=40))]
 
@@ -417,8 +379,7 @@ async def test_a_date_that_does_not_exist_is_refused_naming_the_days_of_the_mont
         assert errors_text(form) == "start: '2027-02-30': February 2027 has 28 days"
         assert projection_text(form).strip() == PLACEHOLDER
 
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await press(pilot, "ctrl+s")
         assert app.screen is form
         assert allocation_store.list_allocations(acme().id) == []
         assert any("28 days" in m for m in messages(app))
@@ -440,8 +401,7 @@ async def test_an_end_before_the_start_is_refused(accounts_book, make_app):
         assert errors_text(form) == "end: 2026-12-01 is before the start date 2026-12-15"
         assert projection_text(form).strip() == PLACEHOLDER
 
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await press(pilot, "ctrl+s")
         assert app.screen is form
         assert allocation_store.list_allocations(acme().id) == []
         assert any("is before the start date" in m for m in messages(app))
@@ -458,8 +418,7 @@ async def test_an_end_before_start_plus_minimum_days_is_refused_naming_the_first
         assert errors_text(form) == f"end: {reason}"
         assert form.query_one("#form-errors").region.height >= 1
 
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await press(pilot, "ctrl+s")
         assert app.screen is form
         assert allocation_store.list_allocations(acme().id) == []
         assert any(reason in m for m in messages(app))
@@ -487,8 +446,7 @@ async def test_ctrl_s_saves_and_the_row_shows_on_the_customer_screen(accounts_bo
         await pilot.pause()
         await pilot.press("space")
         await type_into(pilot, "reference", "DID 0201")
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await press(pilot, "ctrl+s")
 
         screen = app.screen
         assert isinstance(screen, CustomerScreen)
@@ -519,8 +477,7 @@ async def test_an_allocation_from_today_switches_its_service_on(accounts_book, m
     async with app.run_test(size=SIZE) as pilot:
         await pick_monthly_line(pilot)
         await replace_text(pilot, "2")
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await press(pilot, "ctrl+s")
         screen = app.screen
         assert isinstance(screen, CustomerScreen)
         assert [(a.quantity, a.start, a.end) for a in allocation_store.list_allocations(acme().id)] == [(2, TODAY, None)]
@@ -535,8 +492,7 @@ async def test_enter_on_an_allocation_edits_it(accounts_book, make_app):
     app = make_app(accounts_book)
     async with app.run_test(size=SIZE) as pilot:
         screen = await to_customer(pilot)
-        await pilot.press("enter")
-        await pilot.pause()
+        await press(pilot, "enter")
         form = app.screen
         assert isinstance(form, AllocationFormScreen)
         assert static_text(form, "#title") == "Acme Telecom · edit allocation"
@@ -546,8 +502,7 @@ async def test_enter_on_an_allocation_edits_it(accounts_book, make_app):
         # A start in the past: the projection runs from the start.
         assert "Projection 2026-10-01 to 2027-09-30" in projection_text(form)
         await replace_text(pilot, "4")
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await press(pilot, "ctrl+s")
         assert app.screen is screen
         after = allocation_store.get_allocation(created.id)
         assert after.quantity == 4
@@ -559,11 +514,9 @@ async def test_escape_with_changes_asks_and_discarding_writes_nothing(accounts_b
     app = make_app(accounts_book)
     async with app.run_test(size=SIZE) as pilot:
         await pick_monthly_line(pilot)
-        await pilot.press("escape")
-        await pilot.pause()
+        await press(pilot, "escape")
         assert isinstance(app.screen, ChoiceScreen)
-        await pilot.press("d")
-        await pilot.pause()
+        await press(pilot, "d")
         assert isinstance(app.screen, CustomerScreen)
         assert allocation_store.list_allocations(acme().id) == []
         assert row_count(app.screen) == 0
@@ -586,11 +539,9 @@ async def test_d_before_start_plus_minimum_days_is_refused_naming_the_first_allo
     async with app.run_test(size=SIZE) as pilot:
         screen = await to_customer(pilot)
         assert row_count(screen) == 1
-        await pilot.press("d")
-        await pilot.pause()
+        await press(pilot, "d")
         if isinstance(app.screen, ChoiceScreen):
-            await pilot.press("y")
-            await pilot.pause()
+            await press(pilot, "y")
         assert app.screen is screen
         said = messages(app)
         assert any("2026-12-10" in m and "30 minimum days" in m for m in said), said
@@ -604,13 +555,11 @@ async def test_d_from_the_first_allowed_date_removes_the_allocation(allocated_bo
     app = PackdeskApp(allocated_book, today=today)
     async with app.run_test(size=SIZE) as pilot:
         screen = await to_customer(pilot)
-        await pilot.press("d")
-        await pilot.pause()
+        await press(pilot, "d")
         if removed:
             # From the first allowed date: asked first, then removed.
             assert isinstance(app.screen, ChoiceScreen)
-            await pilot.press("y")
-            await pilot.pause()
+            await press(pilot, "y")
         else:
             # Before it: refused at once, with no question asked.
             assert app.screen is screen
@@ -629,11 +578,9 @@ async def test_escape_in_the_remove_dialog_keeps_the_allocation(allocated_book):
     app = PackdeskApp(allocated_book, today=date(2027, 1, 1))
     async with app.run_test(size=SIZE) as pilot:
         screen = await to_customer(pilot)
-        await pilot.press("d")
-        await pilot.pause()
+        await press(pilot, "d")
         assert isinstance(app.screen, ChoiceScreen)
-        await pilot.press("escape")
-        await pilot.pause()
+        await press(pilot, "escape")
         assert app.screen is screen
         assert len(allocation_store.list_allocations(acme().id)) == 1
         assert row_count(screen) == 1
@@ -648,8 +595,7 @@ async def test_f3_and_f4_do_not_leave_a_form_with_unsaved_changes(accounts_book,
         form = await pick_monthly_line(pilot)
         await replace_text(pilot, "3")
         for key in ("f3", "f4", "f2"):
-            await pilot.press(key)
-            await pilot.pause()
+            await press(pilot, key)
             assert app.screen is form, key
         assert "Save (ctrl+s) or leave (escape) the form first." in messages(app)
         assert form.query_one("#quantity").value == "3"
@@ -660,7 +606,6 @@ async def test_f3_from_an_unchanged_form_goes_to_the_customer_list(accounts_book
     app = make_app(accounts_book)
     async with app.run_test(size=SIZE) as pilot:
         await new_allocation(pilot)
-        await pilot.press("f3")
-        await pilot.pause()
+        await press(pilot, "f3")
         assert isinstance(app.screen, CustomerListScreen)
         assert len(app.screen_stack) == 3

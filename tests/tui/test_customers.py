@@ -10,8 +10,6 @@ from decimal import Decimal
 import pytest
 
 from billing.accounts import AllocationDraft, CustomerDraft
-from billing.catalogue import PackageDraft
-from billing.schedule import Frequency
 from store import allocations as allocation_store
 from store import customers as customer_store
 from store import packages as package_store
@@ -21,18 +19,9 @@ from tui.screens.customer_form import CustomerFormScreen
 from tui.screens.customer_list import PAGE, PREFETCH, CustomerListScreen
 from tui.screens.dialogs import ChoiceScreen
 
-from .conftest import SIZE, TODAY
-from .helpers import names, replace_text, row_count, static_text, table_rows
+from tests.helpers.pilot import TODAY, focused_id, messages, names, press, replace_text, row_count, running, static_text, table_rows
 
 D = Decimal
-
-
-def focused_id(app) -> str | None:
-    return app.focused.id if app.focused is not None else None
-
-
-def messages(app) -> list[str]:
-    return [str(n.message) for n in app._notifications]
 
 
 def customer_total() -> int:
@@ -43,10 +32,8 @@ async def to_customers(pilot) -> CustomerListScreen:
     # An empty catalogue opens with the demo offer: decline it first.
     await pilot.pause()
     if isinstance(pilot.app.screen, ChoiceScreen):
-        await pilot.press("escape")
-        await pilot.pause()
-    await pilot.press("f3")
-    await pilot.pause()
+        await press(pilot, "escape")
+    await press(pilot, "f3")
     screen = pilot.app.screen
     assert isinstance(screen, CustomerListScreen)
     return screen
@@ -66,8 +53,7 @@ def customers_book(demo_book):
 
 async def test_f3_opens_the_customer_list_sorted_by_name(customers_book, make_app):
     app = make_app(customers_book)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with running(app) as pilot:
         screen = await to_customers(pilot)
         assert static_text(screen, "#title") == "packdesk · Customers"
         assert table_rows(screen) == [
@@ -79,30 +65,25 @@ async def test_f3_opens_the_customer_list_sorted_by_name(customers_book, make_ap
         assert focused_id(app) == "customers"
 
         # f2 goes back to the packages, f3 comes back to the customers.
-        await pilot.press("f2")
-        await pilot.pause()
+        await press(pilot, "f2")
         assert not isinstance(app.screen, CustomerListScreen)
         await to_customers(pilot)
 
 
 async def test_an_empty_book_shows_an_empty_list(app):
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with running(app) as pilot:
         screen = await to_customers(pilot)
         assert row_count(screen) == 0
         assert static_text(screen, "#status").startswith("0 of 0 shown")
-        await pilot.press("enter")
-        await pilot.pause()
+        await press(pilot, "enter")
         assert app.screen is screen
 
 
 async def test_enter_on_an_empty_list_says_how_to_add_one(app):
     """The list has a hint for this ("No customer here. Press n to add one."): enter should show it."""
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with running(app) as pilot:
         screen = await to_customers(pilot)
-        await pilot.press("enter")
-        await pilot.pause()
+        await press(pilot, "enter")
         assert app.screen is screen
         assert "No customer here. Press n to add one." in messages(app)
 
@@ -112,13 +93,11 @@ async def test_enter_on_an_empty_list_says_how_to_add_one(app):
 
 async def test_add_a_customer_with_keys_only(customers_book, make_app):
     app = make_app(customers_book)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with running(app) as pilot:
         await to_customers(pilot)
         before = customer_total()
 
-        await pilot.press("n")
-        await pilot.pause()
+        await press(pilot, "n")
         form = app.screen
         assert isinstance(form, CustomerFormScreen)
         assert static_text(form, "#title") == "New customer"
@@ -127,10 +106,8 @@ async def test_add_a_customer_with_keys_only(customers_book, make_app):
         await pilot.press(*"Cobalt Networks", "tab")
         # Status: a Select; enter opens it, active -> suspended is one down.
         assert focused_id(app) == "status"
-        await pilot.press("enter")
-        await pilot.pause()
-        await pilot.press("down", "enter")
-        await pilot.pause()
+        await press(pilot, "enter")
+        await press(pilot, "down", "enter")
         assert form.query_one("#status").value == "suspended"
 
         await pilot.press("tab")
@@ -140,8 +117,7 @@ async def test_add_a_customer_with_keys_only(customers_book, make_app):
         assert focused_id(app) == "notes"
         await pilot.press(*"Reseller, net 30")
 
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await press(pilot, "ctrl+s")
 
         assert isinstance(app.screen, CustomerListScreen)
         assert customer_total() == before + 1
@@ -163,12 +139,10 @@ async def test_add_a_customer_with_keys_only(customers_book, make_app):
 
 async def test_tax_over_100_shows_the_reason_under_the_field_and_saves_nothing(customers_book, make_app):
     app = make_app(customers_book)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with running(app) as pilot:
         await to_customers(pilot)
         before = customer_total()
-        await pilot.press("n")
-        await pilot.pause()
+        await press(pilot, "n")
         form = app.screen
         await pilot.press(*"Taxing Ltd", "tab", "tab")
         assert focused_id(app) == "tax_percent"
@@ -182,8 +156,7 @@ async def test_tax_over_100_shows_the_reason_under_the_field_and_saves_nothing(c
         assert error.region.height >= 1
         assert error.region.y == form.query_one("#tax_percent").region.y + 1
 
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await press(pilot, "ctrl+s")
         assert app.screen is form
         assert customer_total() == before
         assert customer_store.find_customer("Taxing Ltd") is None
@@ -193,43 +166,36 @@ async def test_tax_over_100_shows_the_reason_under_the_field_and_saves_nothing(c
         await replace_text(pilot, "100")
         assert not error.has_class("shown")
         assert not form.query_one("#tax_percent").has_class("-invalid")
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await press(pilot, "ctrl+s")
         assert isinstance(app.screen, CustomerListScreen)
         assert customer_store.find_customer("Taxing Ltd").tax_percent == D("100")
 
 
 async def test_a_tax_that_is_not_a_number_is_refused(customers_book, make_app):
     app = make_app(customers_book)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with running(app) as pilot:
         await to_customers(pilot)
         before = customer_total()
-        await pilot.press("n")
-        await pilot.pause()
+        await press(pilot, "n")
         form = app.screen
         await pilot.press(*"Words Ltd", "tab", "tab")
         await replace_text(pilot, "twenty")
         assert form.query_one("#tax_percent-error").has_class("shown")
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await press(pilot, "ctrl+s")
         assert app.screen is form
         assert customer_total() == before
 
 
 async def test_an_empty_name_is_refused_under_the_name(customers_book, make_app):
     app = make_app(customers_book)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with running(app) as pilot:
         await to_customers(pilot)
         before = customer_total()
-        await pilot.press("n")
-        await pilot.pause()
+        await press(pilot, "n")
         form = app.screen
         await pilot.press("tab", "tab")
         await replace_text(pilot, "5")
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await press(pilot, "ctrl+s")
         assert app.screen is form
         error = form.query_one("#name-error")
         assert error.has_class("shown")
@@ -240,17 +206,14 @@ async def test_an_empty_name_is_refused_under_the_name(customers_book, make_app)
 @pytest.mark.parametrize("typed", ["Acme Telecom", "ACME telecom", "  Acme   Telecom "])
 async def test_a_duplicate_name_is_refused(customers_book, make_app, typed):
     app = make_app(customers_book)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with running(app) as pilot:
         await to_customers(pilot)
         before = customer_total()
-        await pilot.press("n")
-        await pilot.pause()
+        await press(pilot, "n")
         form = app.screen
         await pilot.press(*typed, "tab", "tab")
         await replace_text(pilot, "5")
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await press(pilot, "ctrl+s")
 
         assert app.screen is form
         error = form.query_one("#name-error")
@@ -261,11 +224,9 @@ async def test_a_duplicate_name_is_refused(customers_book, make_app, typed):
         assert customer_store.find_customer("Acme Telecom").tax_percent == D("20")
 
         # Leaving asks about the unsaved changes; discarding writes nothing.
-        await pilot.press("escape")
-        await pilot.pause()
+        await press(pilot, "escape")
         assert isinstance(app.screen, ChoiceScreen)
-        await pilot.press("d")
-        await pilot.pause()
+        await press(pilot, "d")
         assert isinstance(app.screen, CustomerListScreen)
         assert row_count(app.screen) == before
 
@@ -275,56 +236,45 @@ async def test_a_duplicate_name_is_refused(customers_book, make_app, typed):
 
 async def test_slash_filters_the_list_as_you_type(customers_book, make_app):
     app = make_app(customers_book)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with running(app) as pilot:
         screen = await to_customers(pilot)
         box = screen.query_one("#filter")
         assert not box.display
 
-        await pilot.press("slash")
-        await pilot.pause()
+        await press(pilot, "slash")
         assert box.display
         assert focused_id(app) == "filter"
-        await pilot.press(*"acme")
-        await pilot.pause()
+        await press(pilot, *"acme")
         assert names(screen) == ["Acme Hosting", "Acme Telecom"]
         assert "2 of 2 shown · filter 'acme'" in static_text(screen, "#status")
 
-        await pilot.press(*" tel")
-        await pilot.pause()
+        await press(pilot, *" tel")
         assert names(screen) == ["Acme Telecom"]
 
         # enter goes back to the table; enter there opens the customer found.
-        await pilot.press("enter")
-        await pilot.pause()
+        await press(pilot, "enter")
         assert focused_id(app) == "customers"
-        await pilot.press("enter")
-        await pilot.pause()
+        await press(pilot, "enter")
         assert isinstance(app.screen, CustomerScreen)
         assert app.screen.customer.name == "Acme Telecom"
-        await pilot.press("escape")
-        await pilot.pause()
+        await press(pilot, "escape")
         assert app.screen is screen
 
         # escape clears the filter and hides the box.
-        await pilot.press("escape")
-        await pilot.pause()
+        await press(pilot, "escape")
         assert not box.display
         assert names(screen) == ["Acme Hosting", "Acme Telecom", "Blue Fish Ltd"]
 
 
 async def test_a_filter_that_matches_nothing_shows_no_rows(customers_book, make_app):
     app = make_app(customers_book)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with running(app) as pilot:
         screen = await to_customers(pilot)
-        await pilot.press("slash", *"zzz")
-        await pilot.pause()
+        await press(pilot, "slash", *"zzz")
         assert row_count(screen) == 0
         assert static_text(screen, "#status").startswith("0 of 0 shown")
         # A % in the filter is a literal character, not a wildcard.
-        await pilot.press("escape", "slash", *"%")
-        await pilot.pause()
+        await press(pilot, "escape", "slash", *"%")
         assert row_count(screen) == 0
 
 
@@ -341,8 +291,7 @@ def _many_customers(count: int) -> None:
 async def test_500_customers_page_in_as_the_cursor_moves_down(book, make_app):
     _many_customers(500)
     app = make_app(book)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with running(app) as pilot:
         screen = await to_customers(pilot)
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -382,14 +331,12 @@ async def test_500_customers_page_in_as_the_cursor_moves_down(book, make_app):
         assert names(screen) == [f"Customer {i:04d}" for i in range(500)]
         assert static_text(screen, "#status").startswith("500 of 500 shown")
 
-        await pilot.press("end")
-        await pilot.pause()
+        await press(pilot, "end")
         assert table.cursor_row == 499
         assert screen.current().name == "Customer 0499"
 
         # Enter opens the customer under the cursor, deep in the list.
-        await pilot.press("enter")
-        await pilot.pause()
+        await press(pilot, "enter")
         assert isinstance(app.screen, CustomerScreen)
         assert app.screen.customer.name == "Customer 0499"
 
@@ -397,12 +344,10 @@ async def test_500_customers_page_in_as_the_cursor_moves_down(book, make_app):
 async def test_filtering_a_large_list_pages_the_filtered_rows(book, make_app):
     _many_customers(500)
     app = make_app(book)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with running(app) as pilot:
         screen = await to_customers(pilot)
         # 'Customer 00' .. 'Customer 04' : 500 match "Customer 0", 100 match "Customer 01".
-        await pilot.press("slash", *"Customer 01")
-        await pilot.pause()
+        await press(pilot, "slash", *"Customer 01")
         assert row_count(screen) == 100
         assert names(screen)[0] == "Customer 0100"
         assert names(screen)[-1] == "Customer 0199"
@@ -434,8 +379,7 @@ async def open_customer(pilot, name: str) -> CustomerScreen:
     index = names(screen).index(name)
     for _ in range(index):
         await pilot.press("down")
-    await pilot.press("enter")
-    await pilot.pause()
+    await press(pilot, "enter")
     opened = pilot.app.screen
     assert isinstance(opened, CustomerScreen)
     assert static_text(opened, "#title") == f"Customer · {name}"
@@ -444,8 +388,7 @@ async def open_customer(pilot, name: str) -> CustomerScreen:
 
 async def test_enter_opens_the_customer_with_the_services_switched_on_today(services_book, make_app):
     app = make_app(services_book)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with running(app) as pilot:
         await to_customers(pilot)
         screen = await open_customer(pilot, "Acme Telecom")
 
@@ -476,16 +419,14 @@ async def test_enter_opens_the_customer_with_the_services_switched_on_today(serv
         assert "5 of 5 allocation(s)" in static_text(screen, "#status")
 
         # escape goes back to the list, the cursor still on the customer.
-        await pilot.press("escape")
-        await pilot.pause()
+        await press(pilot, "escape")
         assert isinstance(app.screen, CustomerListScreen)
         assert app.screen.current().name == "Acme Telecom"
 
 
 async def test_a_customer_with_nothing_running_has_nothing_switched_on(services_book, make_app):
     app = make_app(services_book)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with running(app) as pilot:
         await to_customers(pilot)
         screen = await open_customer(pilot, "Blue Fish Ltd")
         assert static_text(screen, "#customer-info").endswith("Switched on today: nothing")
@@ -497,8 +438,7 @@ async def test_the_services_line_follows_today(services_book):
     from tui.app import PackdeskApp
 
     app = PackdeskApp(services_book, today=date(2026, 11, 26))
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with running(app) as pilot:
         await to_customers(pilot)
         screen = await open_customer(pilot, "Acme Telecom")
         assert static_text(screen, "#customer-info").endswith("Switched on today: DID-UK x2")
@@ -509,12 +449,10 @@ async def test_the_services_line_follows_today(services_book):
 
 async def test_e_on_the_list_edits_the_customer(customers_book, make_app):
     app = make_app(customers_book)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with running(app) as pilot:
         screen = await to_customers(pilot)
         await pilot.press("down")  # Acme Telecom
-        await pilot.press("e")
-        await pilot.pause()
+        await press(pilot, "e")
         form = app.screen
         assert isinstance(form, CustomerFormScreen)
         assert static_text(form, "#title") == "Edit customer: Acme Telecom"
@@ -526,8 +464,7 @@ async def test_e_on_the_list_edits_the_customer(customers_book, make_app):
         await pilot.press("tab", "tab")
         assert focused_id(app) == "tax_percent"
         await replace_text(pilot, "7.5")
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await press(pilot, "ctrl+s")
 
         assert app.screen is screen
         saved = customer_store.find_customer("Acme Telecom")
@@ -541,21 +478,18 @@ async def test_e_on_the_list_edits_the_customer(customers_book, make_app):
 
 async def test_e_on_the_customer_screen_edits_and_renames(services_book, make_app):
     app = make_app(services_book)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with running(app) as pilot:
         await to_customers(pilot)
         screen = await open_customer(pilot, "Acme Telecom")
         acme = customer_store.find_customer("Acme Telecom")
 
-        await pilot.press("e")
-        await pilot.pause()
+        await press(pilot, "e")
         assert isinstance(app.screen, CustomerFormScreen)
         assert focused_id(app) == "name"
         await replace_text(pilot, "Acme Telecom Group")
         await pilot.press("tab", "tab")
         await replace_text(pilot, "0")
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await press(pilot, "ctrl+s")
 
         assert app.screen is screen
         renamed = customer_store.get_customer(acme.id)
@@ -568,23 +502,20 @@ async def test_e_on_the_customer_screen_edits_and_renames(services_book, make_ap
         assert row_count(screen) == 5
 
         # Back on the list, the new name is shown.
-        await pilot.press("escape")
-        await pilot.pause()
+        await press(pilot, "escape")
         assert "Acme Telecom Group" in names(app.screen)
         assert "Acme Telecom" not in names(app.screen)
 
 
 async def test_renaming_onto_another_customer_is_refused(customers_book, make_app):
     app = make_app(customers_book)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with running(app) as pilot:
         await to_customers(pilot)
         await pilot.press("down", "e")  # Acme Telecom
         await pilot.pause()
         form = app.screen
         await replace_text(pilot, "blue fish ltd")
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await press(pilot, "ctrl+s")
         assert app.screen is form
         assert "is already the name of another customer" in static_text(form, "#name-error")
         assert customer_store.find_customer("Acme Telecom").version == 1

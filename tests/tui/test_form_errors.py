@@ -10,17 +10,14 @@ from billing.accounts import CustomerDraft
 from store.customers import create_customer
 from tui.screens.statement import PaymentScreen
 
-from .conftest import SIZE
-from .helpers import focus_and_type, static_text
+from tests.helpers.pilot import focus_and_type, press, running, static_text
 
 
 async def test_the_shared_error_line_speaks_for_the_field_still_wrong(demo_book, make_app):
     create_customer(CustomerDraft("Acme Telecom", "active", Decimal(0), ""))
     app = make_app(demo_book)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await pilot.press("f3", "enter", "s", "n")
-        await pilot.pause()
+    async with running(app) as pilot:
+        await press(pilot, "f3", "enter", "s", "n")
         form = app.screen
         assert isinstance(form, PaymentScreen)
         assert static_text(form, "#pay-error") == ""

@@ -9,7 +9,7 @@ from tui.screens.help import HelpScreen
 from tui.screens.package_form import PackageFormScreen
 from tui.screens.package_list import PackageListScreen
 
-from .conftest import SIZE
+from tests.helpers.pilot import press, running
 
 
 def keys_of(help_screen: HelpScreen) -> dict[str, str]:
@@ -19,29 +19,23 @@ def keys_of(help_screen: HelpScreen) -> dict[str, str]:
 
 async def test_a_remapped_key_is_documented_as_remapped(demo_app):
     demo_app.set_keymap({"new": "ctrl+n", "filter": "f"})
-    async with demo_app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await pilot.press("question_mark")
-        await pilot.pause()
+    async with running(demo_app) as pilot:
+        await press(pilot, "question_mark")
         shown = keys_of(demo_app.screen)
         assert shown["new package"] == "^n"
         assert shown["filter by name as you type"] == "f"
         assert ("n", "new package") not in demo_app.screen.keys
 
         # And the remapped key does what the help says.
-        await pilot.press("escape", "ctrl+n")
-        await pilot.pause()
+        await press(pilot, "escape", "ctrl+n")
         assert isinstance(demo_app.screen, PackageFormScreen)
 
 
 async def test_every_key_of_the_list_its_table_and_the_app_is_listed(demo_app):
-    async with demo_app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await pilot.press("f3")
-        await pilot.pause()
+    async with running(demo_app) as pilot:
+        await press(pilot, "f3")
         assert isinstance(demo_app.screen, CustomerListScreen)
-        await pilot.press("question_mark")
-        await pilot.pause()
+        await press(pilot, "question_mark")
         shown = keys_of(demo_app.screen)
         assert demo_app.screen.title_text == "Customers"
         assert shown["new customer"] == "n"
@@ -53,13 +47,10 @@ async def test_every_key_of_the_list_its_table_and_the_app_is_listed(demo_app):
 
 
 async def test_the_form_help_lists_save_and_the_day_picker_keys(demo_app):
-    async with demo_app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with running(demo_app) as pilot:
         assert isinstance(demo_app.screen, PackageListScreen)
-        await pilot.press("n")
-        await pilot.pause()
-        await pilot.press("f1")
-        await pilot.pause()
+        await press(pilot, "n")
+        await press(pilot, "f1")
         shown = keys_of(demo_app.screen)
         assert shown["save the package"] == "^s"
         assert shown["next field"] == "tab"

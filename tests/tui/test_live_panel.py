@@ -12,8 +12,7 @@ from billing.schedule import Frequency
 from tui.screens.package_form import PackageFormScreen
 from tui.widgets.panel import render_panel
 
-from .conftest import SIZE, TODAY
-from .helpers import focus_and_type, panel_text
+from tests.helpers.pilot import SIZE, TODAY, focus_and_type, panel_text, press
 
 D = Decimal
 CHARGE_LINE = re.compile(r"^ (\w{3} \d{4}-\d{2}-\d{2}) +(\S+)$")
@@ -39,8 +38,7 @@ def figure_line(text: str, label: str) -> list[str]:
 
 async def new_form(pilot) -> PackageFormScreen:
     await pilot.pause()
-    await pilot.press("n")
-    await pilot.pause()
+    await press(pilot, "n")
     assert isinstance(pilot.app.screen, PackageFormScreen)
     return pilot.app.screen
 
@@ -48,10 +46,8 @@ async def new_form(pilot) -> PackageFormScreen:
 async def choose_weekly(pilot) -> None:
     """Frequency drop-down: monthly -> weekly is one up."""
     pilot.app.screen.query_one("#frequency").focus()
-    await pilot.press("enter")
-    await pilot.pause()
-    await pilot.press("up", "enter")
-    await pilot.pause()
+    await press(pilot, "enter")
+    await press(pilot, "up", "enter")
     assert pilot.app.screen.query_one("#frequency").value == "weekly"
 
 
@@ -64,8 +60,7 @@ async def test_typing_retail_updates_the_next_charges_on_every_keystroke(demo_ap
         assert next_charges(empty)[0] == ("Wed 2026-11-25", D("0.00"))
 
         form.query_one("#retail").focus()
-        await pilot.press("3")
-        await pilot.pause()
+        await press(pilot, "3")
         three = panel_text(form)
         assert next_charges(three) == [
             ("Wed 2026-11-25", D("3.00")),
@@ -76,8 +71,7 @@ async def test_typing_retail_updates_the_next_charges_on_every_keystroke(demo_ap
         ]
         assert figure_line(three, "Per month") == ["3.00", "0.00"]
 
-        await pilot.press("0")
-        await pilot.pause()
+        await press(pilot, "0")
         thirty = panel_text(form)
         assert [amount for _, amount in next_charges(thirty)] == [D("30.00")] * 5
         assert figure_line(thirty, "Per month") == ["30.00", "0.00"]
@@ -124,8 +118,7 @@ async def test_setup_fields_show_the_setup_line(demo_app):
         assert "Setup      0.00 (cost 6.00)" in panel_text(form)
         await focus_and_type(pilot, "#setup_retail", "1")
         assert "Setup      1.00 (cost 6.00)" in panel_text(form)
-        await pilot.press("5")
-        await pilot.pause()
+        await press(pilot, "5")
         assert "Setup      15.00 (cost 6.00)" in panel_text(form)
 
 
@@ -136,8 +129,7 @@ async def test_monthly_equivalent_and_margin_percent(demo_app):
         await focus_and_type(pilot, "#cost", "12")
         await choose_weekly(pilot)
         form.query_one("#frequency_match").focus()
-        await pilot.press("right", "space", "right", "right", "right", "space")
-        await pilot.pause()
+        await press(pilot, "right", "space", "right", "right", "right", "space")
 
         text = panel_text(form)
         # 30 x 2 x 365.25 / 7 / 12 = 260.89; 12 x ... = 104.36
@@ -162,8 +154,7 @@ async def test_minimum_spend_says_it_is_a_commitment_and_lists_periods(demo_app)
         assert "commitment" not in panel_text(form)
 
         form.query_one("#minimum_spend").focus()
-        await pilot.press("space")
-        await pilot.pause()
+        await press(pilot, "space")
         assert form.query_one("#minimum_spend").value is True
 
         text = panel_text(form)
@@ -182,16 +173,14 @@ async def test_invalid_retail_lists_the_error_instead_of_figures(demo_app):
         await focus_and_type(pilot, "#retail", "30")
         assert "Per month" in panel_text(form)
 
-        await pilot.press("x")
-        await pilot.pause()
+        await press(pilot, "x")
         text = panel_text(form)
         assert "Fix the fields in red to see the charges:" in text
         assert "retail: '30x' is not a number" in text
         assert "Per month" not in text
         assert next_charges(text) == []
 
-        await pilot.press("backspace")
-        await pilot.pause()
+        await press(pilot, "backspace")
         assert figure_line(panel_text(form), "Per month") == ["30.00", "0.00"]
 
 
@@ -208,12 +197,7 @@ async def test_a_wrong_name_does_not_hide_the_figures(demo_app):
 
 def test_render_panel_weekly_with_setup():
     terms = PackageTerms(
-        retail=D("30"),
-        cost=D("12"),
-        setup_retail=D("15"),
-        setup_cost=D("6"),
-        frequency=Frequency.WEEKLY,
-        match=(1, 4),
+        retail=D("30"), cost=D("12"), setup_retail=D("15"), setup_cost=D("6"), frequency=Frequency.WEEKLY, match=(1, 4)
     )
     text = str(render_panel(terms, [], TODAY, 2, "GBP"))
     lines = text.splitlines()

@@ -5,11 +5,9 @@ customer projection and the book projection alike."""
 
 from __future__ import annotations
 
-import io
 import re
 from decimal import Decimal
 
-from rich.console import Console
 
 from billing.accounts import AllocationDraft, CustomerDraft
 from billing.catalogue import PackageDraft
@@ -24,23 +22,9 @@ from tui.screens.customer_list import CustomerListScreen
 from tui.screens.package_form import PackageFormScreen
 from tui.screens.projections import BookProjectionScreen, CustomerProjectionScreen
 
-from .conftest import SIZE, TODAY
-from .helpers import panel_text
+from tests.helpers.pilot import TODAY, panel_text, press, rendered, running, settle
 
 D = Decimal
-
-
-def rendered(widget) -> str:
-    """What a Static shows, as plain text, at the width it has on screen."""
-    console = Console(file=io.StringIO(), width=widget.content_region.width or 78, color_system=None)
-    console.print(widget.content)
-    return console.file.getvalue()
-
-
-async def settle(pilot) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def test_the_rule_gives_12_3():
@@ -52,31 +36,24 @@ async def test_retail_8_cost_7_02_shows_12_3_percent_everywhere(book, make_app):
     acme = create_customer(CustomerDraft("Acme Telecom", "active", D("0"), ""))
     create_allocation(acme.id, package.id, AllocationDraft(1, TODAY))
     app = make_app(book)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with running(app) as pilot:
         # The package panel: per month 8.00 retail, 7.02 cost.
-        await pilot.press("enter")
-        await pilot.pause()
+        await press(pilot, "enter")
         assert isinstance(app.screen, PackageFormScreen)
         margin_line = next(line for line in panel_text(app.screen).splitlines() if line.startswith("Margin/mo"))
         assert margin_line.split()[1:] == ["0.98", "12.3%"]
-        await pilot.press("escape")
-        await pilot.pause()
+        await press(pilot, "escape")
 
         # The allocation form's projection: 12 charges of 8.00 / 7.02.
-        await pilot.press("f3")
-        await pilot.pause()
+        await press(pilot, "f3")
         assert isinstance(app.screen, CustomerListScreen)
-        await pilot.press("enter")
-        await pilot.pause()
+        await press(pilot, "enter")
         assert isinstance(app.screen, CustomerScreen)
-        await pilot.press("enter")
-        await pilot.pause()
+        await press(pilot, "enter")
         assert isinstance(app.screen, AllocationFormScreen)
         text = rendered(app.screen.query_one("#projection-body"))
         assert "Projection 2026-11-25 to 2027-11-24: 12 charge(s) · margin 12.3%" in text
-        await pilot.press("escape")
-        await pilot.pause()
+        await press(pilot, "escape")
 
         # The customer projection.
         await pilot.press("p")

@@ -11,14 +11,9 @@ from tui.screens.dialogs import ChoiceScreen, ConflictScreen
 from tui.screens.package_form import PackageFormScreen
 from tui.screens.package_list import PackageListScreen
 
-from .conftest import SIZE
-from .helpers import names, replace_text, row_count, static_text, table_rows
+from tests.helpers.pilot import focused_id, names, press, replace_text, row_count, running, static_text, table_rows
 
 D = Decimal
-
-
-def focused_id(app) -> str | None:
-    return app.focused.id if app.focused is not None else None
 
 
 async def open_row(pilot, name: str) -> None:
@@ -27,20 +22,17 @@ async def open_row(pilot, name: str) -> None:
     index = names(screen).index(name)
     for _ in range(index):
         await pilot.press("down")
-    await pilot.press("enter")
-    await pilot.pause()
+    await press(pilot, "enter")
     assert isinstance(pilot.app.screen, PackageFormScreen)
     assert static_text(pilot.app.screen, "#title") == f"Edit package: {name}"
 
 
 async def test_add_a_package_with_keys_only(demo_app):
     app = demo_app
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with running(app) as pilot:
         before = package_store.package_total()
 
-        await pilot.press("n")
-        await pilot.pause()
+        await press(pilot, "n")
         assert isinstance(app.screen, PackageFormScreen)
         assert focused_id(app) == "name"
         await pilot.press(*"Office line", "tab")
@@ -51,17 +43,14 @@ async def test_add_a_package_with_keys_only(demo_app):
 
         # Frequency: open the drop-down, monthly -> weekly is one up, enter picks it.
         assert focused_id(app) == "frequency"
-        await pilot.press("enter")
-        await pilot.pause()
-        await pilot.press("up", "enter")
-        await pilot.pause()
+        await press(pilot, "enter")
+        await press(pilot, "up", "enter")
         assert app.screen.query_one("#frequency").value == "weekly"
 
         # Days: the cursor starts on Monday; Tuesday and Friday are picked with space.
         await pilot.press("tab")
         assert focused_id(app) == "frequency_match"
-        await pilot.press("right", "space", "right", "right", "right", "space")
-        await pilot.pause()
+        await press(pilot, "right", "space", "right", "right", "right", "space")
         assert app.screen.query_one("#frequency_match").days == (1, 4)
 
         await pilot.press("tab")
@@ -74,10 +63,8 @@ async def test_add_a_package_with_keys_only(demo_app):
 
         # Upstream: (none), DID-UK, DID-US, ...: two down picks DID-US.
         assert focused_id(app) == "upstream_service"
-        await pilot.press("enter")
-        await pilot.pause()
-        await pilot.press("down", "down", "enter")
-        await pilot.pause()
+        await press(pilot, "enter")
+        await press(pilot, "down", "down", "enter")
         assert app.screen.query_one("#upstream_service").value == "DID-US"
 
         await pilot.press("tab")
@@ -86,8 +73,7 @@ async def test_add_a_package_with_keys_only(demo_app):
         assert focused_id(app) == "minimum_days"
         await replace_text(pilot, "30")
 
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await press(pilot, "ctrl+s")
 
         assert isinstance(app.screen, PackageListScreen)
         assert package_store.package_total() == before + 1
@@ -115,13 +101,10 @@ async def test_add_a_package_with_keys_only(demo_app):
 
 async def test_invalid_retail_shows_the_reason_and_saves_nothing(demo_app):
     app = demo_app
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with running(app) as pilot:
         before = package_store.package_total()
-        await pilot.press("n")
-        await pilot.pause()
-        await pilot.press(*"Broken price", "tab", *"12.5x")
-        await pilot.pause()
+        await press(pilot, "n")
+        await press(pilot, *"Broken price", "tab", *"12.5x")
 
         form = app.screen
         error = form.query_one("#retail-error")
@@ -129,8 +112,7 @@ async def test_invalid_retail_shows_the_reason_and_saves_nothing(demo_app):
         assert str(error.content) == "'12.5x' is not a number (use digits and a '.', like 12.50)"
         assert form.query_one("#retail").has_class("-invalid")
 
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await press(pilot, "ctrl+s")
 
         assert app.screen is form
         assert package_store.package_total() == before
@@ -138,22 +120,18 @@ async def test_invalid_retail_shows_the_reason_and_saves_nothing(demo_app):
         assert focused_id(app) == "retail"
 
         # Fixing the field takes the reason away.
-        await pilot.press("backspace")
-        await pilot.pause()
+        await press(pilot, "backspace")
         assert not error.has_class("shown")
         assert not form.query_one("#retail").has_class("-invalid")
 
 
 async def test_a_duplicate_name_is_refused_under_the_name(demo_app):
     app = demo_app
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with running(app) as pilot:
         before = package_store.package_total()
-        await pilot.press("n")
-        await pilot.pause()
+        await press(pilot, "n")
         await pilot.press(*"Fax to email", "tab", *"3")
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await press(pilot, "ctrl+s")
 
         form = app.screen
         assert isinstance(form, PackageFormScreen)
@@ -167,8 +145,7 @@ async def test_a_duplicate_name_is_refused_under_the_name(demo_app):
 
 async def test_editing_a_package_changes_the_value_and_bumps_the_version(demo_app):
     app = demo_app
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with running(app) as pilot:
         before = package_store.find_package("Annual support plan")
         assert before.version == 1
 
@@ -176,8 +153,7 @@ async def test_editing_a_package_changes_the_value_and_bumps_the_version(demo_ap
         assert app.screen.query_one("#retail").value == "240.00"
         await pilot.press("tab")
         await replace_text(pilot, "250.50")
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await press(pilot, "ctrl+s")
 
         assert isinstance(app.screen, PackageListScreen)
         after = package_store.find_package("Annual support plan")
@@ -193,30 +169,25 @@ async def test_editing_a_package_changes_the_value_and_bumps_the_version(demo_ap
 
 async def test_escape_on_an_unchanged_form_leaves_without_asking(demo_app):
     app = demo_app
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with running(app) as pilot:
         await open_row(pilot, "Hosted PBX seat")
-        await pilot.press("escape")
-        await pilot.pause()
+        await press(pilot, "escape")
         assert isinstance(app.screen, PackageListScreen)
         assert package_store.find_package("Hosted PBX seat").version == 1
 
 
 async def test_escape_with_unsaved_changes_asks_and_d_discards(demo_app):
     app = demo_app
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with running(app) as pilot:
         await open_row(pilot, "Hosted PBX seat")
         await pilot.press("tab")
         await replace_text(pilot, "99")
 
-        await pilot.press("escape")
-        await pilot.pause()
+        await press(pilot, "escape")
         assert isinstance(app.screen, ChoiceScreen)
         assert app.screen.title_text == "Unsaved changes"
 
-        await pilot.press("d")
-        await pilot.pause()
+        await press(pilot, "d")
         assert isinstance(app.screen, PackageListScreen)
         kept = package_store.find_package("Hosted PBX seat")
         assert kept.retail == D("12.00")
@@ -225,17 +196,13 @@ async def test_escape_with_unsaved_changes_asks_and_d_discards(demo_app):
 
 async def test_a_new_package_left_with_escape_and_discarded_writes_nothing(demo_app):
     app = demo_app
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with running(app) as pilot:
         before = package_store.package_total()
-        await pilot.press("n")
-        await pilot.pause()
+        await press(pilot, "n")
         await pilot.press(*"Never saved", "tab", *"4")
-        await pilot.press("escape")
-        await pilot.pause()
+        await press(pilot, "escape")
         assert isinstance(app.screen, ChoiceScreen)
-        await pilot.press("d")
-        await pilot.pause()
+        await press(pilot, "d")
         assert isinstance(app.screen, PackageListScreen)
         assert package_store.package_total() == before
         assert package_store.find_package("Never saved") is None
@@ -243,16 +210,13 @@ async def test_a_new_package_left_with_escape_and_discarded_writes_nothing(demo_
 
 async def test_escape_with_unsaved_changes_then_s_saves(demo_app):
     app = demo_app
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with running(app) as pilot:
         await open_row(pilot, "Hosted PBX seat")
         await pilot.press("tab")
         await replace_text(pilot, "13")
-        await pilot.press("escape")
-        await pilot.pause()
+        await press(pilot, "escape")
         assert isinstance(app.screen, ChoiceScreen)
-        await pilot.press("s")
-        await pilot.pause()
+        await press(pilot, "s")
         assert isinstance(app.screen, PackageListScreen)
         saved = package_store.find_package("Hosted PBX seat")
         assert saved.retail == D("13")
@@ -273,15 +237,13 @@ async def _conflict(pilot):
     await pilot.press("tab", "tab")
     assert focused_id(app) == "cost"
     await replace_text(pilot, "1.10")
-    await pilot.press("ctrl+s")
-    await pilot.pause()
+    await press(pilot, "ctrl+s")
     return form
 
 
 async def test_a_version_conflict_shows_the_differences_and_overwrites_nothing(demo_app):
     app = demo_app
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with running(app) as pilot:
         form = await _conflict(pilot)
 
         dialog = app.screen
@@ -300,8 +262,7 @@ async def test_a_version_conflict_shows_the_differences_and_overwrites_nothing(d
         assert held.cost == D("0.90")
         assert held.description == "Price rise from the carrier"
 
-        await pilot.press("o")
-        await pilot.pause()
+        await press(pilot, "o")
 
         assert app.screen is not form
         assert isinstance(app.screen, PackageListScreen)
@@ -314,13 +275,11 @@ async def test_a_version_conflict_shows_the_differences_and_overwrites_nothing(d
 
 async def test_a_version_conflict_t_takes_theirs_into_the_form(demo_app):
     app = demo_app
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with running(app) as pilot:
         form = await _conflict(pilot)
         assert isinstance(app.screen, ConflictScreen)
 
-        await pilot.press("t")
-        await pilot.pause()
+        await press(pilot, "t")
 
         assert app.screen is form
         assert form.query_one("#retail").value == "3.00"
@@ -332,23 +291,19 @@ async def test_a_version_conflict_t_takes_theirs_into_the_form(demo_app):
         assert (held.version, held.cost) == (2, D("0.90"))
 
         # The form is clean again: escape leaves without asking.
-        await pilot.press("escape")
-        await pilot.pause()
+        await press(pilot, "escape")
         assert isinstance(app.screen, PackageListScreen)
 
 
 async def test_d_then_y_archives_the_package(demo_app):
     app = demo_app
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with running(app) as pilot:
         assert names(app.screen)[0] == "Annual support plan"
-        await pilot.press("d")
-        await pilot.pause()
+        await press(pilot, "d")
         assert isinstance(app.screen, ChoiceScreen)
         assert "was never allocated" in app.screen.message
 
-        await pilot.press("y")
-        await pilot.pause()
+        await press(pilot, "y")
 
         assert isinstance(app.screen, PackageListScreen)
         archived = package_store.find_package("Annual support plan")
@@ -360,16 +315,13 @@ async def test_d_then_y_archives_the_package(demo_app):
 
 async def test_d_then_x_deletes_a_package_never_allocated(demo_app):
     app = demo_app
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with running(app) as pilot:
         await pilot.press("down")
         assert app.screen.current().name == "Call bundle 500"
-        await pilot.press("d")
-        await pilot.pause()
+        await press(pilot, "d")
         assert isinstance(app.screen, ChoiceScreen)
 
-        await pilot.press("x")
-        await pilot.pause()
+        await press(pilot, "x")
 
         assert isinstance(app.screen, PackageListScreen)
         assert package_store.find_package("Call bundle 500") is None

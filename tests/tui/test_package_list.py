@@ -10,8 +10,7 @@ from store.demo import PACKAGES
 from tui.screens.dialogs import ChoiceScreen
 from tui.screens.package_list import FIRST, PAGE, PREFETCH, PackageListScreen
 
-from .conftest import SIZE
-from .helpers import names, row_count, static_text, table_rows
+from tests.helpers.pilot import names, press, row_count, running, static_text, table_rows
 
 DEMO_NAMES_BY_NAME = [
     "Annual support plan",
@@ -38,8 +37,7 @@ DEMO_NAMES_BY_RETAIL = [
 
 
 async def test_opens_on_the_package_list_with_rows_sorted_by_name(demo_app):
-    async with demo_app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with running(demo_app):
         assert isinstance(demo_app.screen, PackageListScreen)
         assert names(demo_app.screen) == DEMO_NAMES_BY_NAME
         fax = next(row for row in table_rows(demo_app.screen) if row[0] == "Fax to email")
@@ -50,14 +48,12 @@ async def test_opens_on_the_package_list_with_rows_sorted_by_name(demo_app):
 
 
 async def test_empty_book_offers_demo_data_and_y_loads_it(app):
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with running(app) as pilot:
         assert isinstance(app.screen, ChoiceScreen)
         assert "This book is empty (book.db)" in app.screen.message
         assert row_count(app.screen_stack[-2]) == 0
 
-        await pilot.press("y")
-        await pilot.pause()
+        await press(pilot, "y")
 
         assert isinstance(app.screen, PackageListScreen)
         assert package_store.package_total() == len(PACKAGES)
@@ -65,12 +61,10 @@ async def test_empty_book_offers_demo_data_and_y_loads_it(app):
 
 
 async def test_escape_on_the_demo_offer_leaves_the_book_empty(app):
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with running(app) as pilot:
         assert isinstance(app.screen, ChoiceScreen)
 
-        await pilot.press("escape")
-        await pilot.pause()
+        await press(pilot, "escape")
 
         assert isinstance(app.screen, PackageListScreen)
         assert row_count(app.screen) == 0
@@ -78,19 +72,16 @@ async def test_escape_on_the_demo_offer_leaves_the_book_empty(app):
 
 
 async def test_slash_filters_rows_as_you_type(demo_app):
-    async with demo_app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with running(demo_app) as pilot:
         screen = demo_app.screen
         assert row_count(screen) == 9
 
-        await pilot.press("slash")
-        await pilot.pause()
+        await press(pilot, "slash")
         assert demo_app.focused is screen.query_one("#filter")
 
         seen = []
         for key in "did":
-            await pilot.press(key)
-            await pilot.pause()
+            await press(pilot, key)
             seen.append(names(screen))
         # Each keystroke filters at once, case-insensitively, by part of the name.
         assert seen[0] == [n for n in DEMO_NAMES_BY_NAME if "d" in n.lower()]
@@ -101,15 +92,12 @@ async def test_slash_filters_rows_as_you_type(demo_app):
 
 
 async def test_escape_clears_the_filter(demo_app):
-    async with demo_app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with running(demo_app) as pilot:
         screen = demo_app.screen
-        await pilot.press("slash", "f", "a", "x")
-        await pilot.pause()
+        await press(pilot, "slash", "f", "a", "x")
         assert names(screen) == ["Fax to email"]
 
-        await pilot.press("escape")
-        await pilot.pause()
+        await press(pilot, "escape")
 
         box = screen.query_one("#filter")
         assert box.value == ""
@@ -119,20 +107,17 @@ async def test_escape_clears_the_filter(demo_app):
 
 
 async def test_s_sorts_by_the_next_column_and_r_reverses(demo_app):
-    async with demo_app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with running(demo_app) as pilot:
         screen = demo_app.screen
         assert names(screen)[0] == "Annual support plan"
 
-        await pilot.press("s")
-        await pilot.pause()
+        await press(pilot, "s")
         assert names(screen) == DEMO_NAMES_BY_RETAIL
         retail = [Decimal(row[1]) for row in table_rows(screen)]
         assert retail == sorted(retail)
         assert "sorted by retail" in static_text(screen, "#status")
 
-        await pilot.press("r")
-        await pilot.pause()
+        await press(pilot, "r")
         assert names(screen) == list(reversed(DEMO_NAMES_BY_RETAIL))
         assert "(reversed)" in static_text(screen, "#status")
 
@@ -141,20 +126,17 @@ async def test_a_hides_and_shows_archived_packages(demo_book, make_app):
     fax = package_store.find_package("Fax to email")
     package_store.set_archived(fax.id, fax.version, True)
     app = make_app(demo_book)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with running(app) as pilot:
         screen = app.screen
         assert "Fax to email (archived)" in names(screen)
         assert row_count(screen) == 9
 
-        await pilot.press("a")
-        await pilot.pause()
+        await press(pilot, "a")
         assert row_count(screen) == 8
         assert not any(n.startswith("Fax to email") for n in names(screen))
         assert "archived hidden" in static_text(screen, "#status")
 
-        await pilot.press("a")
-        await pilot.pause()
+        await press(pilot, "a")
         assert "Fax to email (archived)" in names(screen)
 
 
@@ -167,8 +149,7 @@ def _thousand_packages(book) -> None:
 async def test_a_large_book_pages_in_as_the_cursor_moves_down(book, make_app):
     _thousand_packages(book)
     app = make_app(book)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with running(app) as pilot:
         screen = app.screen
         assert isinstance(screen, PackageListScreen)
         # A screenful is shown at once; the rest of the first page follows.
@@ -196,8 +177,7 @@ async def test_a_large_book_pages_in_as_the_cursor_moves_down(book, make_app):
 async def test_ctrl_end_keeps_loading_until_every_row_is_in(book, make_app):
     _thousand_packages(book)
     app = make_app(book)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with running(app) as pilot:
         screen = app.screen
         assert FIRST <= row_count(screen) <= PAGE  # a screenful at once, the rest follows
         for _ in range(1000 // PAGE + 2):
@@ -213,8 +193,7 @@ async def test_end_loads_more_rows_in_a_large_book(book, make_app):
     """`end` on the list goes to the last row loaded, which pages in more rows."""
     _thousand_packages(book)
     app = make_app(book)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with running(app) as pilot:
         screen = app.screen
         initial = row_count(screen)
         assert FIRST <= initial <= PAGE

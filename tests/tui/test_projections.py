@@ -4,14 +4,12 @@ Expected figures are worked out here with billing.allocation_charges."""
 
 from __future__ import annotations
 
-import io
 import re
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
-from rich.console import Console
 from rich.text import Text
 
 from billing.accounts import AllocationDraft, CustomerDraft
@@ -28,22 +26,13 @@ from tui.screens.customer_list import CustomerListScreen
 from tui.screens.dialogs import ChoiceScreen
 from tui.screens.projections import BookProjectionScreen, CustomerProjectionScreen
 
-from .conftest import SIZE, TODAY
-from .helpers import names
+from tests.helpers.pilot import SIZE, TODAY, names, press, rendered, running, settle
 
 D = Decimal
 START = TODAY
 END = add_months(TODAY, 12) - timedelta(days=1)  # 2027-11-24
 MONTHS = ["Nov 2026", "Dec 2026", "Jan 2027", "Feb 2027", "Mar 2027", "Apr 2027", "May 2027",
           "Jun 2027", "Jul 2027", "Aug 2027", "Sep 2027", "Oct 2027", "Nov 2027"]
-
-
-def rendered(widget) -> str:
-    """What a Static shows, as plain text, at the width it has on screen."""
-    width = widget.content_region.width or 78
-    console = Console(file=io.StringIO(), width=width, color_system=None, legacy_windows=False)
-    console.print(widget.content)
-    return console.file.getvalue()
 
 
 MONTH = re.compile(r"^([A-Z][a-z]{2} \d{4}|total) +(-?[\d.]+) +(-?[\d.]+) +(-?[\d.]+)(?: +(-?[\d.]+))?")
@@ -120,21 +109,13 @@ def projection_book(demo_book):
 
 async def open_customer(pilot, name: str) -> CustomerScreen:
     await pilot.pause()
-    await pilot.press("f3")
-    await pilot.pause()
+    await press(pilot, "f3")
     assert isinstance(pilot.app.screen, CustomerListScreen)
     for _ in range(names(pilot.app.screen).index(name)):
         await pilot.press("down")
-    await pilot.press("enter")
-    await pilot.pause()
+    await press(pilot, "enter")
     assert isinstance(pilot.app.screen, CustomerScreen)
     return pilot.app.screen
-
-
-async def settle(pilot) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 # --- the customer projection -----------------------------------------------------------
@@ -185,8 +166,7 @@ async def test_p_shows_the_customer_projection_month_by_month_with_tax(projectio
         # The ended SIP trunk shows nothing.
         assert "SIP trunk" not in lines_text
 
-        await pilot.press("escape")
-        await pilot.pause()
+        await press(pilot, "escape")
         assert app.screen is screen
 
 
@@ -258,8 +238,7 @@ async def test_a_customer_with_nothing_to_charge_shows_empty_months(projection_b
 
 async def test_f4_shows_the_book_per_month_and_per_package(projection_book, make_app):
     app = make_app(projection_book)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with running(app) as pilot:
         await pilot.press("f4")
         await settle(pilot)
         screen = app.screen
@@ -308,8 +287,7 @@ async def test_f4_shows_the_book_per_month_and_per_package(projection_book, make
         # An allocation that ended before today is not in the book's future.
         assert "SIP trunk" not in packages_text
 
-        await pilot.press("escape")
-        await pilot.pause()
+        await press(pilot, "escape")
         assert not isinstance(app.screen, BookProjectionScreen)
 
 
@@ -325,19 +303,16 @@ async def test_f4_from_a_customer_screen_and_back_with_f3(projection_book, make_
         assert isinstance(app.screen, BookProjectionScreen)
         # f4 replaced what was open rather than piling screens up.
         assert [type(s).__name__ for s in app.screen_stack[1:]] == ["PackageListScreen", "BookProjectionScreen"]
-        await pilot.press("f3")
-        await pilot.pause()
+        await press(pilot, "f3")
         assert isinstance(app.screen, CustomerListScreen)
         assert len(app.screen_stack) == 3
 
 
 async def test_f4_on_an_empty_book(book, make_app):
     app = make_app(book)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with running(app) as pilot:
         if isinstance(app.screen, ChoiceScreen):  # the empty book's demo offer
-            await pilot.press("escape")
-            await pilot.pause()
+            await press(pilot, "escape")
         await pilot.press("f4")
         await settle(pilot)
         text = rendered(app.screen.query_one("#months"))

@@ -8,20 +8,15 @@ the tests see what is in the file, not what a store function says is there.
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from textual.widgets import Input, Static
 
-from billing.accounts import AllocationDraft, CustomerDraft
 from billing.catalogue import PackageDraft
 from billing.money import format_money, from_micros
 from billing.schedule import Frequency
-from store import allocations as allocation_store
-from store import customers as customer_store
 from store import packages as package_store
 from store.book import current_user
 from store.runs import commit_run, plan_run
@@ -34,13 +29,13 @@ from tui.screens.audit import AuditScreen
 from tui.screens.statement import PaymentScreen, StatementScreen
 from tui.widgets.paged_table import PagedTable
 
-from .conftest import SIZE, TODAY
-from .helpers import focus_and_type, names, replace_text, static_text
+from tests.helpers.raw import count, ledger_keys, query, raw
+from tests.helpers.pilot import SIZE, TODAY, focus_and_type, messages, names, press, replace_text, rows_of, running, settle, static_text
 
 D = Decimal
 AFTER_TODAY = date(2026, 12, 20)
 
-#: What plan_run gives for the book below on TODAY (2026-11-25), checked
+#: What plan_run gives for run_book (conftest) on TODAY (2026-11-25), checked
 #: against plan_run itself in the tests: Acme Telecom has 2 Hosted PBX seats
 #: from 2026-10-10 (auto decrement), Blue Fish Ltd 3 UK DID rentals from
 #: 2026-09-20 and a Hosted PBX seat that only starts on 2026-12-10.
@@ -54,21 +49,6 @@ BLUE_COST = D("5.70")
 
 
 @pytest.fixture
-def run_book(demo_book):
-    """Demo packages, two customers with allocations, nothing posted yet."""
-    find = package_store.find_package
-    acme = customer_store.create_customer(CustomerDraft("Acme Telecom", "active", D("0"), ""))
-    blue = customer_store.create_customer(CustomerDraft("Blue Fish Ltd", "active", D("0"), ""))
-    allocation_store.create_allocation(
-        acme.id, find("Hosted PBX seat").id, AllocationDraft(2, date(2026, 10, 10), None, True, False, "HQ"))
-    allocation_store.create_allocation(
-        blue.id, find("UK DID rental").id, AllocationDraft(3, date(2026, 9, 20), None, False, False, ""))
-    allocation_store.create_allocation(
-        blue.id, find("Hosted PBX seat").id, AllocationDraft(1, date(2026, 12, 10), None, False, False, ""))
-    return demo_book
-
-
-@pytest.fixture
 def posted_book(run_book):
     """run_book with every charge up to TODAY posted (through the store)."""
     plan = plan_run(TODAY, TODAY, run_book.settings.precision)
@@ -77,70 +57,25 @@ def posted_book(run_book):
     return run_book
 
 
-def book_file(book) -> Path:
-    return Path(book.path).resolve()
-
-
-def raw(book) -> sqlite3.Connection:
-    """Another connection to the book file, without peewee (the audit triggers need packdesk_user())."""
-    con = sqlite3.connect(book_file(book), timeout=15)
-    con.create_function("packdesk_user", 0, lambda: "other-op")
-    return con
-
-
-def sql(book, statement: str, params: tuple = ()) -> list[tuple]:
-    con = raw(book)
-    try:
-        return con.execute(statement, params).fetchall()
-    finally:
-        con.close()
-
-
-def count(book, table: str) -> int:
-    return sql(book, f"SELECT COUNT(*) FROM {table}")[0][0]
-
-
-def ledger_keys(book) -> set[tuple[int, str, str]]:
-    return {(a, k, str(d)) for a, k, d in sql(book, "SELECT allocation_id, kind, date FROM ledger")}
-
-
 def payments(book) -> list[tuple[int, str, Decimal, int | None]]:
     """(id, kind, amount, reverses_id) of every payment row."""
-    rows = sql(book, "SELECT id, kind, amount, reverses_id FROM payment ORDER BY id")
+    rows = query(book, "SELECT id, kind, amount, reverses_id FROM payment ORDER BY id")
     return [(i, k, from_micros(a), r) for i, k, a, r in rows]
 
 
 def customer_id(book, name: str) -> int:
-    return sql(book, "SELECT id FROM customer WHERE name = ?", (name,))[0][0]
+    return query(book, "SELECT id FROM customer WHERE name = ?", (name,))[0][0]
 
 
 def kept_balance(book, name: str) -> Decimal:
-    return from_micros(sql(book, "SELECT balance FROM customer WHERE name = ?", (name,))[0][0])
+    return from_micros(query(book, "SELECT balance FROM customer WHERE name = ?", (name,))[0][0])
 
 
 # --- reading the screens --------------------------------------------------------------
 
 
-def rows_of(screen, selector: str) -> list[list[str]]:
-    table = screen.query_one(selector, PagedTable)
-    return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
-
-
-def messages(app) -> list[str]:
-    return [str(n.message) for n in app._notifications]
-
-
 def money(value: Decimal) -> str:
     return format_money(value, 2)
-
-
-async def settle(pilot) -> None:
-    """Let thread workers finish and their call_from_thread callbacks land
-    (a commit starts a preview when it is done: wait twice)."""
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 async def open_run(pilot) -> BillingRunScreen:
@@ -231,8 +166,7 @@ async def test_ctrl_s_then_y_posts_the_plan_and_then_there_is_nothing_to_post(ru
     app = make_app(run_book)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_run(pilot)
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await press(pilot, "ctrl+s")
         assert isinstance(app.screen, ChoiceScreen), "ctrl+s should ask before posting"
         assert "Post 5 charge(s), retail 98.00 USD" in app.screen.message
         assert count(run_book, "ledger") == 0, "nothing is posted before the answer"
@@ -241,8 +175,8 @@ async def test_ctrl_s_then_y_posts_the_plan_and_then_there_is_nothing_to_post(ru
         await settle(pilot)
         assert app.screen is screen
         assert count(run_book, "ledger") == len(plan.lines)
-        assert ledger_keys(run_book) == planned
-        assert sql(run_book, "SELECT COUNT(*), SUM(lines) FROM billing_run")[0] == (1, len(plan.lines))
+        assert set(ledger_keys(run_book)) == planned
+        assert query(run_book, "SELECT COUNT(*), SUM(lines) FROM billing_run")[0] == (1, len(plan.lines))
         assert any(m.startswith("Run 1 posted 5 charge(s), retail 98.00") for m in messages(app)), messages(app)
         # Acme's allocation is auto decrement: the posted charges come off its balance.
         assert kept_balance(run_book, "Acme Telecom") == -ACME_RETAIL
@@ -265,8 +199,7 @@ async def test_escape_on_the_confirm_writes_nothing(run_book, make_app):
     app = make_app(run_book)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_run(pilot)
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await press(pilot, "ctrl+s")
         assert isinstance(app.screen, ChoiceScreen)
         await pilot.press("escape")
         await settle(pilot)
@@ -313,8 +246,7 @@ async def test_an_unknown_customer_shows_a_reason_and_writes_nothing(run_book, m
         # ctrl+s with the unknown name still in the field must not post the
         # earlier all-customers preview; an operator who answers y to any
         # question still gets nothing written.
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await press(pilot, "ctrl+s")
         confirmed = isinstance(app.screen, ChoiceScreen)
         if confirmed:
             await pilot.press("y")
@@ -331,8 +263,7 @@ async def test_an_unknown_customer_shows_a_reason_and_writes_nothing(run_book, m
 
 async def open_statement(pilot, name: str = "Acme Telecom") -> StatementScreen:
     await pilot.pause()
-    await pilot.press("f3")
-    await pilot.pause()
+    await press(pilot, "f3")
     listing = pilot.app.screen
     assert isinstance(listing, CustomerListScreen)
     names_shown = [row[0] for row in rows_of(listing, "#customers")]
@@ -372,8 +303,7 @@ async def test_statement_shows_ledger_lines_and_the_running_balance(posted_book,
         assert "opening 0.00" in static_text(screen, "#st-summary")
 
         # Blue Fish Ltd's allocation has no auto decrement: unbilled lines, balance 0.
-        await pilot.press("escape", "escape", "escape")
-        await pilot.pause()
+        await press(pilot, "escape", "escape", "escape")
         blue = await open_statement(pilot, "Blue Fish Ltd")
         rows = statement_rows(blue)
         assert [row[1] for row in rows] == ["unbilled"] * 3
@@ -388,8 +318,7 @@ async def test_a_bad_payment_amount_is_refused_with_a_reason(posted_book, make_a
     app = make_app(posted_book)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_statement(pilot)
-        await pilot.press("n")
-        await pilot.pause()
+        await press(pilot, "n")
         form = app.screen
         assert isinstance(form, PaymentScreen)
         assert form.query_one("#pay-date", Input).value == TODAY.isoformat()
@@ -398,16 +327,14 @@ async def test_a_bad_payment_amount_is_refused_with_a_reason(posted_book, make_a
         assert error.startswith("amount: ") and len(error) > len("amount: "), error
         assert reason in error
 
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await press(pilot, "ctrl+s")
         assert app.screen is form, "a bad amount must not close the form"
         assert form.query_one("#pay-error", Static).has_class("shown")
         assert any(m.startswith("Not saved: amount") for m in messages(app)), messages(app)
         assert payments(posted_book) == []
         assert kept_balance(posted_book, "Acme Telecom") == -ACME_RETAIL
 
-        await pilot.press("escape")
-        await pilot.pause()
+        await press(pilot, "escape")
         assert app.screen is screen
         assert payments(posted_book) == []
         assert balance_now(screen) == -ACME_RETAIL
@@ -420,8 +347,7 @@ async def test_a_payment_moves_the_balance_and_r_y_reverses_it(posted_book, make
         before = balance_now(screen)
         assert before == -ACME_RETAIL
 
-        await pilot.press("n")
-        await pilot.pause()
+        await press(pilot, "n")
         assert isinstance(app.screen, PaymentScreen)
         await focus_and_type(pilot, "#pay-amount", "250")
         assert static_text(app.screen, "#pay-error") == ""
@@ -433,7 +359,7 @@ async def test_a_payment_moves_the_balance_and_r_y_reverses_it(posted_book, make
         assert len(saved) == 1
         pay_id, kind, amount, reverses = saved[0]
         assert (kind, amount, reverses) == ("payment", D("250.00"), None)
-        assert sql(posted_book, "SELECT date FROM payment WHERE id = ?", (pay_id,))[0][0] == TODAY.isoformat()
+        assert query(posted_book, "SELECT date FROM payment WHERE id = ?", (pay_id,))[0][0] == TODAY.isoformat()
         assert kept_balance(posted_book, "Acme Telecom") == before + D("250")
         assert balance_now(screen) == before + D("250.00")
         rows = statement_rows(screen)
@@ -443,11 +369,9 @@ async def test_a_payment_moves_the_balance_and_r_y_reverses_it(posted_book, make
 
         # r on the payment (the last line), then y: a reversal, the original stays.
         screen.query_one(PagedTable).focus()
-        await pilot.press("end")
-        await pilot.pause()
+        await press(pilot, "end")
         assert screen.query_one(PagedTable).cursor_row == len(rows) - 1
-        await pilot.press("r")
-        await pilot.pause()
+        await press(pilot, "r")
         assert isinstance(app.screen, ChoiceScreen)
         assert payments(posted_book) == saved, "nothing is reversed before the answer"
         await pilot.press("y")
@@ -466,8 +390,7 @@ async def test_a_payment_moves_the_balance_and_r_y_reverses_it(posted_book, make
 
         # The payment can't be reversed twice.
         screen.query_one(PagedTable).move_cursor(row=len(rows) - 2)
-        await pilot.press("r")
-        await pilot.pause()
+        await press(pilot, "r")
         if isinstance(app.screen, ChoiceScreen):
             await pilot.press("y")
             await settle(pilot)
@@ -481,8 +404,7 @@ async def test_r_on_a_charge_line_says_to_put_the_cursor_on_a_payment(posted_boo
         screen = await open_statement(pilot)
         assert screen.query_one(PagedTable).cursor_row == 0
         assert statement_rows(screen)[0][1] == "charge"
-        await pilot.press("r")
-        await pilot.pause()
+        await press(pilot, "r")
         assert app.screen is screen, "no confirm for a charge line"
         assert "Put the cursor on a payment or credit to reverse it." in messages(app)
         assert payments(posted_book) == []
@@ -501,8 +423,7 @@ async def test_audit_lists_the_payment_and_a_package_edit_and_slash_filters(post
     async with app.run_test(size=SIZE) as pilot:
         # A payment through the statement screen.
         await open_statement(pilot)
-        await pilot.press("n")
-        await pilot.pause()
+        await press(pilot, "n")
         await focus_and_type(pilot, "#pay-amount", "250")
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -524,8 +445,7 @@ async def test_audit_lists_the_payment_and_a_package_edit_and_slash_filters(post
 
         # / filters as you type.
         assert not screen.query_one("#filter", Input).display
-        await pilot.press("slash")
-        await pilot.pause()
+        await press(pilot, "slash")
         assert screen.query_one("#filter", Input).display
         await replace_text(pilot, "retail")
         rows = rows_of(screen, "#audit")
@@ -539,8 +459,7 @@ async def test_audit_lists_the_payment_and_a_package_edit_and_slash_filters(post
         assert rows and all(row[2].startswith("payment") for row in rows)
 
         # escape clears the filter and shows everything again.
-        await pilot.press("escape")
-        await pilot.pause()
+        await press(pilot, "escape")
         assert app.screen is screen
         assert not screen.query_one("#filter", Input).display
         assert any(row[2].startswith("package") for row in rows_of(screen, "#audit"))
@@ -551,14 +470,13 @@ async def test_audit_lists_the_payment_and_a_package_edit_and_slash_filters(post
 
 async def test_the_package_list_shows_another_connections_change_without_a_key(demo_book, make_app):
     app = make_app(demo_book)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with running(app) as pilot:
         screen = app.screen
         assert isinstance(screen, PackageListScreen)
         assert "Fax to email" in names(screen)
-        fax_id = sql(demo_book, "SELECT id FROM package WHERE name = 'Fax to email'")[0][0]
+        fax_id = query(demo_book, "SELECT id FROM package WHERE name = 'Fax to email'")[0][0]
 
-        con = raw(demo_book)
+        con = raw(demo_book, user="other-op")
         try:
             with con:
                 con.execute(
@@ -580,7 +498,7 @@ async def test_an_open_statement_shows_another_connections_payment_without_a_key
         assert balance_now(screen) == -ACME_RETAIL
         rows_before = len(statement_rows(screen))
 
-        con = raw(posted_book)
+        con = raw(posted_book, user="other-op")
         try:
             with con:
                 con.execute(

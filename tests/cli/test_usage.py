@@ -12,8 +12,6 @@ import csv
 import io
 import json
 import re
-import sqlite3
-from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -22,41 +20,14 @@ import pytest
 
 from billing.money import round_money
 from store import usage as usage_store
-from store.book import Book
 from store.models import UsageImport
-from tui.cli import main
-
-from ..accounts.conftest import make_demo_db
-from .conftest import ACME, BLUE, BUNDLE, acme, blue, give_bundle
+from tests.helpers.books import ACME, BLUE, BUNDLE, acme, blue, give_bundle, make_demo_db, opened
+from tests.helpers.cli import TODAY, cli, cli_json, write
+from tests.helpers.raw import rows as table
 
 D = Decimal
 MARCH = (date(2025, 3, 1), date(2025, 4, 1))
 EVERYTHING = (date(2000, 1, 1), date(2100, 1, 1))
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    """main(argv) -> (exit code, stdout, stderr); argparse's SystemExit too."""
-    capsys.readouterr()
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def write(path: Path, text: str) -> Path:
-    path.write_text(text, encoding="utf-8", newline="")
-    return path
-
-
-@contextmanager
-def opened(db: Path):
-    book = Book.open(db)
-    try:
-        yield book
-    finally:
-        book.close()
 
 
 def sums(db: Path) -> dict[str, Decimal]:
@@ -68,16 +39,8 @@ def sums(db: Path) -> dict[str, Decimal]:
         }
 
 
-def table(db: Path, name: str) -> list[tuple]:
-    con = sqlite3.connect(db)
-    try:
-        return con.execute(f"SELECT * FROM {name} ORDER BY 1").fetchall()
-    finally:
-        con.close()
-
-
 def import_usage(capsys, db: Path, file: Path, *extra: str):
-    return run(capsys, "import", "usage", str(file), "--db", str(db), *extra)
+    return cli(capsys, "import", "usage", str(file), "--db", str(db), *extra)
 
 
 GOOD = "customer,date,amount,source\nAcme Telecom,2025-03-03,12.50,cdr-1\nBlue Fish Ltd,2025-03-04,0.125,\nacme telecom,2025-03-31,7.375,cdr-2\n"
@@ -280,7 +243,7 @@ def mixed_db(capsys, demo_db, tmp_path):
 
 
 def export(capsys, db: Path, *extra: str) -> str:
-    code, out, err = run(capsys, "export", "usage", "--db", str(db), *extra)
+    code, out, err = cli(capsys, "export", "usage", "--db", str(db), *extra)
     assert code == 0, err
     return out
 
@@ -319,21 +282,20 @@ def test_export_everything_round_trips_through_import(capsys, mixed_db, tmp_path
 
 
 def test_export_for_an_unknown_customer_is_refused(capsys, mixed_db):
-    code, out, err = run(capsys, "export", "usage", "--db", str(mixed_db), "--customer", "Nobody Ltd")
+    code, out, err = cli(capsys, "export", "usage", "--db", str(mixed_db), "--customer", "Nobody Ltd")
     assert code == 1
     assert "Nobody Ltd" in err
     assert out == ""
 
 
 def test_export_with_to_before_from_is_refused(capsys, mixed_db):
-    code, out, err = run(capsys, "export", "usage", "--db", str(mixed_db), "--from", "2025-03-02", "--to", "2025-03-01")
+    code, out, err = cli(capsys, "export", "usage", "--db", str(mixed_db), "--from", "2025-03-02", "--to", "2025-03-01")
     assert code == 2
     assert out == ""
 
 
 # --- charges --today ------------------------------------------------------------------
 
-TODAY = date(2025, 4, 10)
 BILLED_USAGE = (
     "customer,date,amount\n"
     "Acme Telecom,2025-03-05,200\n"  # March, before the 30 days of the run rate
@@ -354,13 +316,11 @@ def billed_db(capsys, demo_db, tmp_path):
 
 
 def charges(capsys, db: Path, *extra: str):
-    return run(capsys, "charges", "--db", str(db), *extra)
+    return cli(capsys, "charges", "--db", str(db), *extra)
 
 
 def charges_json(capsys, db: Path, *extra: str) -> list[dict]:
-    code, out, err = charges(capsys, db, "--format", "json", *extra)
-    assert code == 0, err
-    return json.loads(out)
+    return cli_json(capsys, "charges", "--db", str(db), "--format", "json", *extra)
 
 
 def minimum_lines(records: list[dict]) -> list[dict]:

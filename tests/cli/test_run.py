@@ -12,43 +12,22 @@ under tmp_path; the tests read the file back with sqlite3.
 from __future__ import annotations
 
 import json
-
-import pytest
 from datetime import date, timedelta
 from decimal import Decimal
+
+import pytest
 
 from billing.money import format_money
 from billing.schedule import Frequency
 from store.ledger import (
-    RunRefused,
-    check_balances,
-    commit_run,
-    ledger_balance,
-    plan_run,
-    post_from,
-    statement,
-    unbilled_total,
+    RunRefused, check_balances, commit_run, ledger_balance, plan_run, post_from, statement, unbilled_total,
 )
 from store.packages import find_package, update_package
 from store.usage import add_usage
 
-from .conftest import (
-    TODAY,
-    allocate,
-    balance_of,
-    cli,
-    count,
-    customer,
-    days,
-    key_of,
-    ledger_keys,
-    ledger_rows,
-    opened,
-    package,
-    query,
-    raw,
-    run_json,
-)
+from tests.helpers.books import allocate, balance_of, customer, days, opened, package
+from tests.helpers.cli import TODAY, cli, key_of, run_json
+from tests.helpers.raw import count, ledger_keys, ledger_rows, query, raw
 
 D = Decimal
 MAR = lambda day: date(2025, 3, day)  # noqa: E731
@@ -381,7 +360,7 @@ def test_check_agrees_after_runs_and_payments_and_finds_tampering(db, capsys):
     with opened(db):
         kept = balance_of("Acme Telecom")
     derived = kept - D("1.23")
-    assert f"Acme Telecom" in out and format_money(kept, 2) in out and format_money(derived, 2) in out
+    assert "Acme Telecom" in out and format_money(kept, 2) in out and format_money(derived, 2) in out
     assert "Blue Fish Ltd" not in out
     assert "1 balance(s) differ" in err
 

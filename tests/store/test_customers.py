@@ -10,16 +10,8 @@ import pytest
 from billing.accounts import CustomerDraft
 from billing.catalogue import FieldError
 from store.customers import (
-    SORTS,
-    CustomerConflict,
-    CustomerNameTaken,
-    CustomerQuery,
-    count_customers,
-    create_customer,
-    find_customer,
-    get_customer,
-    list_customers,
-    update_customer,
+    SORTS, CustomerConflict, CustomerNameTaken, CustomerQuery, count_customers, create_customer, find_customer,
+    get_customer, list_customers, update_customer,
 )
 from store.models import Customer, database
 from store.packages import NotFound

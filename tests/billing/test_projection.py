@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from billing.charges import RECURRING, SETUP, AllocationTerms, Charge, PackageTerms, allocation_charges
-from billing.projection import MonthTotal, add_months, bar, month_totals, months_between, totals
+from billing.charges import RECURRING, AllocationTerms, Charge, PackageTerms, allocation_charges
+from billing.projection import add_months, bar, month_totals, months_between, totals
 from billing.schedule import Frequency
 
 D = Decimal

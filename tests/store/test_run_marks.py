@@ -22,7 +22,8 @@ from store.packages import get_package, update_package
 from store.runs import commit_run, plan_run, rebuild_marks, set_post_from
 from store.usage import add_usage, delete_usage
 
-from .conftest import D, allocate, customer, ledger_keys, opened, package, query
+from tests.helpers.books import D, allocate, customer, opened, package
+from tests.helpers.raw import ledger_keys, query
 
 JAN1 = date(2025, 1, 1)
 

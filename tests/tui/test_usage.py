@@ -5,13 +5,11 @@ true-up basis for a minimum-spend package, and the package form's panel."""
 
 from __future__ import annotations
 
-import io
 import re
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from rich.console import Console
 
 from billing.money import format_money
 from store import usage as usage_store
@@ -24,24 +22,12 @@ from tui.screens.projections import CustomerProjectionScreen
 from tui.screens.usage import UsageFormScreen, UsageScreen
 from tui.widgets.paged_table import PagedTable
 
-from ..tui.helpers import names, panel_text, replace_text, static_text, table_rows
-from .conftest import ACME, BUNDLE, SIZE, TODAY, acme, give_bundle
+from tests.helpers.books import ACME, BUNDLE, acme, give_bundle
+from tests.helpers.pilot import SIZE, TODAY, messages, names, panel_text, press, rendered, replace_text, static_text, table_rows
 
 D = Decimal
 YESTERDAY = TODAY - timedelta(days=1)  # 2026-11-24, a Tuesday
 PERIOD_START = date(2026, 11, 1)  # the bundle's current period: [11-01, 12-01)
-
-
-def rendered(widget, width: int | None = None) -> str:
-    """What a Static shows, as plain text, at the width it has on screen."""
-    width = width or widget.content_region.width or 78
-    console = Console(file=io.StringIO(), width=width, color_system=None, legacy_windows=False)
-    console.print(widget.content)
-    return console.file.getvalue()
-
-
-def messages(app) -> list[str]:
-    return [str(n.message) for n in app._notifications]
 
 
 def usage_rows(screen) -> list[tuple[str, str, str]]:
@@ -62,12 +48,10 @@ def by_day(screen) -> dict[str, str]:
 
 async def to_customer(pilot) -> CustomerScreen:
     await pilot.pause()
-    await pilot.press("f3")
-    await pilot.pause()
+    await press(pilot, "f3")
     assert isinstance(pilot.app.screen, CustomerListScreen)
     assert names(pilot.app.screen)[0] == ACME
-    await pilot.press("enter")
-    await pilot.pause()
+    await press(pilot, "enter")
     screen = pilot.app.screen
     assert isinstance(screen, CustomerScreen)
     assert screen.customer.name == ACME
@@ -76,22 +60,21 @@ async def to_customer(pilot) -> CustomerScreen:
 
 async def to_usage(pilot) -> UsageScreen:
     await to_customer(pilot)
-    await pilot.press("u")
-    await pilot.pause()
+    await press(pilot, "u")
     screen = pilot.app.screen
     assert isinstance(screen, UsageScreen)
     return screen
 
 
 @pytest.fixture
-def usage_book(demo_book):
+def usage_book(demo_customers_book):
     """Acme's usage: two records yesterday, one on 11-20, one in October."""
     c = acme()
     usage_store.add_usage(c.id, date(2026, 10, 15), D("30.00"), "oct")
     usage_store.add_usage(c.id, YESTERDAY, D("5.25"), "b")
     usage_store.add_usage(c.id, date(2026, 11, 20), D("10.00"), "a")
     usage_store.add_usage(c.id, YESTERDAY, D("1.75"), "d")
-    return demo_book
+    return demo_customers_book
 
 
 # --- the usage screen -------------------------------------------------------------------
@@ -119,8 +102,7 @@ async def test_u_opens_the_usage_screen_newest_first_with_totals(usage_book, mak
         summary = static_text(screen, "#usage-summary")
         # Last 30 days = [10-26, 11-25): 17.00, 17 / 30 = 0.57 a day.
         assert "17.00" in summary and "0.57" in summary
-        await pilot.press("escape")
-        await pilot.pause()
+        await press(pilot, "escape")
         assert isinstance(app.screen, CustomerScreen)
 
 
@@ -129,33 +111,28 @@ async def test_n_adds_a_record_dated_yesterday_and_a_bad_amount_writes_nothing(u
     async with app.run_test(size=SIZE) as pilot:
         screen = await to_usage(pilot)
         before = usage_store.list_usage(acme().id)
-        await pilot.press("n")
-        await pilot.pause()
+        await press(pilot, "n")
         form = app.screen
         assert isinstance(form, UsageFormScreen)
         assert form.query_one("#usage-date").value == YESTERDAY.isoformat()
         assert app.focused is form.query_one("#usage-amount")
 
-        await pilot.press(*"12,5")
-        await pilot.pause()
+        await press(pilot, *"12,5")
         assert "not a number" in static_text(form, "#usage-amount-error")
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await press(pilot, "ctrl+s")
         assert app.screen is form  # still open: not saved
         assert any("Not saved" in m for m in messages(app))
         assert usage_store.list_usage(acme().id) == before
 
         await replace_text(pilot, "-3")
         assert "negative" in static_text(form, "#usage-amount-error")
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await press(pilot, "ctrl+s")
         assert app.screen is form
         assert usage_store.list_usage(acme().id) == before
 
         await replace_text(pilot, "42.50")
         assert static_text(form, "#usage-amount-error") == ""
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await press(pilot, "ctrl+s")
         assert app.screen is screen
         after = usage_store.list_usage(acme().id)
         assert len(after) == len(before) + 1
@@ -174,8 +151,7 @@ async def test_a_bad_date_is_refused_with_a_reason(usage_book, make_app):
     async with app.run_test(size=SIZE) as pilot:
         await to_usage(pilot)
         before = usage_store.list_usage(acme().id)
-        await pilot.press("n")
-        await pilot.pause()
+        await press(pilot, "n")
         form = app.screen
         form.query_one("#usage-date").focus()
         await pilot.pause()
@@ -184,8 +160,7 @@ async def test_a_bad_date_is_refused_with_a_reason(usage_book, make_app):
         form.query_one("#usage-amount").focus()
         await pilot.pause()
         await replace_text(pilot, "1")
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await press(pilot, "ctrl+s")
         assert app.screen is form
         assert usage_store.list_usage(acme().id) == before
 
@@ -198,16 +173,14 @@ async def test_enter_on_a_record_corrects_it(usage_book, make_app):
         await pilot.pause()
         target = screen.rows[screen.query_one(PagedTable).cursor_row]
         assert (target.date, target.amount) == (date(2026, 11, 20), D("10.00"))
-        await pilot.press("enter")
-        await pilot.pause()
+        await press(pilot, "enter")
         form = app.screen
         assert isinstance(form, UsageFormScreen)
         assert form.query_one("#usage-date").value == "2026-11-20"
         assert form.query_one("#usage-amount").value == "10.00"
         assert form.query_one("#usage-source").value == "a"
         await replace_text(pilot, "12.25")
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await press(pilot, "ctrl+s")
         assert app.screen is screen
         fresh = usage_store.get_usage(target.id)
         assert (fresh.date, fresh.amount, fresh.version) == (date(2026, 11, 20), D("12.25"), 2)
@@ -224,19 +197,15 @@ async def test_d_then_y_deletes_the_record_and_escape_keeps_it(usage_book, make_
         first = screen.rows[0]
         assert (first.date, first.amount) == (YESTERDAY, D("1.75"))
 
-        await pilot.press("d")
-        await pilot.pause()
+        await press(pilot, "d")
         assert isinstance(app.screen, ChoiceScreen)
-        await pilot.press("escape")
-        await pilot.pause()
+        await press(pilot, "escape")
         assert app.screen is screen
         assert usage_store.get_usage(first.id) is not None
 
-        await pilot.press("d")
-        await pilot.pause()
+        await press(pilot, "d")
         assert isinstance(app.screen, ChoiceScreen)
-        await pilot.press("y")
-        await pilot.pause()
+        await press(pilot, "y")
         assert app.screen is screen
         assert usage_store.get_usage(first.id) is None
         assert [r[1] for r in usage_rows(screen)] == ["5.25", "10.00", "30.00"]
@@ -259,21 +228,20 @@ def true_up_rows(form) -> dict[str, tuple]:
 
 
 @pytest.fixture
-def bundle_book(demo_book):
+def bundle_book(demo_customers_book):
     """Acme has "Call bundle 500" from 2026-11-01; usage 60.00 on 11-10 (known
     this period) and 30.00 on 10-30 (in the last 30 days only)."""
     c = acme()
     give_bundle(c, PERIOD_START)
     usage_store.add_usage(c.id, date(2026, 11, 10), D("60.00"), "")
     usage_store.add_usage(c.id, date(2026, 10, 30), D("30.00"), "")
-    return demo_book
+    return demo_customers_book
 
 
 async def open_allocation(pilot) -> AllocationFormScreen:
     customer = pilot.app.screen
     assert isinstance(customer, CustomerScreen)
-    await pilot.press("enter")
-    await pilot.pause()
+    await press(pilot, "enter")
     form = pilot.app.screen
     assert isinstance(form, AllocationFormScreen)
     assert form.package is not None and form.package.name == BUNDLE
@@ -306,22 +274,17 @@ async def test_a_large_usage_record_yesterday_brings_the_current_true_up_to_zero
         assert (row[4], row[5]) == ("2026-12-01", "~422.00")
         form = await open_allocation(pilot)
         assert true_up_rows(form)["26-11-01..11-30"][-1] == "422.00"
-        await pilot.press("escape")
-        await pilot.pause()
+        await press(pilot, "escape")
         assert app.screen is customer
 
         # Add 600.00 through the usage screen; it defaults to yesterday.
-        await pilot.press("u")
-        await pilot.pause()
-        await pilot.press("n")
-        await pilot.pause()
+        await press(pilot, "u")
+        await press(pilot, "n")
         assert isinstance(app.screen, UsageFormScreen)
         await pilot.press(*"600")
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        await press(pilot, "ctrl+s")
         assert isinstance(app.screen, UsageScreen)
-        await pilot.press("escape")
-        await pilot.pause()
+        await press(pilot, "escape")
         assert app.screen is customer
         (row,) = table_rows(customer)
         assert (row[4], row[5]) == ("2026-12-01", "~0.00")
@@ -360,8 +323,7 @@ async def open_package(pilot, name: str) -> PackageFormScreen:
     index = names(screen).index(name)
     for _ in range(index):
         await pilot.press("down")
-    await pilot.press("enter")
-    await pilot.pause()
+    await press(pilot, "enter")
     form = pilot.app.screen
     assert isinstance(form, PackageFormScreen)
     return form
@@ -399,8 +361,7 @@ async def test_keys_typed_ahead_act_in_the_order_typed(usage_book, make_app):
     app = make_app(usage_book)
     async with app.run_test(size=SIZE) as pilot:
         screen = await to_usage(pilot)
-        await pilot.press("n")
-        await pilot.pause()
+        await press(pilot, "n")
         form = app.screen
         assert isinstance(form, UsageFormScreen)
 

@@ -28,7 +28,9 @@ from store.ledger import check_balances, commit_run, plan_run
 from store.models import database
 from store.packages import create_package
 
-from .conftest import D, ROOT, cli_command, cli_env, cli_process, count, key_of, ledger_keys, opened, query, raw
+from tests.helpers.books import D, opened
+from tests.helpers.cli import ROOT, cli_command, cli_env, cli_process, key_of
+from tests.helpers.raw import count, ledger_keys, query, raw
 
 RUN_DATE = date(2025, 3, 31)
 START = date(2025, 3, 1)

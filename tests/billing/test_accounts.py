@@ -9,12 +9,7 @@ from decimal import Decimal
 import pytest
 
 from billing.accounts import (
-    STATUSES,
-    AllocationDraft,
-    CustomerDraft,
-    first_allowed_end,
-    parse_allocation,
-    parse_customer,
+    STATUSES, AllocationDraft, CustomerDraft, first_allowed_end, parse_allocation, parse_customer,
 )
 from billing.catalogue import FieldError
 
@@ -287,16 +282,13 @@ def test_minimum_days_across_a_leap_february():
     assert errors == [] and draft.end == date(2028, 3, 2)
 
 
-@pytest.mark.parametrize(
-    "start, days, first",
-    [
-        (date(2026, 1, 10), 0, date(2026, 1, 10)),
-        (date(2026, 1, 10), 30, date(2026, 2, 9)),
-        (date(2026, 11, 15), 180, date(2027, 5, 14)),
-        (date(2028, 2, 29), 365, date(2029, 2, 28)),
-        (date(2025, 12, 31), 1, date(2026, 1, 1)),
-    ],
-)
+@pytest.mark.parametrize("start, days, first", [
+    (date(2026, 1, 10), 0, date(2026, 1, 10)),
+    (date(2026, 1, 10), 30, date(2026, 2, 9)),
+    (date(2026, 11, 15), 180, date(2027, 5, 14)),
+    (date(2028, 2, 29), 365, date(2029, 2, 28)),
+    (date(2025, 12, 31), 1, date(2026, 1, 1)),
+])
 def test_first_allowed_end(start, days, first):
     assert first_allowed_end(start, days) == first
 

@@ -13,24 +13,11 @@ import subprocess
 import time
 from datetime import date
 
-from store.runs import list_runs
-
-from .conftest import (
-    D,
-    ROOT,
-    TODAY,
-    allocate,
-    cli,
-    cli_command,
-    cli_env,
-    count,
-    customer,
-    opened,
-    package,
-    query,
-    raw,
-)
 from billing.schedule import Frequency
+from store.runs import list_runs
+from tests.helpers.books import allocate, customer, opened, package
+from tests.helpers.cli import ROOT, TODAY, cli, cli_command, cli_env
+from tests.helpers.raw import count, query, raw
 
 
 def small_book(db):

@@ -13,149 +13,148 @@ from decimal import Decimal
 import pytest
 
 from billing.charges import MINIMUM_SPEND
-from billing.minimum import run_rate
 from billing.money import round_money
-from store import usage as store
+from store import usage
 from store.allocations import allocation_true_ups, book_true_ups, get_allocation, iter_charges
 from store.packages import NotFound, StoreError
 
-from .conftest import acme, blue, give_bundle
+from tests.helpers.books import acme, blue, give_bundle
 
 D = Decimal
 ZERO = D(0)
 DAY = date(2025, 3, 10)
 
 
-def test_add_returns_the_record_as_stored(demo_book):
+def test_add_returns_the_record_as_stored(demo_customers_book):
     c = acme()
-    row = store.add_usage(c.id, DAY, D("12.345678"), "cdr batch 7")
+    row = usage.add_usage(c.id, DAY, D("12.345678"), "cdr batch 7")
     assert (row.customer_id, row.date, row.amount, row.source, row.version) == (c.id, DAY, D("12.345678"), "cdr batch 7", 1)
     assert isinstance(row.amount, Decimal)
-    assert store.get_usage(row.id) == row
-    assert [r.id for r in store.list_usage(c.id)] == [row.id]
+    assert usage.get_usage(row.id) == row
+    assert [r.id for r in usage.list_usage(c.id)] == [row.id]
 
 
-def test_add_for_a_customer_that_does_not_exist_is_refused(demo_book):
+def test_add_for_a_customer_that_does_not_exist_is_refused(demo_customers_book):
     with pytest.raises(NotFound):
-        store.add_usage(987654, DAY, D("1"), "")
-    assert store.usage_sums(date(2000, 1, 1), date(2100, 1, 1)) == {}
+        usage.add_usage(987654, DAY, D("1"), "")
+    assert usage.usage_sums(date(2000, 1, 1), date(2100, 1, 1)) == {}
 
 
-def test_update_with_the_current_version_changes_the_record(demo_book):
+def test_update_with_the_current_version_changes_the_record(demo_customers_book):
     c = acme()
-    row = store.add_usage(c.id, DAY, D("10"), "a")
-    saved = store.update_usage(row.id, row.version, DAY + timedelta(days=1), D("7.25"), "corrected")
+    row = usage.add_usage(c.id, DAY, D("10"), "a")
+    saved = usage.update_usage(row.id, row.version, DAY + timedelta(days=1), D("7.25"), "corrected")
     assert (saved.date, saved.amount, saved.source, saved.version) == (DAY + timedelta(days=1), D("7.25"), "corrected", 2)
-    assert store.usage_sum(c.id, DAY, DAY + timedelta(days=1)) == ZERO
-    assert store.usage_sum(c.id, DAY, DAY + timedelta(days=2)) == D("7.25")
+    assert usage.usage_sum(c.id, DAY, DAY + timedelta(days=1)) == ZERO
+    assert usage.usage_sum(c.id, DAY, DAY + timedelta(days=2)) == D("7.25")
 
 
-def test_update_with_a_stale_version_is_refused_and_writes_nothing(demo_book):
+def test_update_with_a_stale_version_is_refused_and_writes_nothing(demo_customers_book):
     c = acme()
-    row = store.add_usage(c.id, DAY, D("10"), "a")
-    theirs = store.update_usage(row.id, row.version, DAY, D("11"), "theirs")
+    row = usage.add_usage(c.id, DAY, D("10"), "a")
+    theirs = usage.update_usage(row.id, row.version, DAY, D("11"), "theirs")
     with pytest.raises(StoreError) as refused:
-        store.update_usage(row.id, row.version, DAY, D("99"), "mine")
+        usage.update_usage(row.id, row.version, DAY, D("99"), "mine")
     assert "nothing was written" in str(refused.value)
-    assert store.get_usage(row.id) == theirs
-    assert store.usage_sum(c.id, DAY, DAY + timedelta(days=1)) == D("11")
+    assert usage.get_usage(row.id) == theirs
+    assert usage.usage_sum(c.id, DAY, DAY + timedelta(days=1)) == D("11")
 
 
-def test_update_of_a_deleted_record_says_so(demo_book):
-    row = store.add_usage(acme().id, DAY, D("10"), "")
-    store.delete_usage(row.id)
+def test_update_of_a_deleted_record_says_so(demo_customers_book):
+    row = usage.add_usage(acme().id, DAY, D("10"), "")
+    usage.delete_usage(row.id)
     with pytest.raises(NotFound):
-        store.update_usage(row.id, row.version, DAY, D("1"), "")
+        usage.update_usage(row.id, row.version, DAY, D("1"), "")
 
 
-def test_delete_removes_the_record_from_the_sums(demo_book):
+def test_delete_removes_the_record_from_the_sums(demo_customers_book):
     c = acme()
-    keep = store.add_usage(c.id, DAY, D("3"), "")
-    gone = store.add_usage(c.id, DAY, D("4"), "")
-    store.delete_usage(gone.id)
-    assert store.get_usage(gone.id) is None
-    assert [r.id for r in store.list_usage(c.id)] == [keep.id]
-    assert store.usage_sum(c.id, DAY, DAY + timedelta(days=1)) == D("3")
+    keep = usage.add_usage(c.id, DAY, D("3"), "")
+    gone = usage.add_usage(c.id, DAY, D("4"), "")
+    usage.delete_usage(gone.id)
+    assert usage.get_usage(gone.id) is None
+    assert [r.id for r in usage.list_usage(c.id)] == [keep.id]
+    assert usage.usage_sum(c.id, DAY, DAY + timedelta(days=1)) == D("3")
     with pytest.raises(NotFound):
-        store.delete_usage(gone.id)
+        usage.delete_usage(gone.id)
 
 
-def test_records_are_listed_newest_first(demo_book):
+def test_records_are_listed_newest_first(demo_customers_book):
     c = acme()
-    a = store.add_usage(c.id, date(2025, 3, 2), D("1"), "")
-    b = store.add_usage(c.id, date(2025, 3, 9), D("2"), "")
-    c2 = store.add_usage(c.id, date(2025, 3, 2), D("3"), "")
-    d = store.add_usage(c.id, date(2025, 2, 27), D("4"), "")
-    assert [r.id for r in store.list_usage(c.id)] == [b.id, c2.id, a.id, d.id]
-    first = store.list_usage(c.id, None, 2)
-    assert [r.id for r in store.list_usage(c.id, first[-1], 10)] == [a.id, d.id]
+    a = usage.add_usage(c.id, date(2025, 3, 2), D("1"), "")
+    b = usage.add_usage(c.id, date(2025, 3, 9), D("2"), "")
+    c2 = usage.add_usage(c.id, date(2025, 3, 2), D("3"), "")
+    d = usage.add_usage(c.id, date(2025, 2, 27), D("4"), "")
+    assert [r.id for r in usage.list_usage(c.id)] == [b.id, c2.id, a.id, d.id]
+    first = usage.list_usage(c.id, None, 2)
+    assert [r.id for r in usage.list_usage(c.id, first[-1], 10)] == [a.id, d.id]
 
 
-def test_usage_sum_covers_a_to_b_with_b_left_out(demo_book):
+def test_usage_sum_covers_a_to_b_with_b_left_out(demo_customers_book):
     c = acme()
-    store.add_usage(c.id, date(2025, 2, 28), D("1000"), "")
-    store.add_usage(c.id, date(2025, 3, 1), D("1"), "")
-    store.add_usage(c.id, date(2025, 3, 31), D("10"), "")
-    store.add_usage(c.id, date(2025, 4, 1), D("100"), "")
-    assert store.usage_sum(c.id, date(2025, 3, 1), date(2025, 4, 1)) == D("11")
-    assert store.usage_sum(c.id, date(2025, 3, 1), date(2025, 4, 2)) == D("111")
-    assert store.usage_sum(c.id, date(2025, 3, 2), date(2025, 3, 31)) == ZERO
-    assert store.usage_sum(c.id, date(2025, 4, 1), date(2025, 4, 1)) == ZERO  # empty window
-    assert store.usage_sum(c.id, date(2025, 4, 2), date(2025, 4, 1)) == ZERO  # backwards window
-    assert isinstance(store.usage_sum(c.id, date(2025, 1, 1), date(2025, 1, 2)), Decimal)
+    usage.add_usage(c.id, date(2025, 2, 28), D("1000"), "")
+    usage.add_usage(c.id, date(2025, 3, 1), D("1"), "")
+    usage.add_usage(c.id, date(2025, 3, 31), D("10"), "")
+    usage.add_usage(c.id, date(2025, 4, 1), D("100"), "")
+    assert usage.usage_sum(c.id, date(2025, 3, 1), date(2025, 4, 1)) == D("11")
+    assert usage.usage_sum(c.id, date(2025, 3, 1), date(2025, 4, 2)) == D("111")
+    assert usage.usage_sum(c.id, date(2025, 3, 2), date(2025, 3, 31)) == ZERO
+    assert usage.usage_sum(c.id, date(2025, 4, 1), date(2025, 4, 1)) == ZERO  # empty window
+    assert usage.usage_sum(c.id, date(2025, 4, 2), date(2025, 4, 1)) == ZERO  # backwards window
+    assert isinstance(usage.usage_sum(c.id, date(2025, 1, 1), date(2025, 1, 2)), Decimal)
 
 
-def test_several_records_on_one_day_add_up(demo_book):
+def test_several_records_on_one_day_add_up(demo_customers_book):
     c = acme()
     for amount in ("0.10", "0.20", "0.30", "1.000001"):
-        store.add_usage(c.id, DAY, D(amount), "")
-    assert store.usage_sum(c.id, DAY, DAY + timedelta(days=1)) == D("1.600001")
+        usage.add_usage(c.id, DAY, D(amount), "")
+    assert usage.usage_sum(c.id, DAY, DAY + timedelta(days=1)) == D("1.600001")
 
 
-def test_usage_sums_groups_by_customer(demo_book):
+def test_usage_sums_groups_by_customer(demo_customers_book):
     a, b = acme(), blue()
-    store.add_usage(a.id, date(2025, 3, 1), D("1.5"), "")
-    store.add_usage(a.id, date(2025, 3, 20), D("2.5"), "")
-    store.add_usage(b.id, date(2025, 3, 5), D("7"), "")
-    store.add_usage(b.id, date(2025, 4, 1), D("70"), "")  # outside [03-01, 04-01)
-    assert store.usage_sums(date(2025, 3, 1), date(2025, 4, 1)) == {a.id: D("4"), b.id: D("7")}
-    assert store.usage_sums(date(2025, 3, 1), date(2025, 4, 1), [b.id]) == {b.id: D("7")}
-    assert store.usage_sums(date(2025, 3, 2), date(2025, 3, 5)) == {}
-    assert all(isinstance(v, Decimal) for v in store.usage_sums(date(2025, 1, 1), date(2026, 1, 1)).values())
+    usage.add_usage(a.id, date(2025, 3, 1), D("1.5"), "")
+    usage.add_usage(a.id, date(2025, 3, 20), D("2.5"), "")
+    usage.add_usage(b.id, date(2025, 3, 5), D("7"), "")
+    usage.add_usage(b.id, date(2025, 4, 1), D("70"), "")  # outside [03-01, 04-01)
+    assert usage.usage_sums(date(2025, 3, 1), date(2025, 4, 1)) == {a.id: D("4"), b.id: D("7")}
+    assert usage.usage_sums(date(2025, 3, 1), date(2025, 4, 1), [b.id]) == {b.id: D("7")}
+    assert usage.usage_sums(date(2025, 3, 2), date(2025, 3, 5)) == {}
+    assert all(isinstance(v, Decimal) for v in usage.usage_sums(date(2025, 1, 1), date(2026, 1, 1)).values())
 
 
-def test_daily_usage_gives_total_and_count_per_day(demo_book):
+def test_daily_usage_gives_total_and_count_per_day(demo_customers_book):
     a, b = acme(), blue()
-    store.add_usage(a.id, date(2025, 3, 3), D("1.25"), "")
-    store.add_usage(a.id, date(2025, 3, 3), D("0.75"), "")
-    store.add_usage(a.id, date(2025, 3, 1), D("4"), "")
-    store.add_usage(a.id, date(2025, 3, 8), D("9"), "")  # the window's end: left out
-    store.add_usage(b.id, date(2025, 3, 3), D("100"), "")  # someone else's
-    assert store.daily_usage(a.id, date(2025, 3, 1), date(2025, 3, 8)) == [
+    usage.add_usage(a.id, date(2025, 3, 3), D("1.25"), "")
+    usage.add_usage(a.id, date(2025, 3, 3), D("0.75"), "")
+    usage.add_usage(a.id, date(2025, 3, 1), D("4"), "")
+    usage.add_usage(a.id, date(2025, 3, 8), D("9"), "")  # the window's end: left out
+    usage.add_usage(b.id, date(2025, 3, 3), D("100"), "")  # someone else's
+    assert usage.daily_usage(a.id, date(2025, 3, 1), date(2025, 3, 8)) == [
         (date(2025, 3, 1), D("4"), 1),
         (date(2025, 3, 3), D("2"), 2),
     ]
 
 
-def test_money_is_exact_ten_thousand_times_0_0001_is_1(demo_book, tmp_path):
+def test_money_is_exact_ten_thousand_times_0_0001_is_1(demo_customers_book, tmp_path):
     c = acme()
     path = tmp_path / "tiny.csv"
     path.write_text("customer,date,amount\n" + "".join(f"Acme Telecom,2025-03-{1 + i % 28:02d},0.0001\n" for i in range(10_000)))
-    result = store.import_usage(path)
+    result = usage.import_usage(path)
     assert result.rows == 10_000
     assert result.total == D("1") and isinstance(result.total, Decimal)
-    total = store.usage_sum(c.id, date(2025, 3, 1), date(2025, 4, 1))
+    total = usage.usage_sum(c.id, date(2025, 3, 1), date(2025, 4, 1))
     assert total == D("1") and isinstance(total, Decimal)
-    assert store.usage_sums(date(2025, 3, 1), date(2025, 4, 1)) == {c.id: D("1")}
-    assert sum((v for _, v, _ in store.daily_usage(c.id, date(2025, 3, 1), date(2025, 4, 1))), ZERO) == D("1")
+    assert usage.usage_sums(date(2025, 3, 1), date(2025, 4, 1)) == {c.id: D("1")}
+    assert sum((v for _, v, _ in usage.daily_usage(c.id, date(2025, 3, 1), date(2025, 4, 1))), ZERO) == D("1")
     # One more micro-unit shows: nothing is rounded away.
-    store.add_usage(c.id, date(2025, 3, 15), D("0.000001"), "")
-    assert store.usage_sum(c.id, date(2025, 3, 1), date(2025, 4, 1)) == D("1.000001")
+    usage.add_usage(c.id, date(2025, 3, 15), D("0.000001"), "")
+    assert usage.usage_sum(c.id, date(2025, 3, 1), date(2025, 4, 1)) == D("1.000001")
 
 
-def test_amounts_are_stored_as_whole_micro_units(demo_book):
-    row = store.add_usage(acme().id, DAY, D("0.1"), "")
-    con = sqlite3.connect(demo_book.path)
+def test_amounts_are_stored_as_whole_micro_units(demo_customers_book):
+    row = usage.add_usage(acme().id, DAY, D("0.1"), "")
+    con = sqlite3.connect(demo_customers_book.path)
     try:
         stored = con.execute("SELECT amount, typeof(amount) FROM usage WHERE id = ?", (row.id,)).fetchone()
     finally:
@@ -163,19 +162,19 @@ def test_amounts_are_stored_as_whole_micro_units(demo_book):
     assert stored == (100000, "integer")
 
 
-def test_a_negative_amount_never_reaches_the_book(demo_book):
+def test_a_negative_amount_never_reaches_the_book(demo_customers_book):
     with pytest.raises(Exception):
-        store.add_usage(acme().id, DAY, D("-1"), "")
-    assert store.list_usage(acme().id) == []
+        usage.add_usage(acme().id, DAY, D("-1"), "")
+    assert usage.list_usage(acme().id) == []
 
 
 # --- the store's true-ups ------------------------------------------------------------
 
 
-def test_iter_charges_gives_true_ups_only_with_today(demo_book):
+def test_iter_charges_gives_true_ups_only_with_today(demo_customers_book):
     c = acme()
     give_bundle(c, date(2025, 3, 1))
-    store.add_usage(c.id, date(2025, 3, 15), D("320.50"), "")
+    usage.add_usage(c.id, date(2025, 3, 15), D("320.50"), "")
     with_today = [ch for _, ch in iter_charges(date(2025, 4, 1), date(2025, 4, 1), 2, c.id, date(2025, 4, 20))]
     assert [(ch.kind, ch.amount) for ch in with_today if ch.kind == MINIMUM_SPEND] == [(MINIMUM_SPEND, D("179.50"))]
     without = [ch for _, ch in iter_charges(date(2025, 4, 1), date(2025, 4, 1), 2, c.id)]
@@ -184,24 +183,24 @@ def test_iter_charges_gives_true_ups_only_with_today(demo_book):
     assert sum((ch.amount for ch in without), ZERO) == ZERO
 
 
-def test_true_ups_count_only_the_customers_own_usage(demo_book):
+def test_true_ups_count_only_the_customers_own_usage(demo_customers_book):
     a, b = acme(), blue()
     give_bundle(a, date(2025, 3, 1))
-    store.add_usage(b.id, date(2025, 3, 15), D("480"), "")
-    store.add_usage(a.id, date(2025, 3, 15), D("20"), "")
+    usage.add_usage(b.id, date(2025, 3, 15), D("480"), "")
+    usage.add_usage(a.id, date(2025, 3, 15), D("20"), "")
     lines = [ch for _, ch in iter_charges(date(2025, 4, 1), date(2025, 4, 1), 2, None, date(2025, 5, 1)) if ch.kind == MINIMUM_SPEND]
     assert [ch.amount for ch in lines] == [D("480.00")]
 
 
-def test_a_projected_true_up_reads_known_usage_and_the_30_day_run_rate(demo_book):
+def test_a_projected_true_up_reads_known_usage_and_the_30_day_run_rate(demo_customers_book):
     c = acme()
     allocation = give_bundle(c, date(2025, 4, 1))
     today = date(2025, 4, 10)
-    store.add_usage(c.id, date(2025, 3, 5), D("200"), "")  # before the 30 days
-    store.add_usage(c.id, date(2025, 3, 11), D("120.50"), "")  # first day of the 30
-    store.add_usage(c.id, date(2025, 4, 2), D("100"), "")
-    store.add_usage(c.id, date(2025, 4, 9), D("50"), "")
-    store.add_usage(c.id, today, D("1000"), "")  # today's usage is not known yet
+    usage.add_usage(c.id, date(2025, 3, 5), D("200"), "")  # before the 30 days
+    usage.add_usage(c.id, date(2025, 3, 11), D("120.50"), "")  # first day of the 30
+    usage.add_usage(c.id, date(2025, 4, 2), D("100"), "")
+    usage.add_usage(c.id, date(2025, 4, 9), D("50"), "")
+    usage.add_usage(c.id, today, D("1000"), "")  # today's usage is not known yet
     (line,) = list(allocation_true_ups(get_allocation(allocation.id), date(2025, 5, 1), date(2025, 5, 1), 2, today))
     rate = D("270.50") / 30
     assert line.basis.known == D("150")
@@ -211,7 +210,7 @@ def test_a_projected_true_up_reads_known_usage_and_the_30_day_run_rate(demo_book
     assert line.amount == round_money(D(500) - (D(150) + rate * 21), 2) == D("160.65")
 
 
-def test_book_true_ups_agree_with_each_allocation_s_own(demo_book):
+def test_book_true_ups_agree_with_each_allocation_s_own(demo_customers_book):
     a, b = acme(), blue()
     give_bundle(a, date(2025, 1, 10), prorate=True)
     give_bundle(a, date(2025, 2, 1), date(2025, 4, 15), quantity=2)
@@ -224,7 +223,7 @@ def test_book_true_ups_agree_with_each_allocation_s_own(demo_book):
         (date(2025, 4, 4), b, "600"),
         (date(2025, 4, 12), a, "45.5"),
     ]:
-        store.add_usage(who.id, day, D(amount), "")
+        usage.add_usage(who.id, day, D(amount), "")
     since, until, today = date(2025, 1, 1), date(2025, 6, 30), date(2025, 4, 13)
     book = sorted((al.id, ch) for al, ch in book_true_ups(since, until, 2, today))
     each = sorted(
@@ -235,11 +234,11 @@ def test_book_true_ups_agree_with_each_allocation_s_own(demo_book):
     assert any(ch.basis.estimate for _, ch in book) and any(not ch.basis.estimate for _, ch in book)
 
 
-def test_the_last_true_up_is_listed_after_the_allocation_has_ended(demo_book):
+def test_the_last_true_up_is_listed_after_the_allocation_has_ended(demo_customers_book):
     c = acme()
     give_bundle(c, date(2025, 3, 1), date(2025, 3, 15))
-    store.add_usage(c.id, date(2025, 3, 15), D("100"), "")
-    store.add_usage(c.id, date(2025, 3, 16), D("400"), "")  # after the end: not this period's
+    usage.add_usage(c.id, date(2025, 3, 15), D("100"), "")
+    usage.add_usage(c.id, date(2025, 3, 16), D("400"), "")  # after the end: not this period's
     lines = [ch for _, ch in iter_charges(date(2025, 3, 16), date(2025, 3, 16), 2, c.id, date(2025, 4, 1))]
     assert [(ch.kind, ch.date, ch.period_start, ch.period_end, ch.amount) for ch in lines] == [
         (MINIMUM_SPEND, date(2025, 3, 16), date(2025, 3, 1), date(2025, 3, 15), D("400.00"))
@@ -249,7 +248,7 @@ def test_the_last_true_up_is_listed_after_the_allocation_has_ended(demo_book):
     assert later == []
 
 
-def test_book_true_ups_of_one_settle_date_are_those_of_the_whole_walk(demo_book):
+def test_book_true_ups_of_one_settle_date_are_those_of_the_whole_walk(demo_customers_book):
     # For one settle date the database picks out the allocations that may
     # settle on it (charge date on the day after their start, or ended the day
     # before); every other day is walked period by period. They must agree on
@@ -290,7 +289,7 @@ def test_book_true_ups_of_one_settle_date_are_those_of_the_whole_walk(demo_book)
         draft = AllocationDraft(rng.randint(1, 3), start, end, False, rng.random() < 0.5, "")
         create_allocation(customers[n % 2].id, package.id, draft)
     for n in range(200):
-        store.add_usage(customers[n % 2].id, date(2024, 1, 1) + timedelta(days=rng.randrange(700)), D(rng.randrange(1, 9000)) / 100, "")
+        usage.add_usage(customers[n % 2].id, date(2024, 1, 1) + timedelta(days=rng.randrange(700)), D(rng.randrange(1, 9000)) / 100, "")
     lo, hi, today = date(2024, 1, 1), date(2025, 12, 31), date(2025, 6, 10)
     walked: dict[date, list] = {}
     for allocation, charge in book_true_ups(lo, hi, 2, today):

@@ -10,9 +10,6 @@ import csv
 import io
 import json
 import re
-import sqlite3
-from contextlib import contextmanager
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,9 +18,9 @@ import pytest
 from billing.accounts import ALLOCATION_FIELDS, CUSTOMER_FIELDS
 from store.book import Book
 from store.packages import find_package, set_archived
-from tui.cli import main
-
-from .conftest import make_demo_db
+from tests.helpers.books import make_demo_db, opened
+from tests.helpers.cli import cli, cli_json, write
+from tests.helpers.raw import rows, tables
 
 D = Decimal
 CUSTOMER_HEADER = ",".join(CUSTOMER_FIELDS)
@@ -34,58 +31,8 @@ TABLES = ("setting", "upstream_service", "package", "customer", "allocation")
 # --- helpers ------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def _no_env(monkeypatch):
-    monkeypatch.delenv("PACKDESK_DB", raising=False)
-    monkeypatch.delenv("PACKDESK_TODAY", raising=False)
-
-
-@pytest.fixture
-def db(tmp_path) -> Path:
-    """A new, empty book (made as `packdesk init` makes one)."""
-    path = tmp_path / "book.db"
-    Book.open(path, create=True).close()
-    return path
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    """main(argv) -> (exit code, stdout, stderr); argparse's SystemExit too."""
-    capsys.readouterr()
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def write(path: Path, text: str) -> Path:
-    path.write_text(text, encoding="utf-8", newline="")
-    return path
-
-
-def rows(db: Path, table: str) -> list[tuple]:
-    """Every row of a table, read with plain sqlite3 (not through packdesk)."""
-    if not db.exists():
-        return []
-    con = sqlite3.connect(db)
-    try:
-        return con.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
-    finally:
-        con.close()
-
-
 def snapshot(db: Path) -> dict[str, list[tuple]]:
-    return {t: rows(db, t) for t in TABLES}
-
-
-@contextmanager
-def opened(db: Path):
-    book = Book.open(db)
-    try:
-        yield book
-    finally:
-        book.close()
+    return tables(db, TABLES)
 
 
 def archive(db: Path, name: str) -> None:
@@ -94,28 +41,30 @@ def archive(db: Path, name: str) -> None:
         set_archived(package.id, package.version, True)
 
 
+def import_file(capsys, db: Path, what: str, file: Path):
+    return cli(capsys, "import", what, str(file), "--db", str(db))
+
+
 def import_customers(capsys, db: Path, file: Path):
-    return run(capsys, "import", "customers", str(file), "--db", str(db))
+    return import_file(capsys, db, "customers", file)
 
 
 def import_allocations(capsys, db: Path, file: Path):
-    return run(capsys, "import", "allocations", str(file), "--db", str(db))
+    return import_file(capsys, db, "allocations", file)
 
 
 def export(capsys, db: Path, what: str, fmt: str = "csv") -> str:
-    code, out, err = run(capsys, "export", what, "--format", fmt, "--db", str(db))
+    code, out, err = cli(capsys, "export", what, "--format", fmt, "--db", str(db))
     assert code == 0, err
     return out
 
 
 def charges(capsys, db: Path, *extra: str):
-    return run(capsys, "charges", "--db", str(db), *extra)
+    return cli(capsys, "charges", "--db", str(db), *extra)
 
 
 def charges_json(capsys, db: Path, *extra: str) -> list[dict]:
-    code, out, err = charges(capsys, db, "--format", "json", *extra)
-    assert code == 0, err
-    return json.loads(out)
+    return cli_json(capsys, "charges", "--db", str(db), "--format", "json", *extra)
 
 
 # --- import customers -------------------------------------------------------------
@@ -420,7 +369,7 @@ def test_charges_json_shape_and_worked_example(capsys, charged):
 
 
 def test_charges_amounts_follow_the_books_precision(capsys, charged):
-    code, out, err = run(capsys, "settings", "--precision", "3", "--db", str(charged))
+    code, out, err = cli(capsys, "settings", "--precision", "3", "--db", str(charged))
     assert code == 0, err
     items = charges_json(capsys, charged, "--from", "2026-11-15", "--to", "2026-11-15")
     assert [(i["kind"], i["amount"], i["cost"]) for i in items] == [("setup", "150.000", "0.000"), ("recurring", "135.000", "84.000")]

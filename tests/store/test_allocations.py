@@ -11,18 +11,10 @@ import pytest
 from billing import allocation_charges
 from billing.accounts import AllocationDraft
 from billing.catalogue import FieldError
-from billing.charges import RECURRING, SETUP, AllocationTerms, Charge
+from billing.charges import RECURRING, SETUP, AllocationTerms
 from store.allocations import (
-    AllocationConflict,
-    MinimumDays,
-    active_services,
-    count_allocations,
-    create_allocation,
-    get_allocation,
-    iter_charges,
-    list_allocations,
-    remove_allocation,
-    update_allocation,
+    AllocationConflict, MinimumDays, active_services, count_allocations, create_allocation, get_allocation,
+    iter_charges, list_allocations, remove_allocation, update_allocation,
 )
 from store.customers import find_customer
 from store.demo import PACKAGES
@@ -53,7 +45,7 @@ def allocation_rows() -> int:
 # --- create --------------------------------------------------------------------------
 
 
-def test_create_and_get(demo_book):
+def test_create_and_get(demo_customers_book):
     row = alloc(quantity=3, end=date(2027, 6, 30), reference="PO-1")
     got = get_allocation(row.id)
     assert got == row
@@ -65,7 +57,7 @@ def test_create_and_get(demo_book):
     assert got.package_archived is False
 
 
-def test_create_refuses_an_archived_package(demo_book):
+def test_create_refuses_an_archived_package(demo_customers_book):
     package = find_package("Hosted PBX seat")
     set_archived(package.id, package.version, True)
     with pytest.raises(FieldError) as caught:
@@ -75,7 +67,7 @@ def test_create_refuses_an_archived_package(demo_book):
     assert allocation_rows() == 0
 
 
-def test_create_refuses_end_before_start(demo_book):
+def test_create_refuses_end_before_start(demo_customers_book):
     with pytest.raises(FieldError) as caught:
         alloc(package="US DID rental", start=date(2026, 3, 10), end=date(2026, 3, 9))
     assert caught.value.field == "end_date"
@@ -83,7 +75,7 @@ def test_create_refuses_end_before_start(demo_book):
     assert allocation_rows() == 0
 
 
-def test_create_refuses_end_before_minimum_days_naming_the_first_allowed_date(demo_book):
+def test_create_refuses_end_before_minimum_days_naming_the_first_allowed_date(demo_customers_book):
     # SIP trunk has 180 minimum days: from 2026-11-15 the first allowed end is 2027-05-14
     with pytest.raises(FieldError) as caught:
         alloc(start=date(2026, 11, 15), end=date(2027, 5, 13))
@@ -92,13 +84,13 @@ def test_create_refuses_end_before_minimum_days_naming_the_first_allowed_date(de
     assert allocation_rows() == 0
 
 
-def test_create_accepts_end_exactly_on_start_plus_minimum_days(demo_book):
+def test_create_accepts_end_exactly_on_start_plus_minimum_days(demo_customers_book):
     row = alloc(start=date(2026, 11, 15), end=date(2027, 5, 14))
     assert row.end == date(2027, 5, 14)
     assert allocation_rows() == 1
 
 
-def test_create_for_an_unknown_customer_or_package_is_refused(demo_book):
+def test_create_for_an_unknown_customer_or_package_is_refused(demo_customers_book):
     with pytest.raises(FieldError) as caught:
         create_allocation(9999, pid("US DID rental"), AllocationDraft(1, date(2026, 1, 1)))
     assert caught.value.field == "customer"
@@ -111,14 +103,14 @@ def test_create_for_an_unknown_customer_or_package_is_refused(demo_book):
 # --- update ----------------------------------------------------------------------------
 
 
-def test_update_saves_and_bumps_version(demo_book):
+def test_update_saves_and_bumps_version(demo_customers_book):
     row = alloc(package="US DID rental", start=date(2026, 1, 1))
     saved = update_allocation(row.id, row.version, row.package_id, AllocationDraft(5, date(2026, 1, 1), date(2026, 6, 30), True, True, "X"))
     assert saved.version == row.version + 1
     assert (saved.quantity, saved.end, saved.auto_decrement, saved.prorate, saved.reference) == (5, date(2026, 6, 30), True, True, "X")
 
 
-def test_update_with_stale_version_raises_conflict_and_writes_nothing(demo_book):
+def test_update_with_stale_version_raises_conflict_and_writes_nothing(demo_customers_book):
     row = alloc(package="US DID rental", start=date(2026, 1, 1))
     theirs = update_allocation(row.id, row.version, row.package_id, AllocationDraft(2, date(2026, 1, 1), reference="theirs"))
     with pytest.raises(AllocationConflict) as caught:
@@ -127,7 +119,7 @@ def test_update_with_stale_version_raises_conflict_and_writes_nothing(demo_book)
     assert get_allocation(row.id) == theirs
 
 
-def test_update_refuses_end_before_minimum_days(demo_book):
+def test_update_refuses_end_before_minimum_days(demo_customers_book):
     row = alloc(start=date(2026, 11, 15))
     with pytest.raises(FieldError) as caught:
         update_allocation(row.id, row.version, row.package_id, AllocationDraft(1, date(2026, 11, 15), date(2027, 1, 1)))
@@ -136,7 +128,7 @@ def test_update_refuses_end_before_minimum_days(demo_book):
     assert get_allocation(row.id) == row
 
 
-def test_update_keeps_an_allocation_whose_package_was_archived_since(demo_book):
+def test_update_keeps_an_allocation_whose_package_was_archived_since(demo_customers_book):
     row = alloc(package="US DID rental", start=date(2026, 1, 1))
     package = find_package("US DID rental")
     set_archived(package.id, package.version, True)
@@ -145,7 +137,7 @@ def test_update_keeps_an_allocation_whose_package_was_archived_since(demo_book):
     assert saved.package_archived is True
 
 
-def test_update_refuses_moving_to_an_archived_package(demo_book):
+def test_update_refuses_moving_to_an_archived_package(demo_customers_book):
     row = alloc(package="US DID rental", start=date(2026, 1, 1))
     package = find_package("Fax to email")
     set_archived(package.id, package.version, True)
@@ -158,7 +150,7 @@ def test_update_refuses_moving_to_an_archived_package(demo_book):
 # --- remove ------------------------------------------------------------------------------
 
 
-def test_remove_refused_before_start_plus_minimum_days_naming_the_date(demo_book):
+def test_remove_refused_before_start_plus_minimum_days_naming_the_date(demo_customers_book):
     row = alloc(start=date(2026, 11, 15))
     for today in (date(2026, 11, 15), date(2027, 1, 1), date(2027, 5, 13)):
         with pytest.raises(MinimumDays) as caught:
@@ -167,20 +159,20 @@ def test_remove_refused_before_start_plus_minimum_days_naming_the_date(demo_book
         assert get_allocation(row.id) == row
 
 
-def test_remove_works_from_start_plus_minimum_days(demo_book):
+def test_remove_works_from_start_plus_minimum_days(demo_customers_book):
     row = alloc(start=date(2026, 11, 15))
     remove_allocation(row.id, date(2027, 5, 14))
     assert get_allocation(row.id) is None
     assert allocation_rows() == 0
 
 
-def test_remove_without_minimum_days_works_at_once(demo_book):
+def test_remove_without_minimum_days_works_at_once(demo_customers_book):
     row = alloc(package="US DID rental", start=date(2026, 3, 1))
     remove_allocation(row.id, date(2026, 3, 1))
     assert get_allocation(row.id) is None
 
 
-def test_remove_twice_is_not_found(demo_book):
+def test_remove_twice_is_not_found(demo_customers_book):
     row = alloc(package="US DID rental", start=date(2026, 3, 1))
     remove_allocation(row.id, date(2026, 3, 1))
     with pytest.raises(NotFound):
@@ -191,7 +183,7 @@ def test_remove_twice_is_not_found(demo_book):
 
 
 @pytest.fixture
-def listed(demo_book):
+def listed(demo_customers_book):
     """Acme: 23 allocations over four packages, references PO-0..PO-22;
     Blue Fish: 3 allocations."""
     names = ["US DID rental", "SIP trunk 10 channels", "Fax to email", "Daily test number"]
@@ -242,7 +234,7 @@ def test_filter_and_paging_together(listed):
 # --- services switched on -------------------------------------------------------------------
 
 
-def test_active_services_lists_only_allocations_active_on_the_date(demo_book):
+def test_active_services_lists_only_allocations_active_on_the_date(demo_customers_book):
     today = date(2026, 6, 15)
     alloc(package="UK DID rental", start=date(2026, 1, 1), quantity=2)             # DID-UK, active
     alloc(package="Number porting", start=date(2026, 6, 15))                         # DID-UK, starts today
@@ -263,14 +255,14 @@ def test_active_services_lists_only_allocations_active_on_the_date(demo_book):
     assert active_services(cid("Blue Fish Ltd"), today) == [("Fax2Email", 1, "Fax to email")]
 
 
-def test_no_allocations_no_services(demo_book):
+def test_no_allocations_no_services(demo_customers_book):
     assert active_services(cid("Acme Telecom"), date(2026, 1, 1)) == []
 
 
 # --- charges ---------------------------------------------------------------------------------
 
 
-def test_iter_charges_worked_example_sip_trunk(demo_book):
+def test_iter_charges_worked_example_sip_trunk(demo_customers_book):
     row = alloc(start=date(2026, 11, 15), quantity=3)
     lines = [c for _, c in iter_charges(date(2026, 11, 1), date(2027, 1, 20), 2)]
     assert [(c.date, c.kind, c.amount, c.cost) for c in lines] == [
@@ -289,7 +281,7 @@ def test_iter_charges_worked_example_sip_trunk(demo_book):
     assert (lines[2].period_start, lines[2].period_end) == (date(2026, 11, 30), date(2026, 12, 14))
 
 
-def test_iter_charges_after_the_start_has_no_setup(demo_book):
+def test_iter_charges_after_the_start_has_no_setup(demo_customers_book):
     alloc(start=date(2026, 11, 15), quantity=3)
     lines = [c for _, c in iter_charges(date(2026, 11, 16), date(2026, 12, 31), 2)]
     assert [(c.date, c.kind) for c in lines] == [
@@ -297,7 +289,7 @@ def test_iter_charges_after_the_start_has_no_setup(demo_book):
 
 
 @pytest.fixture
-def mixed(demo_book):
+def mixed(demo_customers_book):
     rows = [
         alloc(package="SIP trunk 10 channels", start=date(2026, 11, 15), quantity=3),
         alloc(package="UK DID rental", start=date(2026, 10, 20), end=date(2026, 12, 31), quantity=4),
@@ -346,12 +338,12 @@ def test_iter_charges_for_one_customer(mixed):
     assert sorted(got) == sorted(expected(blue, since, until))
 
 
-def test_iter_charges_uses_the_given_precision(demo_book):
+def test_iter_charges_uses_the_given_precision(demo_customers_book):
     alloc(package="Daily test number", start=date(2026, 1, 1), end=date(2026, 1, 2))
     assert [c.amount for _, c in iter_charges(date(2026, 1, 1), date(2026, 1, 31), 2)] == [D("0.13"), D("0.13")]
     assert [c.amount for _, c in iter_charges(date(2026, 1, 1), date(2026, 1, 31), 3)] == [D("0.125"), D("0.125")]
 
 
-def test_iter_charges_with_nothing_in_range(demo_book):
+def test_iter_charges_with_nothing_in_range(demo_customers_book):
     alloc(package="US DID rental", start=date(2027, 1, 1))
     assert list(iter_charges(date(2026, 1, 1), date(2026, 12, 31), 2)) == []

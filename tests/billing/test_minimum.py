@@ -18,17 +18,8 @@ from hypothesis import strategies as st
 
 from billing.charges import MINIMUM_SPEND, RECURRING, AllocationTerms, PackageTerms, allocation_charges
 from billing.minimum import (
-    RUN_RATE_DAYS,
-    SpendPeriod,
-    TrueUpBasis,
-    charge_day_starts,
-    commitment,
-    known_window,
-    run_rate,
-    run_rate_window,
-    spend_periods,
-    true_up,
-    true_ups,
+    RUN_RATE_DAYS, SpendPeriod, TrueUpBasis, charge_day_starts, commitment, known_window, run_rate,
+    run_rate_window, spend_periods, true_up, true_ups,
 )
 from billing.schedule import Frequency, effective_match, is_schedule_date
 

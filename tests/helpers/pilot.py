@@ -1,0 +1,120 @@
+"""Driving the app with Pilot and reading what it shows.
+
+Every app test runs at SIZE (80x24) with "today" fixed to TODAY (a
+Wednesday), so the screens and the live figures don't drift.
+"""
+
+from __future__ import annotations
+
+import io
+from contextlib import asynccontextmanager
+from datetime import date
+
+from rich.console import Console
+from textual.pilot import Pilot
+from textual.widgets import Input, Static
+
+from tui.widgets.paged_table import PagedTable
+
+#: "Today" of every app test: a Wednesday.
+TODAY = date(2026, 11, 25)
+#: Every run_test uses this terminal size.
+SIZE = (80, 24)
+
+
+# --- reading the screen ----------------------------------------------------------------
+
+
+def rows_of(screen, selector: str | None = None) -> list[list[str]]:
+    """Every row of one of the screen's tables (its only one if no selector), as plain text cells."""
+    table = screen.query_one(selector, PagedTable) if selector else screen.query_one(PagedTable)
+    return [[str(cell) for cell in table.get_row_at(index)] for index in range(table.row_count)]
+
+
+def table_rows(screen) -> list[list[str]]:
+    """Every row of the screen's table, as plain text cells."""
+    return rows_of(screen)
+
+
+def names(screen) -> list[str]:
+    """The first column (the name) of every row shown."""
+    return [row[0] for row in table_rows(screen)]
+
+
+def row_count(screen) -> int:
+    return screen.query_one(PagedTable).row_count
+
+
+def panel_text(screen) -> str:
+    """The live panel's text as the operator reads it."""
+    return str(screen.query_one("#panel", Static).content)
+
+
+def static_text(screen, selector: str) -> str:
+    return str(screen.query_one(selector, Static).content)
+
+
+def rendered(widget, width: int | None = None) -> str:
+    """What a Static shows, as plain text, at the width it has on screen.
+    (str(widget.content) only works for plain text; a projection is a rich Group.)"""
+    width = width or widget.content_region.width or 78
+    console = Console(file=io.StringIO(), width=width, color_system=None, legacy_windows=False)
+    console.print(widget.content)
+    return console.file.getvalue()
+
+
+def messages(app) -> list[str]:
+    """The notifications shown, oldest first."""
+    return [str(n.message) for n in app._notifications]
+
+
+def focused_id(app) -> str | None:
+    return app.focused.id if app.focused is not None else None
+
+
+# --- acting ---------------------------------------------------------------------------------
+
+
+async def press(pilot: Pilot, *keys: str) -> None:
+    """Press `keys`, then let the app take them in."""
+    await pilot.press(*keys)
+    await pilot.pause()
+
+
+async def settle(pilot: Pilot, rounds: int = 1) -> None:
+    """Let thread workers finish and their call_from_thread callbacks land
+    (a worker that starts another wants more than one round)."""
+    for _ in range(rounds):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def replace_text(pilot: Pilot, text: str) -> None:
+    """In the focused Input: clear it with keys (end, ctrl+u), then type `text`."""
+    assert isinstance(pilot.app.focused, Input), pilot.app.focused
+    await press(pilot, "end", "ctrl+u", *text)
+
+
+async def focus_and_type(pilot: Pilot, selector: str, text: str) -> None:
+    """Focus one field of the current screen, clear it and type `text` key by key."""
+    pilot.app.screen.query_one(selector, Input).focus()
+    await pilot.pause()
+    await replace_text(pilot, text)
+
+
+async def open_row(pilot: Pilot, name: str):
+    """On a list: move the cursor down to the row named `name`, open it with
+    enter; the screen it opens."""
+    for _ in range(names(pilot.app.screen).index(name)):
+        await pilot.press("down")
+    await press(pilot, "enter")
+    return pilot.app.screen
+
+
+@asynccontextmanager
+async def running(app):
+    """The app running headless at SIZE, its first screen up: the Pilot."""
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        yield pilot
