@@ -282,13 +282,16 @@ def test_minimum_days_across_a_leap_february():
     assert errors == [] and draft.end == date(2028, 3, 2)
 
 
-@pytest.mark.parametrize("start, days, first", [
-    (date(2026, 1, 10), 0, date(2026, 1, 10)),
-    (date(2026, 1, 10), 30, date(2026, 2, 9)),
-    (date(2026, 11, 15), 180, date(2027, 5, 14)),
-    (date(2028, 2, 29), 365, date(2029, 2, 28)),
-    (date(2025, 12, 31), 1, date(2026, 1, 1)),
-])
+@pytest.mark.parametrize(
+    "start, days, first",
+    [
+        pytest.param(date(2026, 1, 10), 0, date(2026, 1, 10), id="no minimum days: the start"),
+        pytest.param(date(2026, 1, 10), 30, date(2026, 2, 9), id="30 days"),
+        pytest.param(date(2026, 11, 15), 180, date(2027, 5, 14), id="180 days, over a year end"),
+        pytest.param(date(2028, 2, 29), 365, date(2029, 2, 28), id="365 days from a leap day"),
+        pytest.param(date(2025, 12, 31), 1, date(2026, 1, 1), id="one day, into the next year"),
+    ],
+)
 def test_first_allowed_end(start, days, first):
     assert first_allowed_end(start, days) == first
 

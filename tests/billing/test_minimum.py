@@ -369,14 +369,20 @@ USAGE = st.decimals(min_value=D(0), max_value=D(200000), places=6, allow_nan=Fal
 
 
 @st.composite
-def terms(draw):
+def schedules(draw, most_weekdays: int, most_days: int) -> tuple[Frequency, tuple[int, ...]]:
+    """A frequency other than none, and the days chosen for it: up to
+    `most_weekdays` weekdays (weekly), `most_days` days (monthly), or none."""
     frequency = draw(FREQUENCIES)
-    if frequency is Frequency.WEEKLY:
-        match = tuple(sorted(draw(st.sets(st.integers(0, 6), max_size=7))))
-    elif frequency is Frequency.MONTHLY:
-        match = tuple(sorted(draw(st.sets(st.integers(1, 31), max_size=4))))
-    else:
-        match = ()
+    days = {
+        Frequency.WEEKLY: st.sets(st.integers(0, 6), max_size=most_weekdays),
+        Frequency.MONTHLY: st.sets(st.integers(1, 31), max_size=most_days),
+    }.get(frequency, st.just(set()))
+    return frequency, tuple(sorted(draw(days)))
+
+
+@st.composite
+def terms(draw):
+    frequency, match = draw(schedules(7, 4))
     package = PackageTerms(retail=draw(PRICES), frequency=frequency, match=match, minimum_spend=True)
     start = draw(DAYS)
     length = draw(st.none() | st.integers(0, 800))
@@ -454,13 +460,7 @@ def test_periods_tile_start_to_end_plus_one_without_gap_or_overlap(pair):
 def commitments(draw) -> tuple[PackageTerms, AllocationTerms]:
     """A minimum-spend package of any schedule, and an allocation of it
     starting in the 800 days from 2024-01-01, open or ended, prorated or not."""
-    frequency = draw(st.sampled_from([Frequency.DAILY, Frequency.WEEKLY, Frequency.MONTHLY, Frequency.YEARLY]))
-    if frequency is Frequency.WEEKLY:
-        match = tuple(sorted(draw(st.sets(st.integers(0, 6), max_size=3))))
-    elif frequency is Frequency.MONTHLY:
-        match = tuple(sorted(draw(st.sets(st.integers(1, 31), max_size=3))))
-    else:
-        match = ()
+    frequency, match = draw(schedules(3, 3))
     package = PackageTerms(retail=Decimal("10"), frequency=frequency, match=match, minimum_spend=True)
     start = date(2024, 1, 1) + timedelta(days=draw(st.integers(0, 800)))
     length = draw(st.one_of(st.none(), st.integers(0, 500)))

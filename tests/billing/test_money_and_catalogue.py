@@ -7,14 +7,7 @@ from decimal import Decimal
 import pytest
 
 from billing import Frequency, MoneyError, PackageTerms
-from billing.catalogue import (
-    FieldError,
-    PackageDraft,
-    parse_bool,
-    parse_match,
-    parse_name,
-    parse_package,
-)
+from billing.catalogue import FieldError, PackageDraft, parse_bool, parse_match, parse_name, parse_package
 from billing.money import from_micros, parse_amount, round_money, to_micros
 
 D = Decimal
@@ -145,31 +138,14 @@ VALID = {
 def test_parse_package_valid():
     draft, errors = parse_package(VALID)
     assert errors == []
+    prices = dict(retail=D("4.50"), cost=D("2"), setup_retail=D("25"), setup_cost=D("8.125"))
+    schedule = dict(frequency=Frequency.WEEKLY, match=(1, 4), minimum_spend=True, minimum_days=30)
     assert draft == PackageDraft(
-        name="Gold Trunk",
-        retail=D("4.50"),
-        cost=D("2"),
-        setup_retail=D("25"),
-        setup_cost=D("8.125"),
-        frequency=Frequency.WEEKLY,
-        match=(1, 4),
-        description="Ten channels, UK numbers",
-        upstream_service="sip-trunk-10",
-        minimum_spend=True,
-        minimum_days=30,
+        name="Gold Trunk", description="Ten channels, UK numbers", upstream_service="sip-trunk-10", **prices, **schedule
     )
     for value in (draft.retail, draft.cost, draft.setup_retail, draft.setup_cost):
         assert type(value) is Decimal
-    assert draft.terms() == PackageTerms(
-        retail=D("4.50"),
-        cost=D("2"),
-        setup_retail=D("25"),
-        setup_cost=D("8.125"),
-        frequency=Frequency.WEEKLY,
-        match=(1, 4),
-        minimum_spend=True,
-        minimum_days=30,
-    )
+    assert draft.terms() == PackageTerms(**prices, **schedule)
 
 
 def test_parse_package_defaults():
@@ -177,17 +153,8 @@ def test_parse_package_defaults():
     draft, errors = parse_package({"name": "Basic"})
     assert errors == []
     assert draft == PackageDraft(
-        name="Basic",
-        retail=D("0"),
-        cost=D("0"),
-        setup_retail=D("0"),
-        setup_cost=D("0"),
-        frequency=Frequency.MONTHLY,
-        match=(),
-        description="",
-        upstream_service=None,
-        minimum_spend=False,
-        minimum_days=0,
+        name="Basic", retail=D("0"), cost=D("0"), setup_retail=D("0"), setup_cost=D("0"), frequency=Frequency.MONTHLY,
+        match=(), description="", upstream_service=None, minimum_spend=False, minimum_days=0,
     )
 
 

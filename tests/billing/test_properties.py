@@ -42,19 +42,15 @@ def default_match(frequency: Frequency, match: tuple[int, ...], start: date) -> 
 def is_schedule_date(frequency: Frequency, match: tuple[int, ...], start: date, d: date) -> bool:
     """The Schedule table, read straight from BILLING.md."""
     chosen = default_match(frequency, match, start)
-    if frequency is Frequency.NONE:
-        return False
-    if frequency is Frequency.DAILY:
-        return True
-    if frequency is Frequency.WEEKLY:
-        return d.weekday() in chosen
-    if frequency is Frequency.MONTHLY:
-        last = month_last(d.year, d.month)
-        return d.day in {min(day, last) for day in chosen}
-    # yearly: the start date's month and day, 29 Feb -> 28 Feb in common years
-    if d.month != start.month:
-        return False
-    return d.day == min(start.day, month_last(d.year, d.month))
+    last = month_last(d.year, d.month)
+    return {
+        Frequency.NONE: False,
+        Frequency.DAILY: True,
+        Frequency.WEEKLY: d.weekday() in chosen,
+        Frequency.MONTHLY: d.day in {min(day, last) for day in chosen},
+        # yearly: the start date's month and day, 29 Feb -> 28 Feb in common years
+        Frequency.YEARLY: d.month == start.month and d.day == min(start.day, last),
+    }[frequency]
 
 
 def days(a: date, b: date):
@@ -94,15 +90,8 @@ def schedules(draw, frequencies=tuple(Frequency)):
 @st.composite
 def cases(draw):
     frequency, match = draw(schedules())
-    package = PackageTerms(
-        retail=draw(money),
-        cost=draw(money),
-        setup_retail=draw(setup_money),
-        setup_cost=draw(setup_money),
-        frequency=frequency,
-        match=match,
-        minimum_spend=draw(st.booleans()),
-    )
+    prices = dict(retail=draw(money), cost=draw(money), setup_retail=draw(setup_money), setup_cost=draw(setup_money))
+    package = PackageTerms(**prices, frequency=frequency, match=match, minimum_spend=draw(st.booleans()))
     start = draw(st.dates(min_value=FIRST_DAY, max_value=LAST_DAY))
     span = draw(st.integers(min_value=0, max_value=MAX_SPAN))
     open_end = draw(st.booleans())
@@ -118,10 +107,12 @@ def cases(draw):
     return package, allocation, until
 
 
-def run(package, allocation, until):
+def run(case):
+    """A drawn case's package and allocation, the lines charged from the start,
+    and the last day they cover (the end, or the `until` an open one is seen to)."""
+    package, allocation, until = case
     lines = list(allocation_charges(package, allocation, allocation.start, until, 2))
-    hi = allocation.end if allocation.end is not None else until
-    return lines, hi
+    return package, allocation, lines, allocation.end if allocation.end is not None else until
 
 
 # --- dates ------------------------------------------------------------------
@@ -130,8 +121,7 @@ def run(package, allocation, until):
 @settings(max_examples=200, deadline=None)
 @given(cases())
 def test_charge_dates_are_the_schedule_dates_within_the_bounds(case):
-    package, allocation, until = case
-    lines, hi = run(package, allocation, until)
+    package, allocation, lines, hi = run(case)
     start = allocation.start
     frequency, match = package.frequency, package.match
     rec = [c for c in lines if c.kind == RECURRING]
@@ -160,8 +150,7 @@ def test_charge_dates_are_the_schedule_dates_within_the_bounds(case):
 @settings(max_examples=200, deadline=None)
 @given(cases())
 def test_setup_line_once_on_the_start_date(case):
-    package, allocation, until = case
-    lines, _ = run(package, allocation, until)
+    package, allocation, lines, _ = run(case)
     setups = [c for c in lines if c.kind == SETUP]
     if package.setup_retail or package.setup_cost:
         assert [c.date for c in setups] == [allocation.start]
@@ -178,8 +167,7 @@ def test_setup_line_once_on_the_start_date(case):
 @settings(max_examples=200, deadline=None)
 @given(cases())
 def test_periods_tile_with_no_gap_or_overlap(case):
-    package, allocation, until = case
-    lines, hi = run(package, allocation, until)
+    package, allocation, lines, hi = run(case)
     start, end = allocation.start, allocation.end
     frequency, match = package.frequency, package.match
     rec = [c for c in lines if c.kind == RECURRING]
@@ -231,8 +219,7 @@ def whole_period(frequency, match, start, day):
 @settings(max_examples=200, deadline=None)
 @given(cases())
 def test_amounts_never_negative_and_follow_the_period_share(case):
-    package, allocation, until = case
-    lines, _ = run(package, allocation, until)
+    package, allocation, lines, _ = run(case)
     frequency, match, start = package.frequency, package.match, allocation.start
     qty = allocation.quantity
     retail = ZERO if package.minimum_spend else package.retail

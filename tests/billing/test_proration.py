@@ -12,6 +12,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import pytest
+
 from billing import RECURRING, SETUP, AllocationTerms, Frequency, PackageTerms, allocation_charges
 
 D = Decimal
@@ -28,17 +30,92 @@ def rows(charges):
     return [(c.date, c.kind, c.period_start, c.period_end, c.amount) for c in charges]
 
 
-# --- first partial period ---------------------------------------------------
+# --- each recurring line: (date, period start, period end, amount) -----------------
+
+WEEKLY_MON = PackageTerms(retail=D("10"), frequency=Frequency.WEEKLY, match=(0,))
+WEEKLY_TUE_FRI = PackageTerms(retail=D("10"), frequency=Frequency.WEEKLY, match=(1, 4))
 
 
-def test_first_partial_period_billing_example():
-    # [03-10, 04-01) is 22 of the 31 days of [03-01, 04-01): 30 x 22/31 = 21.2903 -> 21.29
-    charges = lines(MONTHLY_1, date(2025, 3, 10), until=date(2025, 5, 1))
-    assert rows(charges) == [
-        (date(2025, 3, 10), RECURRING, date(2025, 3, 10), date(2025, 3, 31), D("21.29")),
-        (date(2025, 4, 1), RECURRING, date(2025, 4, 1), date(2025, 4, 30), D("30.00")),
-        (date(2025, 5, 1), RECURRING, date(2025, 5, 1), date(2025, 5, 31), D("30.00")),
-    ]
+@pytest.mark.parametrize(
+    "package, start, end, until, prorate, expected",
+    [
+        # [03-10, 04-01) is 22 of the 31 days of [03-01, 04-01): 30 x 22/31 = 21.2903 -> 21.29
+        pytest.param(MONTHLY_1, date(2025, 3, 10), None, date(2025, 5, 1), True, [
+            (date(2025, 3, 10), date(2025, 3, 10), date(2025, 3, 31), "21.29"),
+            (date(2025, 4, 1), date(2025, 4, 1), date(2025, 4, 30), "30.00"),
+            (date(2025, 5, 1), date(2025, 5, 1), date(2025, 5, 31), "30.00"),
+        ], id="first partial period: the BILLING.md example"),
+        # monthly [15, 31] from 2025-02-20: the period is [02-15, 02-28), 13 days;
+        # [02-20, 02-28) covers 8 of them: 13 x 8/13 = 8.00
+        pytest.param(PackageTerms(retail=D("13"), frequency=Frequency.MONTHLY, match=(15, 31)),
+                     date(2025, 2, 20), None, date(2025, 2, 28), True, [
+            (date(2025, 2, 20), date(2025, 2, 20), date(2025, 2, 27), "8.00"),
+            (date(2025, 2, 28), date(2025, 2, 28), date(2025, 3, 14), "13.00"),
+        ], id="first partial period of a short monthly period"),
+        # monthly [31] from 2025-03-10: the period is [02-28, 03-31), 31 days;
+        # [03-10, 03-31) covers 21 of them: 31 x 21/31 = 21.00
+        pytest.param(PackageTerms(retail=D("31"), frequency=Frequency.MONTHLY, match=(31,)),
+                     date(2025, 3, 10), None, date(2025, 3, 31), True, [
+            (date(2025, 3, 10), date(2025, 3, 10), date(2025, 3, 30), "21.00"),
+            (date(2025, 3, 31), date(2025, 3, 31), date(2025, 4, 29), "31.00"),
+        ], id="first partial period with day 31 uses the clamped previous date"),
+        # [04-01, 04-10] is 10 of the 30 days of [04-01, 05-01): 30 x 10/30 = 10.00
+        pytest.param(MONTHLY_1, date(2025, 3, 1), date(2025, 4, 10), None, True, [
+            (date(2025, 3, 1), date(2025, 3, 1), date(2025, 3, 31), "30.00"),
+            (date(2025, 4, 1), date(2025, 4, 1), date(2025, 4, 10), "10.00"),
+        ], id="last partial period cut by the end date"),
+        # [02-01, 02-14] is 14 of the 28 days of February 2025: 30 x 14/28 = 15.00
+        pytest.param(MONTHLY_1, date(2025, 1, 1), date(2025, 2, 14), None, True, [
+            (date(2025, 1, 1), date(2025, 1, 1), date(2025, 1, 31), "30.00"),
+            (date(2025, 2, 1), date(2025, 2, 1), date(2025, 2, 14), "15.00"),
+        ], id="last partial period in February"),
+        pytest.param(MONTHLY_1, date(2025, 3, 1), date(2025, 4, 30), None, True, [
+            (date(2025, 3, 1), date(2025, 3, 1), date(2025, 3, 31), "30.00"),
+            (date(2025, 4, 1), date(2025, 4, 1), date(2025, 4, 30), "30.00"),
+        ], id="an end on the last day of a period charges it whole"),
+        pytest.param(MONTHLY_1, date(2025, 3, 1), None, date(2025, 4, 1), True, [
+            (date(2025, 3, 1), date(2025, 3, 1), date(2025, 3, 31), "30.00"),
+            (date(2025, 4, 1), date(2025, 4, 1), date(2025, 4, 30), "30.00"),
+        ], id="a start on a schedule date has no partial line"),
+        # [03-10, 03-20] is 11 of the 31 days of [03-01, 04-01): 30 x 11/31 = 10.6452 -> 10.65
+        pytest.param(MONTHLY_1, date(2025, 3, 10), date(2025, 3, 20), None, True, [
+            (date(2025, 3, 10), date(2025, 3, 10), date(2025, 3, 20), "10.65"),
+        ], id="an end before the first schedule date gives one line on the start"),
+        # one day of 31: 31 x 1/31 = 1.00
+        pytest.param(PackageTerms(retail=D("31"), frequency=Frequency.MONTHLY, match=(1,)),
+                     date(2025, 3, 10), date(2025, 3, 10), None, True, [
+            (date(2025, 3, 10), date(2025, 3, 10), date(2025, 3, 10), "1.00"),
+        ], id="start and end on the same date, not a schedule date"),
+        # [03-10, 03-31] is 22 of 31 days: 21.29, and nothing on 04-01
+        pytest.param(MONTHLY_1, date(2025, 3, 10), date(2025, 3, 31), None, True, [
+            (date(2025, 3, 10), date(2025, 3, 10), date(2025, 3, 31), "21.29"),
+        ], id="an end the day before the first schedule date"),
+        # weekly [mon] from Wednesday 2025-03-05: [03-05, 03-10) is 5 of the 7 days
+        # of [03-03, 03-10): 10 x 5/7 = 7.142857 -> 7.14
+        pytest.param(WEEKLY_MON, date(2025, 3, 5), None, date(2025, 3, 10), True, [
+            (date(2025, 3, 5), date(2025, 3, 5), date(2025, 3, 9), "7.14"),
+            (date(2025, 3, 10), date(2025, 3, 10), date(2025, 3, 16), "10.00"),
+        ], id="weekly: first partial period"),
+        # weekly [tue, fri], 2025-03-05 (Wed) to 2025-03-12 (Wed), retail 10:
+        # 03-05: [03-05, 03-07) is 2 of the 3 days of [03-04, 03-07): 6.67
+        # 03-07: whole period [03-07, 03-11): 10.00
+        # 03-11: [03-11, 03-12] is 2 of the 3 days of [03-11, 03-14): 6.67
+        pytest.param(WEEKLY_TUE_FRI, date(2025, 3, 5), date(2025, 3, 12), None, True, [
+            (date(2025, 3, 5), date(2025, 3, 5), date(2025, 3, 6), "6.67"),
+            (date(2025, 3, 7), date(2025, 3, 7), date(2025, 3, 10), "10.00"),
+            (date(2025, 3, 11), date(2025, 3, 11), date(2025, 3, 12), "6.67"),
+        ], id="weekly on two days: first and last partial periods"),
+        pytest.param(MONTHLY_1, date(2025, 3, 10), date(2025, 4, 15), None, False, [
+            (date(2025, 4, 1), date(2025, 4, 1), date(2025, 4, 30), "30.00"),
+        ], id="proration off: no partial line"),
+    ],
+)
+def test_recurring_lines(package, start, end, until, prorate, expected):
+    charges = lines(package, start, end, until=until, prorate=prorate)
+    assert rows(charges) == [(day, RECURRING, begins, ends, D(amount)) for day, begins, ends, amount in expected]
+
+
+# --- quantity, setup, and lines checked one part at a time ------------------------
 
 
 def test_first_partial_period_is_rounded_once_with_quantity():
@@ -61,61 +138,10 @@ def test_first_partial_period_comes_after_the_setup_line():
     ]
 
 
-def test_first_partial_period_of_a_short_monthly_period():
-    # monthly [15, 31] from 2025-02-20: the period is [02-15, 02-28), 13 days;
-    # [02-20, 02-28) covers 8 of them: 13 x 8/13 = 8.00
-    package = PackageTerms(retail=D("13"), frequency=Frequency.MONTHLY, match=(15, 31))
-    charges = lines(package, date(2025, 2, 20), until=date(2025, 2, 28))
-    assert rows(charges) == [
-        (date(2025, 2, 20), RECURRING, date(2025, 2, 20), date(2025, 2, 27), D("8.00")),
-        (date(2025, 2, 28), RECURRING, date(2025, 2, 28), date(2025, 3, 14), D("13.00")),
-    ]
-
-
-def test_first_partial_period_with_day_31_uses_the_clamped_previous_date():
-    # monthly [31] from 2025-03-10: the period is [02-28, 03-31), 31 days;
-    # [03-10, 03-31) covers 21 of them: 31 x 21/31 = 21.00
-    package = PackageTerms(retail=D("31"), frequency=Frequency.MONTHLY, match=(31,))
-    charges = lines(package, date(2025, 3, 10), until=date(2025, 3, 31))
-    assert rows(charges) == [
-        (date(2025, 3, 10), RECURRING, date(2025, 3, 10), date(2025, 3, 30), D("21.00")),
-        (date(2025, 3, 31), RECURRING, date(2025, 3, 31), date(2025, 4, 29), D("31.00")),
-    ]
-
-
-# --- last partial period ----------------------------------------------------
-
-
-def test_last_partial_period_cut_by_the_end_date():
-    # [04-01, 04-10] is 10 of the 30 days of [04-01, 05-01): 30 x 10/30 = 10.00
-    charges = lines(MONTHLY_1, date(2025, 3, 1), date(2025, 4, 10))
-    assert rows(charges) == [
-        (date(2025, 3, 1), RECURRING, date(2025, 3, 1), date(2025, 3, 31), D("30.00")),
-        (date(2025, 4, 1), RECURRING, date(2025, 4, 1), date(2025, 4, 10), D("10.00")),
-    ]
-
-
-def test_last_partial_period_in_february():
-    # [02-01, 02-14] is 14 of the 28 days of February 2025: 30 x 14/28 = 15.00
-    charges = lines(MONTHLY_1, date(2025, 1, 1), date(2025, 2, 14))
-    assert rows(charges) == [
-        (date(2025, 1, 1), RECURRING, date(2025, 1, 1), date(2025, 1, 31), D("30.00")),
-        (date(2025, 2, 1), RECURRING, date(2025, 2, 1), date(2025, 2, 14), D("15.00")),
-    ]
-
-
 def test_last_partial_period_of_one_day_on_a_schedule_date():
     # end on 04-01 itself: 1 of 30 days: 30 x 1/30 = 1.00
     charges = lines(MONTHLY_1, date(2025, 3, 1), date(2025, 4, 1))
     assert rows(charges)[-1] == (date(2025, 4, 1), RECURRING, date(2025, 4, 1), date(2025, 4, 1), D("1.00"))
-
-
-def test_end_on_the_last_day_of_a_period_charges_it_whole():
-    charges = lines(MONTHLY_1, date(2025, 3, 1), date(2025, 4, 30))
-    assert rows(charges) == [
-        (date(2025, 3, 1), RECURRING, date(2025, 3, 1), date(2025, 3, 31), D("30.00")),
-        (date(2025, 4, 1), RECURRING, date(2025, 4, 1), date(2025, 4, 30), D("30.00")),
-    ]
 
 
 def test_first_and_last_partial_periods_together():
@@ -128,80 +154,6 @@ def test_first_and_last_partial_periods_together():
     assert sum(c.amount for c in charges) == D("36.29")
 
 
-# --- starts and ends around schedule dates ----------------------------------
-
-
-def test_start_on_a_schedule_date_has_no_partial_line():
-    charges = lines(MONTHLY_1, date(2025, 3, 1), until=date(2025, 4, 1))
-    assert rows(charges) == [
-        (date(2025, 3, 1), RECURRING, date(2025, 3, 1), date(2025, 3, 31), D("30.00")),
-        (date(2025, 4, 1), RECURRING, date(2025, 4, 1), date(2025, 4, 30), D("30.00")),
-    ]
-
-
-def test_end_before_the_first_schedule_date_gives_one_line_on_the_start():
-    # [03-10, 03-20] is 11 of the 31 days of [03-01, 04-01): 30 x 11/31 = 10.6452 -> 10.65
-    charges = lines(MONTHLY_1, date(2025, 3, 10), date(2025, 3, 20))
-    assert rows(charges) == [
-        (date(2025, 3, 10), RECURRING, date(2025, 3, 10), date(2025, 3, 20), D("10.65")),
-    ]
-
-
-def test_start_and_end_on_the_same_non_schedule_date():
-    # one day of 31: 31 x 1/31 = 1.00
-    package = PackageTerms(retail=D("31"), frequency=Frequency.MONTHLY, match=(1,))
-    charges = lines(package, date(2025, 3, 10), date(2025, 3, 10))
-    assert rows(charges) == [
-        (date(2025, 3, 10), RECURRING, date(2025, 3, 10), date(2025, 3, 10), D("1.00")),
-    ]
-
-
-def test_end_the_day_before_the_first_schedule_date():
-    # [03-10, 03-31] is 22 of 31 days: 21.29, and nothing on 04-01
-    charges = lines(MONTHLY_1, date(2025, 3, 10), date(2025, 3, 31))
-    assert rows(charges) == [
-        (date(2025, 3, 10), RECURRING, date(2025, 3, 10), date(2025, 3, 31), D("21.29")),
-    ]
-
-
-# --- weekly -----------------------------------------------------------------
-
-
-def test_weekly_proration_first_partial_period():
-    # weekly [mon] from Wednesday 2025-03-05: [03-05, 03-10) is 5 of the 7 days
-    # of [03-03, 03-10): 10 x 5/7 = 7.142857 -> 7.14
-    package = PackageTerms(retail=D("10"), frequency=Frequency.WEEKLY, match=(0,))
-    charges = lines(package, date(2025, 3, 5), until=date(2025, 3, 10))
-    assert rows(charges) == [
-        (date(2025, 3, 5), RECURRING, date(2025, 3, 5), date(2025, 3, 9), D("7.14")),
-        (date(2025, 3, 10), RECURRING, date(2025, 3, 10), date(2025, 3, 16), D("10.00")),
-    ]
-
-
-def test_weekly_two_days_proration_first_and_last():
-    # weekly [tue, fri], 2025-03-05 (Wed) to 2025-03-12 (Wed), retail 10:
-    # 03-05: [03-05, 03-07) is 2 of the 3 days of [03-04, 03-07): 6.67
-    # 03-07: whole period [03-07, 03-11): 10.00
-    # 03-11: [03-11, 03-12] is 2 of the 3 days of [03-11, 03-14): 6.67
-    package = PackageTerms(retail=D("10"), frequency=Frequency.WEEKLY, match=(1, 4))
-    charges = lines(package, date(2025, 3, 5), date(2025, 3, 12))
-    assert rows(charges) == [
-        (date(2025, 3, 5), RECURRING, date(2025, 3, 5), date(2025, 3, 6), D("6.67")),
-        (date(2025, 3, 7), RECURRING, date(2025, 3, 7), date(2025, 3, 10), D("10.00")),
-        (date(2025, 3, 11), RECURRING, date(2025, 3, 11), date(2025, 3, 12), D("6.67")),
-    ]
-
-
-# --- proration off ----------------------------------------------------------
-
-
-def test_proration_off_has_no_partial_line():
-    charges = lines(MONTHLY_1, date(2025, 3, 10), date(2025, 4, 15), prorate=False)
-    assert rows(charges) == [
-        (date(2025, 4, 1), RECURRING, date(2025, 4, 1), date(2025, 4, 30), D("30.00")),
-    ]
-
-
 def test_proration_is_off_by_default():
     allocation = AllocationTerms(start=date(2025, 3, 10), end=date(2025, 3, 20))
     assert allocation.prorate is False
@@ -209,8 +161,7 @@ def test_proration_is_off_by_default():
 
 
 def test_proration_off_weekly_charges_only_schedule_dates_whole():
-    package = PackageTerms(retail=D("10"), frequency=Frequency.WEEKLY, match=(1, 4))
-    charges = lines(package, date(2025, 3, 5), date(2025, 3, 12), prorate=False)
+    charges = lines(WEEKLY_TUE_FRI, date(2025, 3, 5), date(2025, 3, 12), prorate=False)
     assert [(c.date, c.amount) for c in charges] == [
         (date(2025, 3, 7), D("10.00")),
         (date(2025, 3, 11), D("10.00")),

@@ -12,14 +12,7 @@ from itertools import islice
 
 import pytest
 
-from billing import (
-    RECURRING,
-    SETUP,
-    AllocationTerms,
-    Frequency,
-    PackageTerms,
-    allocation_charges,
-)
+from billing import RECURRING, SETUP, AllocationTerms, Frequency, PackageTerms, allocation_charges
 
 D = Decimal
 
@@ -63,104 +56,82 @@ def test_weekly_default_is_the_start_dates_weekday():
     assert all(d.weekday() == 2 for d in recurring_dates(lines))
 
 
-def test_weekly_default_follows_the_start_date():
-    # Same package, started on Friday 2025-03-07 -> Fridays.
-    package = PackageTerms(retail=D("3"), frequency=Frequency.WEEKLY)
-    lines = charges(package, date(2025, 3, 7), date(2025, 3, 25))
-    assert recurring_dates(lines) == [date(2025, 3, 7), date(2025, 3, 14), date(2025, 3, 21)]
-
-
-def test_weekly_chosen_weekdays():
-    # tue (1) and fri (4), from Wednesday 2025-03-05 to Friday 2025-03-14.
-    package = PackageTerms(retail=D("3"), frequency=Frequency.WEEKLY, match=(4, 1))
-    lines = charges(package, date(2025, 3, 5), date(2025, 3, 14))
-    assert recurring_dates(lines) == [date(2025, 3, 7), date(2025, 3, 11), date(2025, 3, 14)]
-
-
-def test_monthly_default_is_the_start_dates_day():
-    package = PackageTerms(retail=D("3"), frequency=Frequency.MONTHLY)
-    lines = charges(package, date(2025, 1, 20), date(2025, 4, 19))
-    assert recurring_dates(lines) == [date(2025, 1, 20), date(2025, 2, 20), date(2025, 3, 20)]
-
-
-def test_monthly_default_from_the_31st_does_not_drift():
-    # Default match from a start on the 31st is day 31: last day of short
-    # months, back on the 31st afterwards.
-    package = PackageTerms(retail=D("3"), frequency=Frequency.MONTHLY)
-    lines = charges(package, date(2025, 1, 31), date(2025, 5, 31))
-    assert recurring_dates(lines) == [
-        date(2025, 1, 31),
-        date(2025, 2, 28),
-        date(2025, 3, 31),
-        date(2025, 4, 30),
-        date(2025, 5, 31),
-    ]
-
-
 def test_monthly_31_over_a_leap_year_and_after():
     package = PackageTerms(retail=D("10"), frequency=Frequency.MONTHLY, match=(31,))
     lines = charges(package, date(2024, 1, 1), date(2025, 6, 30))
     assert recurring_dates(lines) == [
-        date(2024, 1, 31),
-        date(2024, 2, 29),  # leap year
-        date(2024, 3, 31),  # back to 31
-        date(2024, 4, 30),
-        date(2024, 5, 31),
-        date(2024, 6, 30),
-        date(2024, 7, 31),
-        date(2024, 8, 31),
-        date(2024, 9, 30),
-        date(2024, 10, 31),
-        date(2024, 11, 30),
-        date(2024, 12, 31),
-        date(2025, 1, 31),
-        date(2025, 2, 28),  # common year
-        date(2025, 3, 31),  # back to 31, no drift to 28
-        date(2025, 4, 30),
-        date(2025, 5, 31),
-        date(2025, 6, 30),
+        date(2024, 1, 31), date(2024, 2, 29), date(2024, 3, 31),  # leap year; back to 31
+        date(2024, 4, 30), date(2024, 5, 31), date(2024, 6, 30),
+        date(2024, 7, 31), date(2024, 8, 31), date(2024, 9, 30),
+        date(2024, 10, 31), date(2024, 11, 30), date(2024, 12, 31),
+        date(2025, 1, 31), date(2025, 2, 28), date(2025, 3, 31),  # common year; back to 31, no drift to 28
+        date(2025, 4, 30), date(2025, 5, 31), date(2025, 6, 30),
     ]
     assert all(c.amount == D("10.00") for c in lines)
 
 
-def test_monthly_30_and_31_collapse_to_one_charge_on_28_february():
-    package = PackageTerms(retail=D("7"), frequency=Frequency.MONTHLY, match=(30, 31))
-    lines = charges(package, date(2025, 2, 1), date(2025, 3, 31))
-    assert [(c.date, c.amount) for c in recurring(lines)] == [
-        (date(2025, 2, 28), D("7.00")),  # once, not 14.00 and not twice
-        (date(2025, 3, 30), D("7.00")),
-        (date(2025, 3, 31), D("7.00")),
-    ]
+WEEKLY, MONTHLY, YEARLY = Frequency.WEEKLY, Frequency.MONTHLY, Frequency.YEARLY
 
 
-def test_monthly_30_and_31_collapse_to_one_charge_on_29_february_in_a_leap_year():
-    package = PackageTerms(retail=D("7"), frequency=Frequency.MONTHLY, match=(30, 31))
-    lines = charges(package, date(2024, 2, 1), date(2024, 2, 29))
-    assert [(c.date, c.amount) for c in recurring(lines)] == [(date(2024, 2, 29), D("7.00"))]
+@pytest.mark.parametrize(
+    "frequency, match, start, end, until, expected",
+    [
+        # Same package as the test above, started on Friday 2025-03-07 -> Fridays.
+        pytest.param(WEEKLY, (), date(2025, 3, 7), date(2025, 3, 25), None,
+                     [date(2025, 3, 7), date(2025, 3, 14), date(2025, 3, 21)], id="weekly default follows the start date"),
+        # tue (1) and fri (4), from Wednesday 2025-03-05 to Friday 2025-03-14.
+        pytest.param(WEEKLY, (4, 1), date(2025, 3, 5), date(2025, 3, 14), None,
+                     [date(2025, 3, 7), date(2025, 3, 11), date(2025, 3, 14)], id="weekly on chosen weekdays"),
+        pytest.param(MONTHLY, (), date(2025, 1, 20), date(2025, 4, 19), None,
+                     [date(2025, 1, 20), date(2025, 2, 20), date(2025, 3, 20)], id="monthly default is the start date's day"),
+        # Default match from a start on the 31st is day 31: last day of short
+        # months, back on the 31st afterwards.
+        pytest.param(MONTHLY, (), date(2025, 1, 31), date(2025, 5, 31), None, [
+            date(2025, 1, 31), date(2025, 2, 28), date(2025, 3, 31), date(2025, 4, 30), date(2025, 5, 31),
+        ], id="monthly default from the 31st does not drift"),
+        pytest.param(MONTHLY, (5, 20), date(2025, 1, 10), date(2025, 2, 28), None,
+                     [date(2025, 1, 20), date(2025, 2, 5), date(2025, 2, 20)],
+                     id="monthly days before the start are not charged in the first month"),
+        pytest.param(YEARLY, (), date(2025, 6, 15), date(2027, 12, 31), None,
+                     [date(2025, 6, 15), date(2026, 6, 15), date(2027, 6, 15)], id="yearly on the start date's month and day"),
+        # ... 2028-02-29: a leap year again, back on the 29th.
+        pytest.param(YEARLY, (), date(2024, 2, 29), date(2028, 3, 1), None, [
+            date(2024, 2, 29), date(2025, 2, 28), date(2026, 2, 28), date(2027, 2, 28), date(2028, 2, 29),
+        ], id="yearly on 29 February charges on 28 February in common years"),
+        pytest.param(MONTHLY, (10,), date(2025, 3, 10), date(2025, 5, 10), None,
+                     [date(2025, 3, 10), date(2025, 4, 10), date(2025, 5, 10)],
+                     id="start and end on schedule dates are both charged"),
+        pytest.param(MONTHLY, (10,), date(2025, 3, 10), date(2025, 5, 9), None,
+                     [date(2025, 3, 10), date(2025, 4, 10)], id="a schedule date after the end is not charged"),
+        pytest.param(MONTHLY, (10,), date(2025, 3, 11), date(2025, 5, 10), None,
+                     [date(2025, 4, 10), date(2025, 5, 10)], id="a schedule date before the start is not charged"),
+        pytest.param(WEEKLY, (2,), date(2025, 3, 5), date(2025, 3, 5), None,
+                     [date(2025, 3, 5)], id="start equal to end on a schedule date charges once"),
+        # A run for date D finds every charge dated on or before D.
+        pytest.param(Frequency.DAILY, (), date(2025, 1, 1), None, date(2025, 1, 3),
+                     [date(2025, 1, 1), date(2025, 1, 2), date(2025, 1, 3)],
+                     id="the window's until is inclusive and a missed day is caught up"),
+    ],
+)
+def test_recurring_dates(frequency, match, start, end, until, expected):
+    package = PackageTerms(retail=D("3"), frequency=frequency, match=match)
+    assert recurring_dates(charges(package, start, end, until=until)) == expected
 
 
-def test_monthly_days_before_the_start_are_not_charged_in_the_first_month():
-    package = PackageTerms(retail=D("1"), frequency=Frequency.MONTHLY, match=(5, 20))
-    lines = charges(package, date(2025, 1, 10), date(2025, 2, 28))
-    assert recurring_dates(lines) == [date(2025, 1, 20), date(2025, 2, 5), date(2025, 2, 20)]
-
-
-def test_yearly_charges_on_the_start_dates_month_and_day():
-    package = PackageTerms(retail=D("100"), frequency=Frequency.YEARLY)
-    lines = charges(package, date(2025, 6, 15), date(2027, 12, 31))
-    assert recurring_dates(lines) == [date(2025, 6, 15), date(2026, 6, 15), date(2027, 6, 15)]
-
-
-def test_yearly_on_29_february_charges_on_28_february_in_common_years():
-    package = PackageTerms(retail=D("100"), frequency=Frequency.YEARLY)
-    lines = charges(package, date(2024, 2, 29), date(2028, 3, 1))
-    assert recurring_dates(lines) == [
-        date(2024, 2, 29),
-        date(2025, 2, 28),
-        date(2026, 2, 28),
-        date(2027, 2, 28),
-        date(2028, 2, 29),  # leap year again: back on the 29th
-    ]
+@pytest.mark.parametrize(
+    "start, end, expected",
+    [
+        pytest.param(date(2025, 2, 1), date(2025, 3, 31), [
+            (date(2025, 2, 28), D("7.00")),  # once, not 14.00 and not twice
+            (date(2025, 3, 30), D("7.00")),
+            (date(2025, 3, 31), D("7.00")),
+        ], id="on 28 February"),
+        pytest.param(date(2024, 2, 1), date(2024, 2, 29), [(date(2024, 2, 29), D("7.00"))], id="on 29 February in a leap year"),
+    ],
+)
+def test_monthly_30_and_31_collapse_to_one_charge(start, end, expected):
+    package = PackageTerms(retail=D("7"), frequency=MONTHLY, match=(30, 31))
+    assert [(c.date, c.amount) for c in recurring(charges(package, start, end))] == expected
 
 
 def test_frequency_none_gives_no_recurring_charge():
@@ -181,37 +152,6 @@ def test_frequency_none_without_setup_gives_nothing():
 # --- bounds -----------------------------------------------------------------
 
 
-def test_start_and_end_on_schedule_dates_are_both_charged():
-    package = PackageTerms(retail=D("1"), frequency=Frequency.MONTHLY, match=(10,))
-    lines = charges(package, date(2025, 3, 10), date(2025, 5, 10))
-    assert recurring_dates(lines) == [date(2025, 3, 10), date(2025, 4, 10), date(2025, 5, 10)]
-
-
-def test_schedule_date_after_the_end_is_not_charged():
-    package = PackageTerms(retail=D("1"), frequency=Frequency.MONTHLY, match=(10,))
-    lines = charges(package, date(2025, 3, 10), date(2025, 5, 9))
-    assert recurring_dates(lines) == [date(2025, 3, 10), date(2025, 4, 10)]
-
-
-def test_schedule_date_before_the_start_is_not_charged():
-    package = PackageTerms(retail=D("1"), frequency=Frequency.MONTHLY, match=(10,))
-    lines = charges(package, date(2025, 3, 11), date(2025, 5, 10))
-    assert recurring_dates(lines) == [date(2025, 4, 10), date(2025, 5, 10)]
-
-
-def test_start_equal_to_end_on_a_schedule_date_charges_once():
-    package = PackageTerms(retail=D("1"), frequency=Frequency.WEEKLY, match=(2,))
-    lines = charges(package, date(2025, 3, 5), date(2025, 3, 5))
-    assert recurring_dates(lines) == [date(2025, 3, 5)]
-
-
-def test_window_until_is_inclusive_and_a_missed_day_is_caught_up():
-    # A run for date D finds every charge dated on or before D.
-    package = PackageTerms(retail=D("2"), frequency=Frequency.DAILY)
-    lines = charges(package, date(2025, 1, 1), until=date(2025, 1, 3))
-    assert recurring_dates(lines) == [date(2025, 1, 1), date(2025, 1, 2), date(2025, 1, 3)]
-
-
 # --- periods ----------------------------------------------------------------
 
 
@@ -219,24 +159,24 @@ def periods(lines):
     return [(c.date, c.period_start, c.period_end) for c in recurring(lines)]
 
 
-def test_monthly_period_runs_to_the_day_before_the_next_schedule_date():
-    package = PackageTerms(retail=D("1"), frequency=Frequency.MONTHLY, match=(15, 31))
-    lines = charges(package, date(2025, 1, 1), date(2025, 2, 28))
-    assert periods(lines) == [
-        (date(2025, 1, 15), date(2025, 1, 15), date(2025, 1, 30)),
-        (date(2025, 1, 31), date(2025, 1, 31), date(2025, 2, 14)),
-        (date(2025, 2, 15), date(2025, 2, 15), date(2025, 2, 27)),
-        (date(2025, 2, 28), date(2025, 2, 28), date(2025, 3, 14)),
-    ]
-
-
-def test_weekly_period_runs_to_the_day_before_the_next_schedule_date():
-    package = PackageTerms(retail=D("1"), frequency=Frequency.WEEKLY, match=(1, 4))
-    lines = charges(package, date(2025, 3, 5), date(2025, 3, 11))
-    assert periods(lines) == [
-        (date(2025, 3, 7), date(2025, 3, 7), date(2025, 3, 10)),  # Fri -> Mon
-        (date(2025, 3, 11), date(2025, 3, 11), date(2025, 3, 13)),  # Tue -> Thu
-    ]
+@pytest.mark.parametrize(
+    "frequency, match, start, end, expected",
+    [
+        pytest.param(MONTHLY, (15, 31), date(2025, 1, 1), date(2025, 2, 28), [
+            (date(2025, 1, 15), date(2025, 1, 15), date(2025, 1, 30)),
+            (date(2025, 1, 31), date(2025, 1, 31), date(2025, 2, 14)),
+            (date(2025, 2, 15), date(2025, 2, 15), date(2025, 2, 27)),
+            (date(2025, 2, 28), date(2025, 2, 28), date(2025, 3, 14)),
+        ], id="monthly"),
+        pytest.param(WEEKLY, (1, 4), date(2025, 3, 5), date(2025, 3, 11), [
+            (date(2025, 3, 7), date(2025, 3, 7), date(2025, 3, 10)),  # Fri -> Mon
+            (date(2025, 3, 11), date(2025, 3, 11), date(2025, 3, 13)),  # Tue -> Thu
+        ], id="weekly"),
+    ],
+)
+def test_a_period_runs_to_the_day_before_the_next_schedule_date(frequency, match, start, end, expected):
+    package = PackageTerms(retail=D("1"), frequency=frequency, match=match)
+    assert periods(charges(package, start, end)) == expected
 
 
 def test_daily_and_yearly_periods():

@@ -20,12 +20,7 @@ D = Decimal
 WEDNESDAY = date(2025, 3, 5)
 
 WEEKLY_TUE_FRI = PackageTerms(
-    retail=D("3"),
-    cost=D("1"),
-    setup_retail=D("10"),
-    setup_cost=D("4"),
-    frequency=Frequency.WEEKLY,
-    match=(1, 4),
+    retail=D("3"), cost=D("1"), setup_retail=D("10"), setup_cost=D("4"), frequency=Frequency.WEEKLY, match=(1, 4)
 )
 
 

@@ -10,14 +10,9 @@ from datetime import date
 from decimal import Decimal
 from itertools import islice
 
-from billing import (
-    RECURRING,
-    SETUP,
-    AllocationTerms,
-    Frequency,
-    PackageTerms,
-    allocation_charges,
-)
+import pytest
+
+from billing import RECURRING, SETUP, AllocationTerms, Frequency, PackageTerms, allocation_charges
 
 D = Decimal
 
@@ -51,12 +46,7 @@ def test_monthly_15_and_31_charges_twice_a_month_in_a_leap_year():
     package = PackageTerms(retail=D("20"), frequency=Frequency.MONTHLY, match=(15, 31))
     allocation = AllocationTerms(start=date(2024, 1, 1), end=date(2024, 3, 31), quantity=1)
     expected_dates = [
-        date(2024, 1, 15),
-        date(2024, 1, 31),
-        date(2024, 2, 15),
-        date(2024, 2, 29),
-        date(2024, 3, 15),
-        date(2024, 3, 31),
+        date(2024, 1, 15), date(2024, 1, 31), date(2024, 2, 15), date(2024, 2, 29), date(2024, 3, 15), date(2024, 3, 31),
     ]
     assert summary(lines(package, allocation)) == [
         (d, RECURRING, D("20.00"), D("0.00")) for d in expected_dates
@@ -89,12 +79,7 @@ def test_setup_and_quantity():
     # from 2025-03-10 -> setup 75.00 (cost 24.00) on 03-10;
     # 13.50 (cost 6.00) on 04-01, 05-01, ...
     package = PackageTerms(
-        retail=D("4.50"),
-        cost=D("2"),
-        setup_retail=D("25"),
-        setup_cost=D("8"),
-        frequency=Frequency.MONTHLY,
-        match=(1,),
+        retail=D("4.50"), cost=D("2"), setup_retail=D("25"), setup_cost=D("8"), frequency=Frequency.MONTHLY, match=(1,)
     )
     allocation = AllocationTerms(start=date(2025, 3, 10), quantity=3)
     charges = list(islice(allocation_charges(package, allocation, allocation.start, None, 2), 4))
@@ -123,33 +108,28 @@ def test_prorated_first_partial_period():
     assert (first.period_start, first.period_end) == (date(2025, 3, 10), date(2025, 3, 31))
 
 
-def test_minimum_spend_charges_no_retail_but_its_cost():
-    # monthly [1], retail 50, minimum spend | qty 1, from 2025-03-01.
+@pytest.mark.parametrize(
+    "cost, quantity, line_cost",
+    [
+        # The table's package has no cost: 0.00.
+        pytest.param("0", 1, "0.00", id="the table's package"),
+        # The same package with a provider cost of 20 and quantity 2: the cost is
+        # still charged on each charge date ("so margin can be shown").
+        pytest.param("20", 2, "40.00", id="with a cost of 20, quantity 2"),
+    ],
+)
+def test_minimum_spend_charges_no_retail_but_its_cost(cost, quantity, line_cost):
+    # monthly [1], retail 50, minimum spend, from 2025-03-01 (qty 1 in the table).
     # Only what exists today: no retail on the charge dates (the commitment is
     # settled later by true-ups, not tested here), cost x quantity on each
-    # charge date. The table's package has no cost: 0.00.
-    package = PackageTerms(
-        retail=D("50"), frequency=Frequency.MONTHLY, match=(1,), minimum_spend=True
-    )
-    allocation = AllocationTerms(start=date(2025, 3, 1), quantity=1)
+    # charge date.
+    package = PackageTerms(retail=D("50"), cost=D(cost), frequency=Frequency.MONTHLY, match=(1,), minimum_spend=True)
+    allocation = AllocationTerms(start=date(2025, 3, 1), quantity=quantity)
     charges = lines(package, allocation, until=date(2025, 5, 31))
     assert summary(charges) == [
-        (date(2025, 3, 1), RECURRING, D("0.00"), D("0.00")),
-        (date(2025, 4, 1), RECURRING, D("0.00"), D("0.00")),
-        (date(2025, 5, 1), RECURRING, D("0.00"), D("0.00")),
-    ]
-
-    # The same package with a provider cost of 20 and quantity 2: the cost is
-    # still charged on each charge date ("so margin can be shown").
-    with_cost = PackageTerms(
-        retail=D("50"), cost=D("20"), frequency=Frequency.MONTHLY, match=(1,), minimum_spend=True
-    )
-    allocation = AllocationTerms(start=date(2025, 3, 1), quantity=2)
-    charges = lines(with_cost, allocation, until=date(2025, 5, 31))
-    assert summary(charges) == [
-        (date(2025, 3, 1), RECURRING, D("0.00"), D("40.00")),
-        (date(2025, 4, 1), RECURRING, D("0.00"), D("40.00")),
-        (date(2025, 5, 1), RECURRING, D("0.00"), D("40.00")),
+        (date(2025, 3, 1), RECURRING, D("0.00"), D(line_cost)),
+        (date(2025, 4, 1), RECURRING, D("0.00"), D(line_cost)),
+        (date(2025, 5, 1), RECURRING, D("0.00"), D(line_cost)),
     ]
 
 

@@ -59,6 +59,16 @@ def export(capsys, db: Path, what: str, fmt: str = "csv") -> str:
     return out
 
 
+def assert_imports_back(capsys, other: Path, what: str, exported_csv: str, exported_json: str, added: str) -> None:
+    """What one book exported, imported into the book `other`: it says `added`,
+    and `other` then exports the same CSV and JSON."""
+    code, out, err = import_file(capsys, other, what, write(other.with_suffix(".csv"), exported_csv))
+    assert code == 0, err
+    assert added in out
+    assert export(capsys, other, what, "csv") == exported_csv
+    assert export(capsys, other, what, "json") == exported_json
+
+
 def charges(capsys, db: Path, *extra: str):
     return cli(capsys, "charges", "--db", str(db), *extra)
 
@@ -176,8 +186,7 @@ def test_import_customers_every_bad_row_is_named_at_once(capsys, tmp_path, db):
 def test_export_customers_csv_and_json_round_trip(capsys, tmp_path, db):
     text = GOOD_CUSTOMERS + "=SUM(A1),active,12.25,+44 20 7946 0000\n@home,active,0,-5% discount\n"
     assert import_customers(capsys, db, write(tmp_path / "c.csv", text))[0] == 0
-    first_csv = export(capsys, db, "customers", "csv")
-    first_json = export(capsys, db, "customers", "json")
+    first_csv, first_json = export(capsys, db, "customers", "csv"), export(capsys, db, "customers", "json")
 
     lines = first_csv.splitlines()
     assert lines[0] == CUSTOMER_HEADER
@@ -197,11 +206,7 @@ def test_export_customers_csv_and_json_round_trip(capsys, tmp_path, db):
 
     other = tmp_path / "other.db"
     Book.open(other, create=True).close()
-    code, out, err = import_customers(capsys, other, write(tmp_path / "exported.csv", first_csv))
-    assert code == 0, err
-    assert "6 customer(s) added" in out
-    assert export(capsys, other, "customers", "csv") == first_csv
-    assert export(capsys, other, "customers", "json") == first_json
+    assert_imports_back(capsys, other, "customers", first_csv, first_json, "6 customer(s) added")
 
 
 def test_export_customers_of_an_empty_book(capsys, db):
@@ -309,8 +314,7 @@ def test_import_allocations_every_bad_row_named_at_once(capsys, tmp_path, demo_d
 def test_export_allocations_csv_and_json_round_trip(capsys, tmp_path, demo_db):
     text = GOOD_ALLOCATIONS + "Blue Fish Ltd,Daily test number,1,2026-05-01,,,,=HYPERLINK()\n"
     assert import_allocations(capsys, demo_db, write(tmp_path / "a.csv", text))[0] == 0
-    first_csv = export(capsys, demo_db, "allocations", "csv")
-    first_json = export(capsys, demo_db, "allocations", "json")
+    first_csv, first_json = export(capsys, demo_db, "allocations", "csv"), export(capsys, demo_db, "allocations", "json")
 
     assert first_csv.splitlines()[0] == ALLOCATION_HEADER
     raw = list(csv.DictReader(io.StringIO(first_csv)))
@@ -323,11 +327,7 @@ def test_export_allocations_csv_and_json_round_trip(capsys, tmp_path, demo_db):
     assert items[3]["reference"] == "=HYPERLINK()"
 
     other = make_demo_db(tmp_path / "other.db")
-    code, out, err = import_allocations(capsys, other, write(tmp_path / "exported.csv", first_csv))
-    assert code == 0, err
-    assert "4 allocation(s) added" in out
-    assert export(capsys, other, "allocations", "csv") == first_csv
-    assert export(capsys, other, "allocations", "json") == first_json
+    assert_imports_back(capsys, other, "allocations", first_csv, first_json, "4 allocation(s) added")
 
 
 # --- charges -----------------------------------------------------------------------------

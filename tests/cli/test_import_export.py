@@ -70,29 +70,24 @@ GOOD = "\n".join(
     ]
 ) + "\n"
 
+#: What each package of GOOD reads back as: (name, *EXPECTED_COLUMNS).
+EXPECTED_COLUMNS = (
+    "retail", "cost", "setup_retail", "setup_cost", "frequency", "frequency_match", "description", "upstream_service",
+    "minimum_spend", "minimum_days",
+)
 EXPECTED = {
-    "UK DID rental": dict(retail="1.50", cost="0.45", setup_retail="5", setup_cost="1", frequency="monthly",
-                          frequency_match="1", description="UK geographic number", upstream_service="",
-                          minimum_spend=False, minimum_days=30),
-    "Fax to email": dict(retail="2.50", cost="0.90", setup_retail="0", setup_cost="0", frequency="weekly",
-                         frequency_match="tue fri", description="Fax gateway", upstream_service="",
-                         minimum_spend=False, minimum_days=0),
-    "Micro minute": dict(retail="0.000125", cost="0.000001", setup_retail="0", setup_cost="0", frequency="daily",
-                         frequency_match="", description="Per-minute test", upstream_service="",
-                         minimum_spend=False, minimum_days=0),
-    "Call bundle": dict(retail="500", cost="0", setup_retail="0", setup_cost="0", frequency="monthly",
-                        frequency_match="15 31", description="-5% off the first year", upstream_service="",
-                        minimum_spend=True, minimum_days=0),
-    "Porting": dict(retail="0", cost="0", setup_retail="15", setup_cost="6", frequency="none",
-                    frequency_match="", description="=one-off fee", upstream_service="",
-                    minimum_spend=False, minimum_days=0),
-    "Support": dict(retail="240", cost="60", setup_retail="0", setup_cost="0", frequency="yearly",
-                    frequency_match="", description="@priority", upstream_service="",
-                    minimum_spend=False, minimum_days=365),
-    "+44 numbers": dict(retail="1", cost="0.5", setup_retail="0", setup_cost="0", frequency="monthly",
-                        frequency_match="", description="+ plus start", upstream_service="",
-                        minimum_spend=False, minimum_days=0),
+    name: dict(zip(EXPECTED_COLUMNS, values))
+    for name, *values in [
+        ("UK DID rental", "1.50", "0.45", "5", "1", "monthly", "1", "UK geographic number", "", False, 30),
+        ("Fax to email", "2.50", "0.90", "0", "0", "weekly", "tue fri", "Fax gateway", "", False, 0),
+        ("Micro minute", "0.000125", "0.000001", "0", "0", "daily", "", "Per-minute test", "", False, 0),
+        ("Call bundle", "500", "0", "0", "0", "monthly", "15 31", "-5% off the first year", "", True, 0),
+        ("Porting", "0", "0", "15", "6", "none", "", "=one-off fee", "", False, 0),
+        ("Support", "240", "60", "0", "0", "yearly", "", "@priority", "", False, 365),
+        ("+44 numbers", "1", "0.5", "0", "0", "monthly", "", "+ plus start", "", False, 0),
+    ]
 }
+
 MONEY = ("retail", "cost", "setup_retail", "setup_cost")
 
 
@@ -332,92 +327,42 @@ def test_bad_row_with_add_services_adds_no_service(capsys, tmp_path, seeded):
     assert package_count(seeded) == 1
 
 
-BAD_HEADERS = {
-    "unknown column": ("name,retail,colour\nA,1,red\n", "line 1, column colour"),
-    "missing name column": ("retail,cost\n1,0\n", "line 1, column name"),
-    "column twice": ("name,retail,retail\nA,1,2\n", "line 1, column retail"),
-}
-
-
-@pytest.mark.parametrize("case", sorted(BAD_HEADERS))
-def test_bad_header_fails_names_line_1_and_column(capsys, tmp_path, seeded, case):
-    text, where = BAD_HEADERS[case]
-    before = rows(seeded)
-    code, _out, err = do_import(capsys, seeded, write(tmp_path / "bad.csv", text))
-    assert code == 1
-    assert where in err
-    assert "Traceback" not in err
-    assert rows(seeded) == before
-
-
-def test_empty_file(capsys, tmp_path, seeded):
-    before = rows(seeded)
-    code, _out, err = do_import(capsys, seeded, write(tmp_path / "empty.csv", ""))
-    assert code == 1
-    assert "line 1" in err and "empty" in err
-    assert rows(seeded) == before
-
-
-def test_blank_lines_only_file(capsys, tmp_path, seeded):
-    before = rows(seeded)
-    code, _out, err = do_import(capsys, seeded, write(tmp_path / "blank.csv", "\n\n  \n"))
-    assert code == 1
-    assert "empty" in err
-    assert rows(seeded) == before
-
-
-def test_header_only(capsys, tmp_path, seeded):
-    before = rows(seeded)
-    code, _out, err = do_import(capsys, seeded, write(tmp_path / "header.csv", HEADER + "\n"))
-    assert code == 1
-    assert "no rows" in err
-    assert rows(seeded) == before
-
-
-def test_missing_file(capsys, tmp_path, seeded):
-    before = rows(seeded)
-    missing = tmp_path / "nope.csv"
-    code, _out, err = do_import(capsys, seeded, missing)
-    assert code == 1
-    assert "no such file" in err
-    assert str(missing) in err
-    assert "Traceback" not in err
-    assert rows(seeded) == before
-
-
-def test_directory_instead_of_file(capsys, tmp_path, seeded):
-    before = rows(seeded)
-    code, _out, err = do_import(capsys, seeded, tmp_path)
-    assert code == 1
-    assert "directory" in err
-    assert rows(seeded) == before
-
-
 NON_UTF8 = (HEADER + "\nGood,1,0,0,0,monthly,1,,,no,0\n").encode() + "Caf\u00e9,1,0,0,0,monthly,1,,,no,0\n".encode("latin-1")
+#: Instead of a file: its path names a directory.
+A_DIRECTORY = object()
 
 
-def test_non_utf8_bytes_fail_and_write_nothing(capsys, tmp_path, seeded):
+@pytest.mark.parametrize(
+    "holds, words",
+    [
+        # A bad header: line 1 and the column are named.
+        pytest.param("name,retail,colour\nA,1,red\n", ["line 1, column colour"], id="header: unknown column"),
+        pytest.param("retail,cost\n1,0\n", ["line 1, column name"], id="header: missing name column"),
+        pytest.param("name,retail,retail\nA,1,2\n", ["line 1, column retail"], id="header: column twice"),
+        pytest.param("", ["line 1", "empty"], id="empty file"),
+        pytest.param("\n\n  \n", ["empty"], id="blank lines only"),
+        pytest.param(HEADER + "\n", ["no rows"], id="header only"),
+        pytest.param(None, ["no such file", "{file}"], id="missing file"),
+        pytest.param(A_DIRECTORY, ["directory"], id="a directory instead of a file"),
+        pytest.param(NON_UTF8, ["UTF-8"], id="non-UTF-8 bytes"),
+        # The operator must be able to find the bad byte: name its line (3), not only a byte offset.
+        pytest.param(NON_UTF8, ["line 3"], id="non-UTF-8 bytes: the line is named"),
+        pytest.param(PREFIX + 'Bad,1,0,0,0,monthly,1,"never closed,,no,0\n', [], id="unterminated quote"),
+    ],
+)
+def test_a_file_that_cannot_be_read_fails_saying_why_and_writes_nothing(capsys, tmp_path, seeded, holds, words):
+    """`holds`: the file's text or bytes, None for no file at all, or A_DIRECTORY;
+    `words`: what the refusal says ({file} is the file's path)."""
     before = rows(seeded)
-    (tmp_path / "latin.csv").write_bytes(NON_UTF8)
-    code, _out, err = do_import(capsys, seeded, tmp_path / "latin.csv")
+    file = tmp_path if holds is A_DIRECTORY else tmp_path / "p.csv"
+    if isinstance(holds, bytes):
+        file.write_bytes(holds)
+    elif isinstance(holds, str):
+        write(file, holds)
+    code, _out, err = do_import(capsys, seeded, file)
     assert code == 1
-    assert "UTF-8" in err
-    assert "Traceback" not in err
-    assert rows(seeded) == before
-
-
-def test_non_utf8_bytes_name_the_line(capsys, tmp_path, seeded):
-    """The operator must be able to find the bad byte: name its line (3), not only a byte offset."""
-    (tmp_path / "latin.csv").write_bytes(NON_UTF8)
-    code, _out, err = do_import(capsys, seeded, tmp_path / "latin.csv")
-    assert code == 1
-    assert "line 3" in err
-
-
-def test_unterminated_quote_fails_and_writes_nothing(capsys, tmp_path, seeded):
-    before = rows(seeded)
-    code, _out, err = do_import(capsys, seeded, write(tmp_path / "q.csv", PREFIX + 'Bad,1,0,0,0,monthly,1,"never closed,,no,0\n'))
-    assert code == 1
+    for word in words:
+        assert word.format(file=file) in err
     assert "Traceback" not in err
     assert rows(seeded) == before
 

@@ -158,14 +158,14 @@ def problem_lines(err: str) -> list[str]:
 @pytest.mark.parametrize(
     ("row", "column", "words"),
     [
-        ("Nobody Ltd,2025-03-03,1.00", "customer", "'Nobody Ltd' is not a customer"),
-        ("Acme Telecom,2025-02-30,1.00", "date", "February 2025 has 28 days"),
-        ("Acme Telecom,03/03/2025,1.00", "date", "not a date"),
-        ("Acme Telecom,2025-03-03,-1.00", "amount", "negative"),
-        ("Acme Telecom,2025-03-03,1.2.3", "amount", "not a number"),
-        ("Acme Telecom,2025-03-03,1e3", "amount", "not a number"),
-        ("Acme Telecom,2025-03-03,0.1234567", "amount", "7 decimal places"),
-        ("Acme Telecom,2025-03-03,", "amount", "required"),
+        pytest.param("Nobody Ltd,2025-03-03,1.00", "customer", "'Nobody Ltd' is not a customer", id="unknown customer"),
+        pytest.param("Acme Telecom,2025-02-30,1.00", "date", "February 2025 has 28 days", id="30 February"),
+        pytest.param("Acme Telecom,03/03/2025,1.00", "date", "not a date", id="not ISO"),
+        pytest.param("Acme Telecom,2025-03-03,-1.00", "amount", "negative", id="negative"),
+        pytest.param("Acme Telecom,2025-03-03,1.2.3", "amount", "not a number", id="two points"),
+        pytest.param("Acme Telecom,2025-03-03,1e3", "amount", "not a number", id="exponent"),
+        pytest.param("Acme Telecom,2025-03-03,0.1234567", "amount", "7 decimal places", id="7 places"),
+        pytest.param("Acme Telecom,2025-03-03,", "amount", "required", id="no amount"),
     ],
 )
 def test_a_bad_row_is_named_with_line_and_column_and_nothing_is_written(capsys, demo_db, tmp_path, row, column, words):

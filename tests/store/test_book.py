@@ -11,33 +11,31 @@ import pytest
 from store import book as book_module
 from store.book import Book, BookError, BookSettings, default_book_path, resolve_book_path
 from store.models import Setting
+from tests.helpers.books import opened
 
 
 def test_open_creates_owner_only_file(tmp_path):
     path = tmp_path / "new" / "book.db"
     assert not path.exists()
-    opened = Book.open(path)
-    try:
+    with opened(path):
         assert path.is_file()
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
         for suffix in ("-wal", "-shm"):
             side = Path(str(path) + suffix)
             if side.exists():
                 assert stat.S_IMODE(side.stat().st_mode) == 0o600
-    finally:
-        opened.close()
 
 
 def test_open_creates_owner_only_file_despite_permissive_umask(tmp_path):
     old = os.umask(0)
     try:
-        opened = Book.open(tmp_path / "book.db")
+        book = Book.open(tmp_path / "book.db")
     finally:
         os.umask(old)
     try:
         assert stat.S_IMODE((tmp_path / "book.db").stat().st_mode) == 0o600
     finally:
-        opened.close()
+        book.close()
 
 
 def _pragma(book, name):
@@ -78,18 +76,12 @@ def test_default_settings(book):
 
 def test_update_settings_persists_across_reopen(tmp_path):
     path = tmp_path / "book.db"
-    first = Book.open(path)
-    try:
+    with opened(path) as first:
         result = first.update_settings(currency="gbp", precision=3, timezone="Europe/London")
         assert result == BookSettings("GBP", 3, "Europe/London")
         assert first.settings == result
-    finally:
-        first.close()
-    second = Book.open(path)
-    try:
+    with opened(path) as second:
         assert second.settings == BookSettings("GBP", 3, "Europe/London")
-    finally:
-        second.close()
 
 
 def test_update_one_setting_keeps_the_others(book):
@@ -115,22 +107,16 @@ def test_update_one_setting_keeps_the_others(book):
 )
 def test_bad_setting_raises_and_writes_nothing(tmp_path, changes, field):
     path = tmp_path / "book.db"
-    opened = Book.open(path)
-    try:
-        opened.update_settings(currency="EUR")
+    with opened(path) as book:
+        book.update_settings(currency="EUR")
         before = list(Setting.select().order_by(Setting.key).tuples())
         with pytest.raises(BookError) as info:
-            opened.update_settings(**changes)
+            book.update_settings(**changes)
         assert field in str(info.value)
         assert list(Setting.select().order_by(Setting.key).tuples()) == before
-        assert opened.settings == BookSettings("EUR", 2, "UTC")
-    finally:
-        opened.close()
-    again = Book.open(path)
-    try:
+        assert book.settings == BookSettings("EUR", 2, "UTC")
+    with opened(path) as again:
         assert again.settings == BookSettings("EUR", 2, "UTC")
-    finally:
-        again.close()
 
 
 def test_bad_setting_among_good_ones_writes_none_of_them(book):
@@ -170,21 +156,18 @@ def test_reopening_twice_does_not_fail_or_rerun_migrations(tmp_path):
     first.db.execute_sql("INSERT INTO package (name) VALUES ('kept')")
     first.close()
     for _ in range(2):
-        again = Book.open(path)
-        try:
+        with opened(path) as again:
             rows = again.db.execute_sql("SELECT name FROM schema_migration WHERE name = '0001_initial'").fetchall()
             assert len(rows) == 1
             assert again.db.execute_sql("SELECT name FROM package").fetchall() == [("kept",)]
             assert again.settings == BookSettings("JPY", 0, "UTC")
-        finally:
-            again.close()
 
 
 def test_close_is_idempotent(tmp_path):
-    opened = Book.open(tmp_path / "book.db")
-    opened.close()
-    opened.close()
-    assert opened.db.is_closed()
+    book = Book.open(tmp_path / "book.db")
+    book.close()
+    book.close()
+    assert book.db.is_closed()
 
 
 def test_resolve_cli_value_beats_env(monkeypatch, tmp_path):
