@@ -47,9 +47,9 @@ def main(argv: list[str]) -> int:
     from bench.charges import CLI_TIMEOUT, charges
     from bench.common import TODAY
     from bench.first_frame import first_frame
-    from bench.keystrokes import panel_in_process, typing_headless
+    from bench.keystrokes import allocation_typing, panel_in_process, typing_headless
     from bench.run import billing_run_bench
-    from bench.screens import open_screens, usage_view
+    from bench.screens import book_projection, open_screens, usage_view
     from bench.true_ups import true_ups_bench
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -76,12 +76,16 @@ def main(argv: list[str]) -> int:
     if 3 in wanted:
         rows.extend(report.panel_rows(panel_in_process(args.iterations)))
         measure(rows, "headless typing", lambda: typing_headless(args.rounds), report.typing_rows, error_row("form keystroke CPU, screen update incl. (mean)", report.NONE, "info"))
+        measure(rows, "typing into a daily commitment", lambda: allocation_typing(args.rounds), report.allocation_typing_rows, error_row("allocation form, daily commitment: key echo", "<= 1.5x bare"))
 
     bare = ff["bare"] if ff else None
     if 4 in wanted:
         measure(rows, "opening the customer screens", lambda: open_screens(args.screen_rounds, bare), lambda r: report.screen_rows(r, bare), error_row("customer list / customer: key to rows", report.SCREEN))
+    charged = None
     if 5 in wanted:
-        measure(rows, "charges", lambda: charges(args.cli_timeout or None), report.charges_rows, error_row("charges compute, 12 months", report.CHARGES))
+        charged = measure(rows, "charges", lambda: charges(args.cli_timeout or None), report.charges_rows, error_row("charges compute, 12 months", report.CHARGES))
+        cli_wall = charged["cli"]["wall"] if charged and not charged["cli"]["stopped"] else None
+        measure(rows, "book projection", lambda: book_projection(bare, cli_wall), lambda r: report.book_projection_rows(r, bare, cli_wall), error_row("book projection f4: first figures", "<= 4x bare"))
     if 6 in wanted:
         measure(rows, "true-ups", true_ups_bench, report.true_ups_rows, error_row(report.TRUE_UPS_LABEL, report.TRUE_UPS))
         measure(rows, "opening the usage view", lambda: usage_view(args.screen_rounds, bare), lambda r: report.usage_view_rows(r, bare), error_row("usage view: u to rows", report.SCREEN))

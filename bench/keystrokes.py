@@ -231,3 +231,129 @@ def typing_headless(rounds: int) -> dict:
     print(f"  wall per key: bare {wall_bare * 1000:.1f} ms, packdesk form {wall_app * 1000:.1f} ms, ratio {wall_app / wall_bare:.2f}x")
     return {"bare": bare, "app": app, "p95": app_p95, "wall_bare": wall_bare, "wall_app": wall_app}
 
+
+
+# --- 3c. the allocation form of a daily minimum-spend allocation --------------------------
+
+ALLOCATION_KEYS = ["2", "5", "backspace", "0", "backspace", "backspace", "3", "1", "backspace", "backspace", "7"]
+ECHO_TARGET = 1.5  # CPU per key: the form / a bare Input
+SETTLE_TARGET_MS = 100.0
+
+
+def _daily_commitment(book):
+    """A daily minimum-spend package and an allocation of it for the big
+    customer (100,000 usage records), on a work copy: (customer, allocation)."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from billing.accounts import AllocationDraft
+    from billing.catalogue import PackageDraft
+    from billing.schedule import Frequency
+    from bench.rows import BIG_CUSTOMER
+    from store.allocations import create_allocation
+    from store.customers import find_customer
+    from store.packages import create_package, find_package
+
+    package = find_package("Bench daily commitment") or create_package(
+        PackageDraft("Bench daily commitment", Decimal("12.50"), Decimal("3.10"), frequency=Frequency.DAILY, minimum_spend=True)
+    )
+    customer = find_customer(BIG_CUSTOMER)
+    allocation = create_allocation(customer.id, package.id, AllocationDraft(2, TODAY - timedelta(days=200)))
+    return customer, allocation
+
+
+async def _type_allocation(book) -> tuple:
+    from textual.widgets import Input
+    from tui.app import PackdeskApp
+    from tui.screens.allocation_form import AllocationFormScreen
+    from tui.widgets.line_table import LineTable
+
+    customer, allocation = _daily_commitment(book)
+    app = PackdeskApp(book, today=TODAY)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.push_screen(AllocationFormScreen(customer, allocation))
+        for _ in range(400):
+            if isinstance(app.screen, AllocationFormScreen):
+                break
+            await pilot.pause()
+        await pilot.pause()
+        box = app.screen.query_one("#quantity", Input)
+        box.focus()
+        await pilot.pause()
+        lines = len(app.screen.query_one("#projection-lines", LineTable)._rows)
+        # The projection runs after the refresh that shows the key: its CPU is
+        # the settle, the rest of the key's CPU is the echo.
+        screen = app.screen
+        spent = [0.0]
+        compute = screen.refresh_projection
+
+        def timed() -> None:
+            c0 = time.process_time()
+            compute()
+            spent[0] += time.process_time() - c0
+
+        screen.refresh_projection = timed
+        cpu, wall, harness, changed = await _type(pilot, box, ALLOCATION_KEYS)
+        per_key = spent[0] / len(ALLOCATION_KEYS)
+        return [c - per_key for c in cpu], wall, harness, changed, box.value, lines, per_key
+
+
+async def _type_bare_keys(keys) -> tuple[list[float], list[float], float, int, str]:
+    from textual.app import App
+    from textual.widgets import Input
+
+    class OneInput(App[None]):
+        def compose(self):
+            yield Input("2", id="quantity", max_length=20)
+
+    app = OneInput()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        box = app.query_one("#quantity", Input)
+        box.focus()
+        await pilot.pause()
+        cpu, wall, harness, changed = await _type(pilot, box, keys)
+        return cpu, wall, harness, changed, box.value
+
+
+def allocation_typing(rounds: int) -> dict:
+    """Keys typed into the quantity of a daily minimum-spend allocation (730
+    projection lines, true-ups over 100,000 usage records): CPU per key against
+    a bare Input (echo), and wall per key until the projection is redrawn
+    (settle: the projection is recomputed in the key's own handler)."""
+    import asyncio
+    import statistics
+
+    from bench.books import USAGE_PATH, copy_book, remove_book
+    from bench.common import BENCH_DIR
+    from store.book import Book
+
+    work = BENCH_DIR / "usage-typing-work.db"
+    print(f"\n3c. Typing {len(ALLOCATION_KEYS)} keys into the quantity of a daily minimum-spend allocation on a copy of {USAGE_PATH.name}, {rounds} rounds against a bare Input")
+    copy_book(USAGE_PATH, work)
+    book = Book.open(work)
+    net: dict[str, list[float]] = {"bare": [], "app": []}
+    wall: dict[str, list[float]] = {"bare": [], "app": []}
+    try:
+        for i in range(rounds):
+            c, w, harness, changed, value = asyncio.run(_type_bare_keys(ALLOCATION_KEYS))
+            net["bare"].extend(x - harness for x in c)
+            wall["bare"].extend(w)
+            c, w, harness, changed, value, lines, projection = asyncio.run(_type_allocation(book))
+            net["app"].extend(x - harness for x in c)
+            wall["app"].extend(w)
+            print(
+                f"  round {i + 1}: echo {statistics.fmean(c) * 1000:.1f} ms CPU/key, projection {projection * 1000:.1f} ms CPU/key, "
+                f"wall {statistics.fmean(w) * 1000:.1f} ms/key, {lines} projection lines, quantity ended '{value}'"
+            )
+    finally:
+        book.close()
+        remove_book(work)
+    bare, app = statistics.fmean(net["bare"]), statistics.fmean(net["app"])
+    settle = percentile(wall["app"], 0.95)
+    print(
+        f"  echo: CPU per key bare {bare * 1000:.2f} ms, form {app * 1000:.2f} ms, {app / bare:.2f}x (target <= {ECHO_TARGET}x); "
+        f"settle: p95 wall per key {settle * 1000:.0f} ms (target <= {SETTLE_TARGET_MS:.0f} ms)"
+    )
+    return {"bare": bare, "app": app, "settle": settle}

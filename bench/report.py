@@ -136,6 +136,29 @@ def run_rows(run: dict) -> list[Row]:
     ]
 
 
+def allocation_typing_rows(t: dict) -> list[Row]:
+    from bench.keystrokes import ECHO_TARGET, SETTLE_TARGET_MS
+
+    ratio = t["app"] / t["bare"]
+    return [
+        ("allocation form, daily commitment: key echo (CPU/key)", f"{t['app'] * 1000:.1f} ms", f"{t['bare'] * 1000:.1f} ms bare", f"{ratio:.2f}x", f"<= {ECHO_TARGET}x bare", verdict(ratio <= ECHO_TARGET)),
+        ("  its projection settled (p95 wall/key)", f"{t['settle'] * 1000:.0f} ms", "-", "-", f"<= {SETTLE_TARGET_MS:.0f} ms", verdict(t["settle"] * 1000 <= SETTLE_TARGET_MS)),
+    ]
+
+
+def book_projection_rows(p: dict, bare_frame: float | None, charges_wall: float | None) -> list[Row]:
+    from bench.screens import PROJECTION_FIRST_TARGET
+
+    first_ok = bare_frame is not None and p["first"] <= bare_frame * PROJECTION_FIRST_TARGET
+    whole_ok = charges_wall is not None and p["whole"] <= charges_wall
+    return [
+        ("book projection f4: first figures", f"{p['first'] * 1000:.0f} ms", f"{bare_frame * 1000:.0f} ms bare" if bare_frame else "-",
+         f"{p['first'] / bare_frame:.1f}x" if bare_frame else "-", f"<= {PROJECTION_FIRST_TARGET:g}x bare", verdict(first_ok)),
+        (f"  the whole 12 months ({p['lines']:,} allocations)", f"{p['whole']:.1f} s", f"{charges_wall:.1f} s charges" if charges_wall else "-",
+         f"{p['whole'] / charges_wall:.2f}x" if charges_wall else "-", "<= charges CLI", verdict(whole_ok)),
+    ]
+
+
 def mature_rows(m: dict) -> list[Row]:
     from bench.mature import CUSTOMER_PREVIEW_TARGET, MEMORY_TARGET_MB, RATIO_TARGET
 

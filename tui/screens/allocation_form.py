@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 from rich.console import Group
@@ -15,19 +16,19 @@ from textual.widgets.option_list import Option
 from billing.accounts import AllocationDraft, parse_allocation, parse_field_date, parse_quantity, parse_reference
 from billing.catalogue import FieldError
 from billing.charges import KINDS, AllocationTerms, allocation_charges
-from billing.minimum import run_rate, run_rate_window, true_ups
+from billing.minimum import UsageByDay, run_rate, run_rate_window, true_ups
 from billing.money import format_price
 from billing.projection import add_months
 from store.allocations import create_allocation, search_packages, update_allocation
 from store.customers import CustomerRow
-from store.errors import Conflict
 from store.packages import PackageRow, get_package
 from store.scan import AllocationRow
-from store.usage import usage_sum
+from store.usage import daily_usage
 
 from ..validators import VALIDATE_ON, FieldValidator, date_validator, error_text
 from ..widgets.panel import describe_schedule
-from ..widgets.projection_tables import charge_lines, margin_note, month_table, true_up_table
+from ..widgets.line_table import LineTable
+from ..widgets.projection_tables import TRUE_UP_COLUMNS, TRUE_UP_TITLE, charge_rows, margin_note, month_table, true_up_rows
 from ..widgets.tick import Tick
 from ..widgets.title_bar import FORM_HINT, TitleBar
 from .form import FormScreen, show_value
@@ -35,6 +36,10 @@ from .form import FormScreen, show_value
 PLACEHOLDER = "The projection appears when a package is chosen and the fields are valid."
 TEXT_FIELDS = ("quantity", "start_date", "end_date", "reference")
 FLAGS = ("auto_decrement", "prorate")
+#: The draft's attributes, and the form's name for each where it differs (and back).
+DRAFT_FIELDS = ("quantity", "start", "end", "auto_decrement", "prorate", "reference")
+FIELD_OF = {"start": "start_date", "end": "end_date"}
+ATTRIBUTE_OF = {v: k for k, v in FIELD_OF.items()}
 
 
 class _Named:
@@ -65,7 +70,8 @@ class AllocationFormScreen(FormScreen):
         self.allocation = allocation
         self.version = allocation.version if allocation else None
         self.package: PackageRow | None = get_package(allocation.package_id) if allocation else None
-        self._rate = None  # the customer's usage run rate, read once
+        self._usage: tuple[date, UsageByDay] | None = None  # the customer's usage by day, read once
+        self._projection_due = False
         self._search_error: str | None = None
 
     def compose(self) -> ComposeResult:
@@ -99,6 +105,8 @@ class AllocationFormScreen(FormScreen):
         yield Static("", id="details", classes="details", markup=False)
         with VerticalScroll(id="allocation-projection"):
             yield Static("", id="projection-body")
+            yield LineTable(id="projection-trueups")
+            yield LineTable(id="projection-lines")
         yield Footer(compact=True, show_command_palette=False)
 
     def mounted(self) -> None:
@@ -210,7 +218,16 @@ class AllocationFormScreen(FormScreen):
     @on(Input.Changed, "#quantity, #start_date, #end_date, #reference")
     @on(Checkbox.Changed)
     def _field_changed(self) -> None:
-        self.refresh_projection()
+        # The key echoes first: the projection is worked out after the next
+        # screen refresh, once for keys that arrive together.
+        if not self._projection_due:
+            self._projection_due = True
+            self.call_after_refresh(self._due_projection)
+
+    def _due_projection(self) -> None:
+        self._projection_due = False
+        if self.is_attached:
+            self.refresh_projection()
 
     def show_errors(self, errors: list[FieldError]) -> None:
         """The first three reasons, in the box under the fields."""
@@ -225,12 +242,25 @@ class AllocationFormScreen(FormScreen):
             errors = []  # a new form: nothing typed yet is not an error
         self.show_errors(errors)
         body = self.query_one("#projection-body", Static)
+        trueups = self.query_one("#projection-trueups", LineTable)
+        lines = self.query_one("#projection-lines", LineTable)
         if draft is None or self.package is None:
             body.update(Text(PLACEHOLDER, style="dim"))
+            trueups.set_rows((), [])
+            lines.set_rows((), [])
             return
-        body.update(self.projection(draft))
+        summary, pairs = self.projection(draft)
+        body.update(summary)
+        found = true_up_rows(pairs, self.app.book.settings.precision)
+        # What a minimum-spend operator needs first: each true-up and why (above the lines).
+        trueups.set_rows(TRUE_UP_COLUMNS if found else (), found, TRUE_UP_TITLE if found else "")
+        columns, rows = charge_rows(pairs, self.app.book.settings.precision, show_package=False)
+        lines.set_rows(columns, rows)
 
-    def projection(self, draft: AllocationDraft) -> Group:
+    def projection(self, draft: AllocationDraft) -> tuple[Group, list]:
+        """The heading and month table, and (allocation, charge) of every line.
+        Only the lines on screen are drawn (LineTable), so a daily package's
+        hundreds of lines cost what a screenful costs."""
         today = self.app.today
         precision = self.app.book.settings.precision
         start = min(draft.start, today)
@@ -245,21 +275,19 @@ class AllocationFormScreen(FormScreen):
             charges.sort(key=lambda c: (c.date, KINDS.index(c.kind)))
         heading = Text(f"Projection {start} to {end}: {len(charges)} charge(s) · {margin_note(charges)}", style="bold")
         pairs = [(self.allocation or _Named(self.package.name), c) for c in charges]
-        parts = [heading]
-        trueups = true_up_table(pairs, precision)
-        if trueups is not None:
-            # What a minimum-spend operator needs first: each true-up and why.
-            parts += [trueups, Text("")]
-        parts += [month_table(charges, start, end, self.customer.tax_percent, precision), Text("")]
-        parts.append(charge_lines(pairs, precision, show_package=False))
-        return Group(*parts)
+        months = month_table(charges, start, end, self.customer.tax_percent, precision)
+        return Group(heading, months, Text("")), pairs
 
     def _true_ups(self, package_terms, terms, start, end, precision, today):
-        customer = self.customer.id
-        if self._rate is None:
-            a, b = run_rate_window(today)
-            self._rate = run_rate(usage_sum(customer, a, b))
-        return true_ups(package_terms, terms, start, end, precision, lambda a, b: usage_sum(customer, a, b), today, self._rate)
+        """True-ups from one read of the customer's usage by day (kept while
+        the form is open; read again only for an earlier start)."""
+        since = min(terms.start, run_rate_window(today)[0], start) - timedelta(days=370)
+        if self._usage is None or since < self._usage[0]:
+            days = {day: total for day, total, _count in daily_usage(self.customer.id, since, today)}
+            self._usage = (since, UsageByDay(days))
+        usage = self._usage[1].between
+        rate = run_rate(usage(*run_rate_window(today)))
+        return true_ups(package_terms, terms, start, end, precision, usage, today, rate)
 
     # --- saving ------------------------------------------------------------------
 
@@ -274,28 +302,44 @@ class AllocationFormScreen(FormScreen):
     def record_name(self, current: AllocationRow) -> str:
         return f"{current.quantity} x {current.package}"
 
-    def conflict_rows(self, draft: AllocationDraft, exc: Conflict) -> list[tuple[str, str, str]]:
-        current: AllocationRow = exc.current
-        theirs = current.draft()
-        rows = [] if current.package_id == self.package.id else [("package", self.package.name, current.package)]
-        for field, mine, saved in (
-            ("quantity", draft.quantity, theirs.quantity),
-            ("start_date", draft.start, theirs.start),
-            ("end_date", draft.end, theirs.end),
-            ("auto_decrement", draft.auto_decrement, theirs.auto_decrement),
-            ("prorate", draft.prorate, theirs.prorate),
-            ("reference", draft.reference, theirs.reference),
-        ):
-            if mine != saved:
-                rows.append((field, show_value(mine), show_value(saved)))
-        return rows
+    # --- someone else saved first: merged field by field (form_merge) ------------
+
+    def opened_record(self) -> AllocationRow | None:
+        return self.allocation
+
+    def field_values(self, record: AllocationRow | None) -> dict | None:
+        if record is None:
+            return None
+        values = {FIELD_OF.get(f, f): getattr(record, f) for f in DRAFT_FIELDS}
+        return {"package": record.package_id, **values}
+
+    def draft_values(self, draft: AllocationDraft) -> dict:
+        values = {FIELD_OF.get(f, f): getattr(draft, f) for f in DRAFT_FIELDS}
+        return {"package": self.package.id if self.package else None, **values}
+
+    def with_values(self, draft: AllocationDraft, values: dict) -> AllocationDraft:
+        # The package is the form's own (put() chose theirs when it is theirs).
+        return replace(draft, **{ATTRIBUTE_OF.get(f, f): v for f, v in values.items() if f != "package"})
+
+    def show_field(self, field: str, values: dict) -> str:
+        value = values[field]
+        if field == "package":
+            package = self.package if self.package and self.package.id == value else get_package(value)
+            return package.name if package else f"#{value} (removed)"
+        if field == "end_date" and value is None:
+            return "none"
+        return show_value(value.isoformat() if isinstance(value, date) else value)
+
+    def put(self, values: dict) -> None:
+        for field, value in values.items():
+            if field == "package":
+                self._choose(get_package(value), move=False)
+            elif field in FLAGS:
+                self.query_one(f"#{field}", Checkbox).value = value
+            else:
+                text = value.isoformat() if isinstance(value, date) else "" if value is None else str(value)
+                self.query_one(f"#{field}", Input).value = text
 
     def load(self, current: AllocationRow) -> None:
         self.allocation = current
-        self._choose(get_package(current.package_id), move=False)
-        self.query_one("#quantity", Input).value = str(current.quantity)
-        self.query_one("#start_date", Input).value = current.start.isoformat()
-        self.query_one("#end_date", Input).value = current.end.isoformat() if current.end else ""
-        self.query_one("#reference", Input).value = current.reference
-        self.query_one("#auto_decrement", Checkbox).value = current.auto_decrement
-        self.query_one("#prorate", Checkbox).value = current.prorate
+        self.put(self.field_values(current))

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from rich.text import Text
 from textual import on, work
+from textual.worker import get_current_worker
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -19,6 +20,7 @@ from billing.labels import kind_label
 from billing.money import format_money
 from store.customers import find_customer
 from store.runs import commit_run, plan_run
+from store.settings import posting_limit
 
 from ..validators import VALIDATE_ON, date_validator
 from ..widgets.paged_table import PagedTable
@@ -26,6 +28,8 @@ from ..widgets.title_bar import FORM_HINT, TitleBar
 from .base import PackdeskScreen, key_back, key_help_f1
 from .dialogs import confirm
 
+#: Seconds between the confirm's answer and the posting's start.
+COMMIT_DELAY_S = 0.1
 #: Lines listed in the preview (the totals count them all).
 LISTED = 5000
 #: (key, label, width, right-aligned) of the lines a run would post, and of the totals per customer.
@@ -37,6 +41,10 @@ TOTAL_COLUMNS = (
     ("customer", "Customer", 24, False), ("lines", "Lines", 6, True), ("retail", "Retail", 11, True),
     ("cost", "Cost", 10, True), ("margin", "Margin", 10, True),
 )
+
+
+class _Left(Exception):
+    """The operator left the screen while its preview was computing."""
 
 
 class BillingRunScreen(PackdeskScreen):
@@ -128,14 +136,28 @@ class BillingRunScreen(PackdeskScreen):
     @work(thread=True, exclusive=True, group="run")
     def _plan(self, run_date: date, customer_id: int | None) -> None:
         app = self.app
-        progress = lambda seen: app.call_from_thread(self._planning, seen)  # noqa: E731
-        plan = plan_run(run_date, app.today, app.book.settings.precision, customer_id, None, progress)
-        app.call_from_thread(self._show_plan, plan, customer_id)
+        worker = get_current_worker()
+
+        def progress(seen: int) -> None:
+            if worker.is_cancelled:
+                raise _Left()
+            app.call_from_thread(self._planning, seen)
+
+        settings = app.book.settings
+        try:
+            plan = plan_run(run_date, app.today, settings.precision, customer_id, None, progress, settings.usage_grace_days)
+        except _Left:
+            return  # the operator left the screen: stop reading
+        if not worker.is_cancelled:
+            app.call_from_thread(self._show_plan, plan, customer_id)
 
     def _planning(self, seen: int) -> None:
-        self.query_one("#run-status", Static).update(f"Computing… {seen:,} allocations read")
+        if self.is_attached:
+            self.query_one("#run-status", Static).update(f"Computing… {seen:,} allocations read (escape leaves)")
 
     def _show_plan(self, plan, customer_id) -> None:
+        if not self.is_attached:
+            return
         self.busy = False
         self.plan = plan
         self.plan_customer = customer_id
@@ -163,10 +185,12 @@ class BillingRunScreen(PackdeskScreen):
         shown = "" if len(plan.lines) <= LISTED else f" (first {LISTED:,} listed)"
         skipped = f" · {plan.skipped_count:,} skipped (before {plan.since})" if plan.skipped_count else ""
         status = self.query_one("#run-status", Static)
+        later = plan.run_date > self.posting_limit()
         if plan.lines:
+            act = "a preview only: it can't be posted before its date" if later else "ctrl+s commits"
             status.update(
                 f"Preview for {plan.run_date}: {len(plan.lines):,} charge(s) to post{shown}, retail {money(retail)}, "
-                f"cost {money(cost)}, margin {money(retail - cost)}{skipped}. ctrl+s commits."
+                f"cost {money(cost)}, margin {money(retail - cost)}{skipped}. {act}."
             )
         else:
             status.update(f"Nothing to post for {plan.run_date}: every charge up to it is posted{skipped}.")
@@ -187,9 +211,9 @@ class BillingRunScreen(PackdeskScreen):
             self.action_preview()
             return
         plan = self.plan
-        today = self.app.today
-        if plan.run_date > today:
-            self.notify(f"Can't post charges dated after today ({today}); this preview only simulates.", severity="error", timeout=8)
+        limit = self.posting_limit()
+        if plan.run_date > limit:
+            self.notify(f"Can't post charges dated after today ({limit}); this preview only simulates.", severity="error", timeout=8)
             return
         if not plan.lines:
             self.notify("Nothing to post.")
@@ -200,10 +224,16 @@ class BillingRunScreen(PackdeskScreen):
         def decided(choice) -> None:
             if choice == "yes":
                 self.busy = True
+                # Keys typed after the answer (a second y) must reach no field.
+                self._fields_enabled(False)
+                self.query_one("#run-lines", PagedTable).focus()
                 bar = self.query_one("#run-progress", ProgressBar)
                 bar.display = True
                 bar.update(total=len(plan.lines), progress=0)
-                self._commit(plan, self.plan_customer)
+                # Posting starts once the dialog is off the screen: a worker
+                # started sooner competes with the screen closing it.
+                customer = self.plan_customer
+                self.set_timer(COMMIT_DELAY_S, lambda: self._commit(plan, customer))
 
         self.app.push_screen(
             confirm(
@@ -232,11 +262,13 @@ class BillingRunScreen(PackdeskScreen):
 
     def _failed(self, message: str) -> None:
         self.busy = False
+        self._fields_enabled(True)
         self.query_one("#run-progress", ProgressBar).display = False
         self.notify(f"The run stopped: {message}. What was posted stays posted; run again to post the rest.", severity="error", timeout=12)
 
     def _committed(self, result) -> None:
         self.busy = False
+        self._fields_enabled(True)
         self.query_one("#run-progress", ProgressBar).display = False
         precision = self.app.book.settings.precision
         extra = f" ({result.already} posted meanwhile by another run)" if result.already else ""
@@ -244,8 +276,18 @@ class BillingRunScreen(PackdeskScreen):
         self.plan = None
         self.action_preview()
 
+    def _fields_enabled(self, enabled: bool) -> None:
+        for field in self.query(Input):
+            field.disabled = not enabled
+
+    def posting_limit(self) -> date:
+        """The latest date this book posts now: the real date, or the app's
+        "today" with the book's test clock on."""
+        return posting_limit(self.app.today if self.app.book.settings.test_clock else None)
+
     def action_back(self) -> None:
-        if self.busy:
-            self.notify("A run is in progress; wait for it to finish.", severity="warning")
+        if self.busy and self.query_one("#run-progress", ProgressBar).display:
+            self.notify("Posting is in progress; wait for it to finish (each batch is posted whole).", severity="warning")
             return
+        self.workers.cancel_group(self, "run")  # a preview still computing stops
         self.dismiss(None)

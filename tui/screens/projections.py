@@ -1,5 +1,9 @@
 """Projections: a customer's next 12 months (p on a customer) and the whole
-book's (f4), month by month with a bar chart. Figures come from billing/."""
+book's (f4), month by month with a bar chart. Figures come from billing/.
+
+Both compute in a worker thread and show figures as they come (the book's
+running totals after every batch of allocations), so the screen answers
+every key while it computes and `escape` leaves at once, stopping the work."""
 
 from __future__ import annotations
 
@@ -7,19 +11,32 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Static
+from textual.worker import get_current_worker
 
-from billing.charges import Charge
 from billing.money import format_money
-from store.charges import iter_charges
+from billing.projection import MonthTotal, months_between
+from store.charges import charges_by_customer, iter_charges
 from store.customers import CustomerRow
 
-from ..widgets.projection_tables import charge_lines, margin_note, month_table, percent, true_up_table, window
+from ..widgets.line_table import LineTable
+from ..widgets.projection_tables import (
+    TRUE_UP_COLUMNS,
+    TRUE_UP_TITLE,
+    charge_rows,
+    margin_note,
+    month_rows_table,
+    month_table,
+    percent,
+    true_up_rows,
+    window,
+)
 from ..widgets.title_bar import TitleBar
 from .base import PackdeskScreen, key_back, key_help
 
@@ -34,9 +51,8 @@ class ProjectionScreen(PackdeskScreen):
         key_help(),
     ]
 
-    #: What shows while the figures are computed, and the id of what follows the months.
+    #: What shows while the figures are computed.
     COMPUTING = "Computing…"
-    BELOW = "lines"
 
     def title_text(self) -> str:
         raise NotImplementedError
@@ -45,7 +61,9 @@ class ProjectionScreen(PackdeskScreen):
         yield TitleBar(self.title_text())
         with VerticalScroll(id="projection"):
             yield Static(self.COMPUTING, id="months")
-            yield Static("", id=self.BELOW)
+            yield LineTable(id="trueups")
+            yield LineTable(id="lines")
+            yield LineTable(id="packages")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -55,7 +73,23 @@ class ProjectionScreen(PackdeskScreen):
     def compute(self) -> None:
         raise NotImplementedError
 
+    def deliver(self, method, *args) -> bool:
+        """Hand figures from the worker to the screen, unless the operator
+        left it meanwhile (then the worker stops: False)."""
+        if get_current_worker().is_cancelled:
+            return False
+        try:
+            self.app.call_from_thread(self._if_shown, method, *args)
+        except RuntimeError:  # the app is closing
+            return False
+        return True
+
+    def _if_shown(self, method, *args) -> None:
+        if self.is_attached:
+            method(*args)
+
     def action_back(self) -> None:
+        self.workers.cancel_all()
         self.dismiss(None)
 
 
@@ -66,7 +100,7 @@ class CustomerProjectionScreen(ProjectionScreen):
     HELP_ABOUT = (
         "Every charge of this customer's allocations in the next 12 months: retail, cost, "
         "margin and tax per month with a bar chart, then each line. Nothing is posted. "
-        "The arrow and page keys scroll."
+        "The arrow and page keys scroll; escape leaves, even while it computes."
     )
 
     def __init__(self, customer: CustomerRow) -> None:
@@ -81,11 +115,16 @@ class CustomerProjectionScreen(ProjectionScreen):
         app = self.app
         start, end = window(app.today)
         precision = app.book.settings.precision
-        pairs = sorted(
-            iter_charges(start, end, precision, self.customer.id, app.today, include_nothing=True),
-            key=lambda p: (p[1].date, p[0].package),
-        )
-        app.call_from_thread(self._show, pairs, start, end, precision)
+        pairs = []
+        for allocation, charge in iter_charges(start, end, precision, self.customer.id, app.today, include_nothing=True):
+            pairs.append((allocation, charge))
+            if len(pairs) % 20000 == 0 and not self.deliver(self._progress, len(pairs)):
+                return
+        pairs.sort(key=lambda p: (p[1].date, p[0].package))
+        self.deliver(self._show, pairs, start, end, precision)
+
+    def _progress(self, count: int) -> None:
+        self.query_one("#months", Static).update(f"Computing… {count:,} charge lines so far (escape leaves)")
 
     def _show(self, pairs, start: date, end: date, precision: int) -> None:
         charges = [c for _, c in pairs]
@@ -96,13 +135,21 @@ class CustomerProjectionScreen(ProjectionScreen):
         )
         months = Table.grid()
         months.add_row(heading)
-        trueups = true_up_table(pairs, precision)
-        if trueups is not None:
-            months.add_row(trueups)
-            months.add_row(Text(""))
         months.add_row(month_table(charges, start, end, tax, precision))
+        months.add_row(Text(""))
         self.query_one("#months", Static).update(months)
-        self.query_one("#lines", Static).update(charge_lines(pairs, precision))
+        found = true_up_rows(pairs, precision)
+        self.query_one("#trueups", LineTable).set_rows(TRUE_UP_COLUMNS if found else (), found, TRUE_UP_TITLE if found else "")
+        columns, rows = charge_rows(pairs, precision)
+        self.query_one("#lines", LineTable).set_rows(columns, rows)
+
+
+RED = Style(color="red")
+PACKAGE_COLUMNS = (("package", 24, False), ("lines", 7, True), ("retail", 13, True), ("cost", 12, True), ("margin", 12, True), ("%", 6, True))
+#: Allocations read before the book projection's first running totals, and
+#: between two updates after that.
+FIRST_SHOW = 2_000
+SHOW_EVERY = 50_000
 
 
 class BookProjectionScreen(ProjectionScreen):
@@ -111,11 +158,11 @@ class BookProjectionScreen(ProjectionScreen):
     HELP_TITLE = "Book projection"
     HELP_ABOUT = (
         "Revenue (retail), cost and margin per month for the next 12 months across every "
-        "allocation, then per package, best sellers first; negative margins in red. "
-        "The arrow and page keys scroll."
+        "allocation, then per package, best sellers first; negative margins in red. The totals "
+        "grow on screen as the allocations are read. The arrow and page keys scroll; escape "
+        "leaves, even while it computes."
     )
     COMPUTING = "Computing the next 12 months of every allocation…"
-    BELOW = "packages"
 
     def title_text(self) -> str:
         return "packdesk · Book projection"
@@ -125,34 +172,63 @@ class BookProjectionScreen(ProjectionScreen):
         app = self.app
         start, end = window(app.today)
         precision = app.book.settings.precision
-        per_package: dict[str, list] = defaultdict(lambda: [ZERO, ZERO, 0])
-        month_charges: list[Charge] = []
-        for allocation, charge in iter_charges(start, end, precision, today=app.today):
-            month_charges.append(charge)
-            entry = per_package[allocation.package]
+        totals = BookTotals(start, end)
+        seen = 0
+        shown_at = FIRST_SHOW
+        for allocation, charges in charges_by_customer(start, end, precision, today=app.today, by_customer=False):
+            totals.add(allocation.package, charges)
+            seen += 1
+            if seen >= shown_at:
+                shown_at += SHOW_EVERY
+                if not self.deliver(self._show, totals.snapshot(), start, end, precision, seen, False):
+                    return
+        self.deliver(self._show, totals.snapshot(), start, end, precision, seen, True)
+
+    #: (allocations read, finished) as last shown.
+    shown: tuple[int, bool] | None = None
+
+    def _show(self, snapshot, start: date, end: date, precision: int, seen: int, done: bool) -> None:
+        self.shown = (seen, done)
+        months, per_package, lines = snapshot
+        money = lambda v: format_money(v, precision)  # noqa: E731
+        retail = sum((m.retail for m in months), ZERO)
+        cost = sum((m.cost for m in months), ZERO)
+        state = "" if done else f" · computing: {seen:,} allocations read so far (escape leaves)"
+        grid = Table.grid()
+        grid.add_row(Text(
+            f"Whole book, {start} to {end} · {lines:,} charge line(s) · margin {percent(retail, cost)}{state}\n",
+            style="bold",
+        ))
+        grid.add_row(month_rows_table(months, precision))
+        self.query_one("#months", Static).update(grid)
+        rows = []
+        for name, (r, c, n) in sorted(per_package.items(), key=lambda kv: kv[1][0], reverse=True):
+            margin = r - c
+            rows.append((name, str(n), money(r), money(c), (money(margin), RED if margin < 0 else None), percent(r, c).removesuffix("%")))
+        self.query_one("#packages", LineTable).set_rows(PACKAGE_COLUMNS, rows, "Per package (what sells, what loses money)")
+
+
+class BookTotals:
+    """Running totals of the book projection: per month and per package."""
+
+    def __init__(self, start: date, end: date) -> None:
+        self.months = {m: [ZERO, ZERO] for m in months_between(start, end)}
+        self.packages: dict[str, list] = defaultdict(lambda: [ZERO, ZERO, 0])
+        self.lines = 0
+
+    def add(self, package: str, charges) -> None:
+        months = self.months
+        entry = self.packages[package]
+        for charge in charges:
+            month = months[charge.date.replace(day=1)]
+            month[0] += charge.amount
+            month[1] += charge.cost
             entry[0] += charge.amount
             entry[1] += charge.cost
-            entry[2] += 1
-            if len(month_charges) % 200000 == 0:
-                app.call_from_thread(self._progress, len(month_charges))
-        app.call_from_thread(self._show, month_charges, per_package, start, end, precision)
+        entry[2] += len(charges)
+        self.lines += len(charges)
 
-    def _progress(self, count: int) -> None:
-        self.query_one("#months", Static).update(f"Computing… {count:,} charge lines so far")
+    def snapshot(self):
+        months = [MonthTotal(m, r, c) for m, (r, c) in self.months.items()]
+        return months, {k: tuple(v) for k, v in self.packages.items()}, self.lines
 
-    def _show(self, charges, per_package, start: date, end: date, precision: int) -> None:
-        money = lambda v: format_money(v, precision)  # noqa: E731
-        grid = Table.grid()
-        grid.add_row(Text(f"Whole book, {start} to {end} · {len(charges):,} charge line(s) · {margin_note(charges)}\n", style="bold"))
-        grid.add_row(month_table(charges, start, end, ZERO, precision))
-        self.query_one("#months", Static).update(grid)
-        table = Table(box=None, padding=(0, 1, 0, 0), header_style="bold", title="Per package (what sells, what loses money)", title_justify="left")
-        table.add_column("package", overflow="ellipsis", max_width=24, no_wrap=True)
-        for label in ("lines", "retail", "cost", "margin", "%"):
-            table.add_column(label, justify="right")
-        ranked = sorted(per_package.items(), key=lambda kv: kv[1][0], reverse=True)
-        for name, (r, c, n) in ranked:
-            margin = r - c
-            pct = percent(r, c).removesuffix("%")
-            table.add_row(Text(name), str(n), money(r), money(c), Text(money(margin), style="red" if margin < 0 else ""), pct)
-        self.query_one("#packages", Static).update(table)

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Iterable
 
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
@@ -17,6 +18,7 @@ from billing.projection import add_months, bar, month_totals
 from billing.summary import margin_percent
 
 BAR_WIDTH = 12
+BOLD = Style(bold=True)
 ZERO = Decimal(0)
 
 
@@ -42,7 +44,12 @@ def margin_note(charges: Iterable[Charge]) -> str:
 
 def month_table(charges: list[Charge], start: date, end: date, tax_percent: Decimal, precision: int) -> Table:
     """Retail, cost, margin (and tax when the customer pays tax) per month, with a bar."""
-    rows = month_totals(charges, start, end, tax_percent, precision)
+    return month_rows_table(month_totals(charges, start, end, tax_percent, precision), precision, bool(tax_percent))
+
+
+def month_rows_table(rows, precision: int, with_tax: bool = False) -> Table:
+    """The month table of MonthTotal rows (a projection's, or running totals)."""
+    tax_percent = with_tax
     money = lambda v: format_money(v, precision)  # noqa: E731
     top = max((r.retail for r in rows), default=ZERO)
     table = Table(box=None, padding=(0, 1, 0, 0), show_footer=True, header_style="bold", footer_style="bold")
@@ -70,63 +77,63 @@ def is_estimate(charge: Charge) -> bool:
     return charge.basis is not None and charge.basis.estimate
 
 
-def charge_lines(pairs, precision: int, *, show_customer: bool = False, show_package: bool = True) -> Table:
-    """The charge lines beneath a projection: date, what, period, amount, cost."""
-    table = Table(box=None, padding=(0, 1, 0, 0), header_style="bold")
-    table.add_column("date")
+def _period(charge: Charge) -> str:
+    if charge.period_start.year == charge.period_end.year:
+        return f"{charge.period_start:%m-%d}..{charge.period_end:%m-%d}"
+    return f"{charge.period_start:%y-%m-%d}..{charge.period_end:%y-%m-%d}"
+
+
+def charge_rows(pairs, precision: int, *, show_customer: bool = False, show_package: bool = True):
+    """(columns, rows) of the charge lines beneath a projection, for a
+    LineTable: date, what, period, amount, cost."""
+    columns = [("date", 10, False)]
     if show_customer:
-        table.add_column("customer", overflow="ellipsis", max_width=14, no_wrap=True)
+        columns.append(("customer", 14, False))
     if show_package:
-        table.add_column("package", overflow="ellipsis", max_width=16, no_wrap=True)
-    table.add_column("kind")
-    table.add_column("period")
-    table.add_column("amount", justify="right")
-    table.add_column("cost", justify="right")
+        columns.append(("package", 16, False))
+    columns += [("kind", 9, False), ("period", 11, False), ("amount", 11, True), ("cost", 10, True)]
+    money: dict = {}
+
+    def m(value):
+        text = money.get(value)
+        if text is None:
+            text = money[value] = format_money(value, precision)
+        return text
+
+    rows = []
     for allocation, charge in pairs:
         cells = [charge.date.isoformat()]
         if show_customer:
-            cells.append(Text(allocation.customer))
+            cells.append(allocation.customer)
         if show_package:
-            cells.append(Text(allocation.package))
-        period = (
-            f"{charge.period_start:%m-%d}..{charge.period_end:%m-%d}"
-            if charge.period_start.year == charge.period_end.year
-            else f"{charge.period_start:%y-%m-%d}..{charge.period_end:%y-%m-%d}"
-        )
-        cells += [
-            kind_label(charge.kind),
-            period,
-            marked(format_money(charge.amount, precision), is_estimate(charge)),
-            format_money(charge.cost, precision),
-        ]
-        table.add_row(*cells)
-    return table
+            cells.append(allocation.package)
+        cells += [kind_label(charge.kind), _period(charge), marked(m(charge.amount), is_estimate(charge)), m(charge.cost)]
+        rows.append(tuple(cells))
+    return columns, rows
 
 
-def true_up_table(pairs, precision: int) -> Table | None:
-    """Each minimum-spend period's true-up and its basis; None when there are none."""
-    lines = [(a, c) for a, c in pairs if c.kind == MINIMUM_SPEND and c.basis is not None]
-    if not lines:
-        return None
+TRUE_UP_TITLE = f"Minimum spend true-ups ({ESTIMATE_MARK} = estimate: period not ended)"
+TRUE_UP_COLUMNS = (
+    ("period", 17, False), ("commit", 10, True), ("known", 10, True), ("rate/day", 9, True),
+    ("days", 4, True), ("estim.", 10, True), ("true-up", 11, True),
+)
+
+
+def true_up_rows(pairs, precision: int) -> list[tuple]:
+    """Each minimum-spend period's true-up and its basis, as LineTable rows."""
     money = lambda v: format_money(v, precision)  # noqa: E731
-    table = Table(
-        box=None,
-        padding=(0, 1, 0, 0),
-        header_style="bold",
-        title=f"Minimum spend true-ups ({ESTIMATE_MARK} = estimate: period not ended)",
-        title_justify="left",
-    )
-    for label in ("period", "commit", "known", "rate/day", "days", "estim.", "true-up"):
-        table.add_column(label, justify="left" if label == "period" else "right")
-    for _allocation, charge in lines:
+    rows = []
+    for _allocation, charge in pairs:
+        if charge.kind != MINIMUM_SPEND or charge.basis is None:
+            continue
         b = charge.basis
-        table.add_row(
+        rows.append((
             f"{charge.period_start:%y-%m-%d}..{charge.period_end:%m-%d}",
             money(b.commitment),
             money(b.known),
             money(b.run_rate) if b.estimate else "-",
             str(b.days_to_come),
             money(b.estimated),
-            Text(marked(money(charge.amount), b.estimate), style="bold"),
-        )
-    return table
+            (marked(money(charge.amount), b.estimate), BOLD),
+        ))
+    return rows
