@@ -76,7 +76,9 @@ def _run_cli(args: list[str], timeout: float | None) -> dict:
         reader = threading.Thread(target=count, daemon=True)
         reader.start()
         stopped = False
-        while True:  # os.wait4, not proc.wait: it also gives the child's peak memory
+        peak_kb = 0
+        while True:
+            peak_kb = max(peak_kb, _high_water_kb(proc.pid))
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
@@ -91,7 +93,20 @@ def _run_cli(args: list[str], timeout: float | None) -> dict:
         proc.returncode = os.waitstatus_to_exitcode(status)
         err.seek(0)
         stderr = err.read().decode(errors="replace").strip()
-    return {"wall": wall, "stopped": stopped, "exit": proc.returncode, "rss_mb": usage.ru_maxrss / 1024, "stderr": stderr, "lines": max(0, lines[0] - 1)}
+    return {"wall": wall, "stopped": stopped, "exit": proc.returncode, "rss_mb": peak_kb / 1024, "stderr": stderr, "lines": max(0, lines[0] - 1)}
+
+
+def _high_water_kb(pid: int) -> int:
+    """The child's own peak resident memory so far (VmHWM): rusage's
+    ru_maxrss would carry this process's peak over from the fork."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def charges(cli_timeout: float | None) -> dict:

@@ -73,7 +73,7 @@ def ensure_mature_book(rebuild: bool = False) -> tuple[float, bool]:
 # --- measures, each in a child process on a fresh copy ------------------------------------
 
 _CHILD = r"""
-import json, resource, sys, time
+import json, sys, time
 sys.path.insert(0, sys.argv[1])
 from datetime import date
 from store.book import Book
@@ -90,8 +90,9 @@ posted = 0
 if commit:
     posted = commit_run(plan, day, customer).posted
 wall = time.perf_counter() - t0
-print(json.dumps({"lines": len(plan.lines), "posted": posted, "plan": planned, "wall": wall,
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+# VmHWM: this process's own peak (ru_maxrss would carry the parent's over from fork)
+peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:")) / 1024
+print(json.dumps({"lines": len(plan.lines), "posted": posted, "plan": planned, "wall": wall, "peak_mb": peak}))
 """
 
 
