@@ -39,71 +39,62 @@ WEEKLY_TUE_FRI = PackageTerms(retail=D("10"), frequency=Frequency.WEEKLY, match=
 @pytest.mark.parametrize(
     "package, start, end, until, prorate, expected",
     [
-        # [03-10, 04-01) is 22 of the 31 days of [03-01, 04-01): 30 x 22/31 = 21.2903 -> 21.29
+        # [03-10, 04-01) is 22 of the 31 days of [03-01, 04-01)
         pytest.param(MONTHLY_1, date(2025, 3, 10), None, date(2025, 5, 1), True, [
-            (date(2025, 3, 10), date(2025, 3, 10), date(2025, 3, 31), "21.29"),
+            (date(2025, 3, 10), date(2025, 3, 10), date(2025, 3, 31), "21.29"),  # 30 x 22/31 = 21.2903
             (date(2025, 4, 1), date(2025, 4, 1), date(2025, 4, 30), "30.00"),
             (date(2025, 5, 1), date(2025, 5, 1), date(2025, 5, 31), "30.00"),
         ], id="first partial period: the BILLING.md example"),
         # monthly [15, 31] from 2025-02-20: the period is [02-15, 02-28), 13 days;
-        # [02-20, 02-28) covers 8 of them: 13 x 8/13 = 8.00
+        # [02-20, 02-28) covers 8 of them
         pytest.param(PackageTerms(retail=D("13"), frequency=Frequency.MONTHLY, match=(15, 31)),
                      date(2025, 2, 20), None, date(2025, 2, 28), True, [
-            (date(2025, 2, 20), date(2025, 2, 20), date(2025, 2, 27), "8.00"),
+            (date(2025, 2, 20), date(2025, 2, 20), date(2025, 2, 27), "8.00"),  # 13 x 8/13
             (date(2025, 2, 28), date(2025, 2, 28), date(2025, 3, 14), "13.00"),
         ], id="first partial period of a short monthly period"),
         # monthly [31] from 2025-03-10: the period is [02-28, 03-31), 31 days;
-        # [03-10, 03-31) covers 21 of them: 31 x 21/31 = 21.00
+        # [03-10, 03-31) covers 21 of them
         pytest.param(PackageTerms(retail=D("31"), frequency=Frequency.MONTHLY, match=(31,)),
                      date(2025, 3, 10), None, date(2025, 3, 31), True, [
-            (date(2025, 3, 10), date(2025, 3, 10), date(2025, 3, 30), "21.00"),
+            (date(2025, 3, 10), date(2025, 3, 10), date(2025, 3, 30), "21.00"),  # 31 x 21/31
             (date(2025, 3, 31), date(2025, 3, 31), date(2025, 4, 29), "31.00"),
         ], id="first partial period with day 31 uses the clamped previous date"),
-        # [04-01, 04-10] is 10 of the 30 days of [04-01, 05-01): 30 x 10/30 = 10.00
         pytest.param(MONTHLY_1, date(2025, 3, 1), date(2025, 4, 10), None, True, [
             (date(2025, 3, 1), date(2025, 3, 1), date(2025, 3, 31), "30.00"),
-            (date(2025, 4, 1), date(2025, 4, 1), date(2025, 4, 10), "10.00"),
+            (date(2025, 4, 1), date(2025, 4, 1), date(2025, 4, 10), "10.00"),  # 10 of [04-01, 05-01)'s 30: 30 x 10/30
         ], id="last partial period cut by the end date"),
-        # [02-01, 02-14] is 14 of the 28 days of February 2025: 30 x 14/28 = 15.00
         pytest.param(MONTHLY_1, date(2025, 1, 1), date(2025, 2, 14), None, True, [
             (date(2025, 1, 1), date(2025, 1, 1), date(2025, 1, 31), "30.00"),
-            (date(2025, 2, 1), date(2025, 2, 1), date(2025, 2, 14), "15.00"),
+            (date(2025, 2, 1), date(2025, 2, 1), date(2025, 2, 14), "15.00"),  # 14 of February's 28 days: 30 x 14/28
         ], id="last partial period in February"),
         pytest.param(MONTHLY_1, date(2025, 3, 1), date(2025, 4, 30), None, True, [
             (date(2025, 3, 1), date(2025, 3, 1), date(2025, 3, 31), "30.00"),
-            (date(2025, 4, 1), date(2025, 4, 1), date(2025, 4, 30), "30.00"),
+            (date(2025, 4, 1), date(2025, 4, 1), date(2025, 4, 30), "30.00"),  # the whole of April
         ], id="an end on the last day of a period charges it whole"),
         pytest.param(MONTHLY_1, date(2025, 3, 1), None, date(2025, 4, 1), True, [
-            (date(2025, 3, 1), date(2025, 3, 1), date(2025, 3, 31), "30.00"),
+            (date(2025, 3, 1), date(2025, 3, 1), date(2025, 3, 31), "30.00"),  # from a schedule date: whole
             (date(2025, 4, 1), date(2025, 4, 1), date(2025, 4, 30), "30.00"),
         ], id="a start on a schedule date has no partial line"),
-        # [03-10, 03-20] is 11 of the 31 days of [03-01, 04-01): 30 x 11/31 = 10.6452 -> 10.65
         pytest.param(MONTHLY_1, date(2025, 3, 10), date(2025, 3, 20), None, True, [
-            (date(2025, 3, 10), date(2025, 3, 10), date(2025, 3, 20), "10.65"),
+            (date(2025, 3, 10), date(2025, 3, 10), date(2025, 3, 20), "10.65"),  # 11 of 31 days: 30 x 11/31 = 10.6452
         ], id="an end before the first schedule date gives one line on the start"),
-        # one day of 31: 31 x 1/31 = 1.00
         pytest.param(PackageTerms(retail=D("31"), frequency=Frequency.MONTHLY, match=(1,)),
                      date(2025, 3, 10), date(2025, 3, 10), None, True, [
-            (date(2025, 3, 10), date(2025, 3, 10), date(2025, 3, 10), "1.00"),
+            (date(2025, 3, 10), date(2025, 3, 10), date(2025, 3, 10), "1.00"),  # one day of 31: 31 x 1/31
         ], id="start and end on the same date, not a schedule date"),
-        # [03-10, 03-31] is 22 of 31 days: 21.29, and nothing on 04-01
         pytest.param(MONTHLY_1, date(2025, 3, 10), date(2025, 3, 31), None, True, [
-            (date(2025, 3, 10), date(2025, 3, 10), date(2025, 3, 31), "21.29"),
+            (date(2025, 3, 10), date(2025, 3, 10), date(2025, 3, 31), "21.29"),  # 22 of 31 days, and nothing on 04-01
         ], id="an end the day before the first schedule date"),
-        # weekly [mon] from Wednesday 2025-03-05: [03-05, 03-10) is 5 of the 7 days
-        # of [03-03, 03-10): 10 x 5/7 = 7.142857 -> 7.14
+        # weekly [mon] from Wednesday 2025-03-05: [03-05, 03-10) is 5 of the 7 days of [03-03, 03-10)
         pytest.param(WEEKLY_MON, date(2025, 3, 5), None, date(2025, 3, 10), True, [
-            (date(2025, 3, 5), date(2025, 3, 5), date(2025, 3, 9), "7.14"),
+            (date(2025, 3, 5), date(2025, 3, 5), date(2025, 3, 9), "7.14"),  # 10 x 5/7 = 7.142857
             (date(2025, 3, 10), date(2025, 3, 10), date(2025, 3, 16), "10.00"),
         ], id="weekly: first partial period"),
-        # weekly [tue, fri], 2025-03-05 (Wed) to 2025-03-12 (Wed), retail 10:
-        # 03-05: [03-05, 03-07) is 2 of the 3 days of [03-04, 03-07): 6.67
-        # 03-07: whole period [03-07, 03-11): 10.00
-        # 03-11: [03-11, 03-12] is 2 of the 3 days of [03-11, 03-14): 6.67
+        # weekly [tue, fri], 2025-03-05 (Wed) to 2025-03-12 (Wed), retail 10
         pytest.param(WEEKLY_TUE_FRI, date(2025, 3, 5), date(2025, 3, 12), None, True, [
-            (date(2025, 3, 5), date(2025, 3, 5), date(2025, 3, 6), "6.67"),
-            (date(2025, 3, 7), date(2025, 3, 7), date(2025, 3, 10), "10.00"),
-            (date(2025, 3, 11), date(2025, 3, 11), date(2025, 3, 12), "6.67"),
+            (date(2025, 3, 5), date(2025, 3, 5), date(2025, 3, 6), "6.67"),  # 2 of the 3 days of [03-04, 03-07)
+            (date(2025, 3, 7), date(2025, 3, 7), date(2025, 3, 10), "10.00"),  # the whole period [03-07, 03-11)
+            (date(2025, 3, 11), date(2025, 3, 11), date(2025, 3, 12), "6.67"),  # 2 of the 3 days of [03-11, 03-14)
         ], id="weekly on two days: first and last partial periods"),
         pytest.param(MONTHLY_1, date(2025, 3, 10), date(2025, 4, 15), None, False, [
             (date(2025, 4, 1), date(2025, 4, 1), date(2025, 4, 30), "30.00"),

@@ -19,7 +19,7 @@ from billing.accounts import ALLOCATION_FIELDS, CUSTOMER_FIELDS
 from store.book import Book
 from store.packages import find_package, set_archived
 from tests.helpers.books import make_demo_db, opened
-from tests.helpers.cli import cli, cli_json, write
+from tests.helpers.cli import charges, charges_json, cli, write
 from tests.helpers.raw import rows, tables
 
 D = Decimal
@@ -67,14 +67,6 @@ def assert_imports_back(capsys, other: Path, what: str, exported_csv: str, expor
     assert added in out
     assert export(capsys, other, what, "csv") == exported_csv
     assert export(capsys, other, what, "json") == exported_json
-
-
-def charges(capsys, db: Path, *extra: str):
-    return cli(capsys, "charges", "--db", str(db), *extra)
-
-
-def charges_json(capsys, db: Path, *extra: str) -> list[dict]:
-    return cli_json(capsys, "charges", "--db", str(db), "--format", "json", *extra)
 
 
 # --- import customers -------------------------------------------------------------
@@ -256,24 +248,24 @@ def test_import_allocations_without_required_columns_is_refused(capsys, tmp_path
     assert snapshot(demo_db) == before
 
 
-BAD_ALLOCATION_ROWS = [
-    # (id, bad line, column, words in the reason)
-    ("unknown customer", "Nobody Ltd,US DID rental,1,2026-01-01,,,,", "customer", "'Nobody Ltd'"),
-    ("unknown package", "Acme Telecom,Moon base,1,2026-01-01,,,,", "package", "'Moon base'"),
-    ("archived package", "Acme Telecom,Fax to email,1,2026-01-01,,,,", "package", "archived"),
-    ("quantity 0", "Acme Telecom,US DID rental,0,2026-01-01,,,,", "quantity", "at least 1"),
-    ("quantity 1.5", "Acme Telecom,US DID rental,1.5,2026-01-01,,,,", "quantity", "'1.5'"),
-    ("bad date", "Acme Telecom,US DID rental,1,2027-02-30,,,,", "start_date", "February 2027 has 28 days"),
-    ("no start", "Acme Telecom,US DID rental,1,,,,,", "start_date", "required"),
-    ("end before start", "Acme Telecom,US DID rental,1,2026-03-10,2026-03-09,,,", "end_date", "before the start date"),
-    ("end before minimum days", "Acme Telecom,SIP trunk 10 channels,1,2026-11-15,2027-05-13,,,", "end_date", "2027-05-14"),
-    ("bad flag", "Acme Telecom,US DID rental,1,2026-01-01,,maybe,,", "auto_decrement", "'maybe'"),
-    ("bad prorate flag", "Acme Telecom,US DID rental,1,2026-01-01,,,sometimes,", "prorate", "'sometimes'"),
-    ("odd digit quantity", "Acme Telecom,US DID rental,²,2026-01-01,,,,", "quantity", "²"),
-]
+BAD_ALLOCATION_ROWS: dict[str, tuple[str, str, str]] = {
+    # id: (bad line, column, words in the reason)
+    "unknown customer": ("Nobody Ltd,US DID rental,1,2026-01-01,,,,", "customer", "'Nobody Ltd'"),
+    "unknown package": ("Acme Telecom,Moon base,1,2026-01-01,,,,", "package", "'Moon base'"),
+    "archived package": ("Acme Telecom,Fax to email,1,2026-01-01,,,,", "package", "archived"),
+    "quantity 0": ("Acme Telecom,US DID rental,0,2026-01-01,,,,", "quantity", "at least 1"),
+    "quantity 1.5": ("Acme Telecom,US DID rental,1.5,2026-01-01,,,,", "quantity", "'1.5'"),
+    "bad date": ("Acme Telecom,US DID rental,1,2027-02-30,,,,", "start_date", "February 2027 has 28 days"),
+    "no start": ("Acme Telecom,US DID rental,1,,,,,", "start_date", "required"),
+    "end before start": ("Acme Telecom,US DID rental,1,2026-03-10,2026-03-09,,,", "end_date", "before the start date"),
+    "end before minimum days": ("Acme Telecom,SIP trunk 10 channels,1,2026-11-15,2027-05-13,,,", "end_date", "2027-05-14"),
+    "bad flag": ("Acme Telecom,US DID rental,1,2026-01-01,,maybe,,", "auto_decrement", "'maybe'"),
+    "bad prorate flag": ("Acme Telecom,US DID rental,1,2026-01-01,,,sometimes,", "prorate", "'sometimes'"),
+    "odd digit quantity": ("Acme Telecom,US DID rental,²,2026-01-01,,,,", "quantity", "²"),
+}
 
 
-@pytest.mark.parametrize("bad, column, words", [b[1:] for b in BAD_ALLOCATION_ROWS], ids=[b[0] for b in BAD_ALLOCATION_ROWS])
+@pytest.mark.parametrize("bad, column, words", list(BAD_ALLOCATION_ROWS.values()), ids=list(BAD_ALLOCATION_ROWS))
 def test_import_allocations_bad_row_is_named_with_its_reason_and_nothing_written(capsys, tmp_path, demo_db, bad, column, words):
     archive(demo_db, "Fax to email")
     before = snapshot(demo_db)
@@ -302,10 +294,11 @@ def test_import_allocations_end_exactly_on_minimum_days_is_accepted(capsys, tmp_
 
 def test_import_allocations_every_bad_row_named_at_once(capsys, tmp_path, demo_db):
     archive(demo_db, "Fax to email")
-    text = "\n".join([ALLOCATION_HEADER] + [b[1] for b in BAD_ALLOCATION_ROWS[:-1]]) + "\n"
+    bad_rows = list(BAD_ALLOCATION_ROWS.values())[:-1]
+    text = "\n".join([ALLOCATION_HEADER] + [bad for bad, _, _ in bad_rows]) + "\n"
     code, out, err = import_allocations(capsys, demo_db, write(tmp_path / "a.csv", text))
     assert code == 1
-    for line, (_, _, column, words) in enumerate(BAD_ALLOCATION_ROWS[:-1], start=2):
+    for line, (_, column, words) in enumerate(bad_rows, start=2):
         named = [l for l in err.splitlines() if l.strip().startswith(f"line {line}, column {column}:")]
         assert named and words in named[0], (line, column, err)
     assert rows(demo_db, "allocation") == []

@@ -22,7 +22,7 @@ from billing.money import round_money
 from store import usage as usage_store
 from store.models import UsageImport
 from tests.helpers.books import ACME, BLUE, BUNDLE, acme, blue, give_bundle, make_demo_db, opened
-from tests.helpers.cli import TODAY, cli, cli_json, write
+from tests.helpers.cli import TODAY, charges, charges_json, cli, write
 from tests.helpers.raw import rows as table
 
 D = Decimal
@@ -313,14 +313,6 @@ def billed_db(capsys, demo_db, tmp_path):
         give_bundle(acme(), date(2025, 3, 1))
     assert import_usage(capsys, demo_db, write(tmp_path / "billed.csv", BILLED_USAGE))[0] == 0
     return demo_db
-
-
-def charges(capsys, db: Path, *extra: str):
-    return cli(capsys, "charges", "--db", str(db), *extra)
-
-
-def charges_json(capsys, db: Path, *extra: str) -> list[dict]:
-    return cli_json(capsys, "charges", "--db", str(db), "--format", "json", *extra)
 
 
 def minimum_lines(records: list[dict]) -> list[dict]:

@@ -73,6 +73,16 @@ def run_json(capsys, db: Path, run_date: date, *extra: str, today: date = TODAY,
     return cli_json(capsys, *argv, *extra)
 
 
+def charges(capsys, db: Path, *extra: str) -> tuple[int, str, str]:
+    """`charges --db DB ...` in-process."""
+    return cli(capsys, "charges", "--db", str(db), *extra)
+
+
+def charges_json(capsys, db: Path, *extra: str) -> list[dict]:
+    """`charges --db DB --format json ...` in-process; asserts exit 0."""
+    return cli_json(capsys, "charges", "--db", str(db), "--format", "json", *extra)
+
+
 def key_of(line: dict) -> tuple[int, str, str]:
     """(allocation, kind, date) of a charge line as the CLI prints it in JSON."""
     return (int(line["allocation"]), line["kind"], line["date"])

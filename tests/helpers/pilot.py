@@ -14,6 +14,9 @@ from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
+from billing.money import format_money
+from tui.screens.customer import CustomerScreen
+from tui.screens.customer_list import CustomerListScreen
 from tui.widgets.paged_table import PagedTable
 
 #: "Today" of every app test: a Wednesday.
@@ -61,6 +64,11 @@ def rendered(widget, width: int | None = None) -> str:
     console = Console(file=io.StringIO(), width=width, color_system=None, legacy_windows=False)
     console.print(widget.content)
     return console.file.getvalue()
+
+
+def money(value) -> str:
+    """An amount as the screens show it (the test books keep 2 places)."""
+    return format_money(value, 2)
 
 
 def messages(app) -> list[str]:
@@ -118,3 +126,20 @@ async def running(app):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         yield pilot
+
+
+async def opens(pilot: Pilot, kind: type, *keys: str):
+    """Press `keys`: the screen they bring up, which must be a `kind`."""
+    await press(pilot, *keys)
+    screen = pilot.app.screen
+    assert isinstance(screen, kind), screen
+    return screen
+
+
+async def open_customer(pilot: Pilot, name: str) -> CustomerScreen:
+    """f3, the cursor down to the customer `name`, enter: their screen."""
+    await pilot.pause()
+    await opens(pilot, CustomerListScreen, "f3")
+    screen = await open_row(pilot, name)
+    assert isinstance(screen, CustomerScreen) and screen.customer.name == name, screen
+    return screen

@@ -15,6 +15,7 @@ from store.customers import (
 )
 from store.models import Customer, database
 from store.packages import NotFound
+from tests.helpers.paging import every_page
 
 D = Decimal
 
@@ -149,21 +150,7 @@ def expected_order(sort: str, descending: bool):
 
 def walk(query: CustomerQuery, limit: int) -> list[int]:
     """Page through the list; fails at once on a row that comes twice."""
-    seen: list[int] = []
-    ids: set[int] = set()
-    after = None
-    for _ in range(1000):
-        page = list_customers(query, after, limit)
-        if not page:
-            return seen
-        assert len(page) <= limit
-        for r in page:
-            if r.id in ids:
-                raise AssertionError(f"customer {r.id} ({r.name!r}) came twice, after {len(seen)} rows")
-            ids.add(r.id)
-            seen.append(r.id)
-        after = page[-1]
-    raise AssertionError("paging never ended")
+    return [r.id for r in every_page(lambda after, size: list_customers(query, after, size), limit, 1000)]
 
 
 def assert_same_order(got: list[int], want: list[int]) -> None:

@@ -17,6 +17,7 @@ from store.packages import (
     delete_package, find_package, get_package, list_packages, set_archived, update_package,
 )
 from store.services import add_service
+from tests.helpers.paging import every_page
 
 D = Decimal
 
@@ -103,7 +104,7 @@ def test_name_unique_case_aside(book, again):
 def test_rename_onto_another_name_case_insensitive_refused(book):
     create_package(_draft("Alpha"))
     beta = create_package(_draft("Beta"))
-    with pytest.raises(NameTaken):
+    with pytest.raises(NameTaken, match="'ALPHA' is already the name of another package"):
         update_package(beta.id, beta.version, _draft("ALPHA"))
     assert get_package(beta.id) == beta
 
@@ -276,16 +277,7 @@ def _fill(rng, prices, rows):
 
 
 def _all_pages(query: PackageQuery, limit: int) -> list[PackageRow]:
-    out: list[PackageRow] = []
-    after = None
-    for _ in range(10_000):
-        page = list_packages(query, after, limit)
-        if not page:
-            return out
-        assert len(page) <= limit
-        out.extend(page)
-        after = page[-1]
-    raise AssertionError("paging never ended")
+    return every_page(lambda after, size: list_packages(query, after, size), limit)
 
 
 def _expected(rows: list[PackageRow], sort: str, descending: bool) -> list[int]:

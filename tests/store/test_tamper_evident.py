@@ -19,15 +19,10 @@ from store.customers import create_customer
 from store.packages import create_package
 from store.payments import record_payment, reverse_payment
 from store.runs import commit_run, plan_run
+from tests.helpers.raw import raw
 
 D = Decimal
 RUN = date(2026, 1, 10)
-
-
-def raw(book) -> sqlite3.Connection:
-    con = sqlite3.connect(book.path)
-    con.create_function("packdesk_user", 0, lambda: "mallory")
-    return con
 
 
 @pytest.fixture
@@ -42,7 +37,7 @@ def posted(book):
 
 
 def test_posted_lines_and_payments_refuse_update_and_delete(book, posted):
-    con = raw(book)
+    con = raw(book, user="mallory")
     for sql in (
         "UPDATE ledger SET amount = 0 WHERE id = 1",
         "DELETE FROM ledger WHERE id = 1",
@@ -63,7 +58,7 @@ def test_a_run_gives_the_head_and_the_chain_verifies(book, posted):
 
 
 def test_a_forged_line_is_named(book, posted):
-    con = raw(book)
+    con = raw(book, user="mallory")
     con.executescript(
         "DROP TRIGGER ledger_append_only_update; UPDATE ledger SET amount = 1000 WHERE id = 4;"
     )
@@ -74,7 +69,7 @@ def test_a_forged_line_is_named(book, posted):
 
 def test_history_rewritten_with_every_hash_redone_no_longer_extends_the_kept_head(book, posted):
     kept = posted.head
-    con = raw(book)
+    con = raw(book, user="mallory")
     con.executescript("DROP TRIGGER ledger_append_only_update; UPDATE ledger SET amount = 1 WHERE id = 2;")
     rows = con.execute(f"SELECT id, {', '.join(chain.LEDGER_COLUMNS)} FROM ledger ORDER BY id").fetchall()
     previous = chain.GENESIS

@@ -5,6 +5,7 @@ projection, the date and minimum-days rules, saving, and removing with `d`."""
 from __future__ import annotations
 
 import re
+from contextlib import asynccontextmanager
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -24,7 +25,11 @@ from tui.app import PackdeskApp
 from tui.screens.customer_list import CustomerListScreen
 from tui.screens.dialogs import ChoiceScreen
 
-from tests.helpers.pilot import SIZE, TODAY, focused_id, messages, press, rendered, replace_text, row_count, static_text, table_rows
+from tests.helpers.books import acme
+from tests.helpers.pilot import (
+    SIZE, TODAY, focused_id, messages, open_customer, opens, press, rendered, replace_text, row_count, static_text,
+    table_rows,
+)
 
 D = Decimal
 PLACEHOLDER = "The projection appears when a package is chosen and the fields are valid."
@@ -80,26 +85,14 @@ def accounts_book(demo_book):
     return demo_book
 
 
-def acme():
-    return customer_store.find_customer("Acme Telecom")
-
-
 async def to_customer(pilot) -> CustomerScreen:
-    await pilot.pause()
-    await press(pilot, "f3")
-    assert isinstance(pilot.app.screen, CustomerListScreen)
-    await press(pilot, "enter")
-    screen = pilot.app.screen
-    assert isinstance(screen, CustomerScreen)
-    assert screen.customer.name == "Acme Telecom"
-    return screen
+    """Acme Telecom's screen (the first customer)."""
+    return await open_customer(pilot, "Acme Telecom")
 
 
 async def new_allocation(pilot) -> AllocationFormScreen:
     await to_customer(pilot)
-    await press(pilot, "n")
-    form = pilot.app.screen
-    assert isinstance(form, AllocationFormScreen)
+    form = await opens(pilot, AllocationFormScreen, "n")
     return form
 
 
@@ -109,6 +102,22 @@ async def pick_monthly_line(pilot) -> AllocationFormScreen:
     await press(pilot, "down", "enter")
     assert form.package is not None and form.package.name == "Monthly line"
     return form
+
+
+@asynccontextmanager
+async def on_form(app, open_form):
+    """The app running at 80x24 on the allocation form `open_form(pilot)`
+    opens; yields (pilot, form)."""
+    async with app.run_test(size=SIZE) as pilot:
+        yield pilot, await open_form(pilot)
+
+
+async def ctrl_s_is_refused(pilot, form: AllocationFormScreen, says: str) -> None:
+    """ctrl+s keeps the form open, saves nothing, and a message says `says`."""
+    await press(pilot, "ctrl+s")
+    assert pilot.app.screen is form
+    assert allocation_store.list_allocations(acme().id) == []
+    assert any(says in m for m in messages(pilot.app))
 
 
 async def type_into(pilot, field: str, text: str) -> None:
@@ -122,8 +131,7 @@ async def type_into(pilot, field: str, text: str) -> None:
 
 async def test_n_opens_the_form_and_typing_shows_matches_to_pick_from(accounts_book, make_app):
     app = make_app(accounts_book)
-    async with app.run_test(size=SIZE) as pilot:
-        form = await new_allocation(pilot)
+    async with on_form(app, new_allocation) as (pilot, form):
         assert static_text(form, "#title") == "Acme Telecom · new allocation"
         assert focused_id(app) == "package"
         matches = form.query_one("#matches")
@@ -153,8 +161,7 @@ async def test_n_opens_the_form_and_typing_shows_matches_to_pick_from(accounts_b
 
 async def test_down_and_enter_pick_the_first_match(accounts_book, make_app):
     app = make_app(accounts_book)
-    async with app.run_test(size=SIZE) as pilot:
-        form = await new_allocation(pilot)
+    async with on_form(app, new_allocation) as (pilot, form):
         await pilot.press(*"MONTH")  # any case
         await pilot.pause()
         await press(pilot, "down", "enter")
@@ -166,8 +173,7 @@ async def test_down_and_enter_pick_the_first_match(accounts_book, make_app):
 
 async def test_enter_in_the_package_box_takes_the_first_match(accounts_book, make_app):
     app = make_app(accounts_book)
-    async with app.run_test(size=SIZE) as pilot:
-        form = await new_allocation(pilot)
+    async with on_form(app, new_allocation) as (pilot, form):
         await press(pilot, *"spare", "enter")
         assert form.package.name == "Spare line"
         assert focused_id(app) == "quantity"
@@ -175,8 +181,7 @@ async def test_enter_in_the_package_box_takes_the_first_match(accounts_book, mak
 
 async def test_archived_packages_are_not_offered(accounts_book, make_app):
     app = make_app(accounts_book)
-    async with app.run_test(size=SIZE) as pilot:
-        form = await new_allocation(pilot)
+    async with on_form(app, new_allocation) as (pilot, form):
         await press(pilot, *"Old line")
         assert not form.query_one("#matches").display
         assert form.package is None
@@ -192,16 +197,14 @@ async def test_archived_packages_are_not_offered(accounts_book, make_app):
 async def test_a_name_nothing_matches_says_so(accounts_book, make_app):
     """The form has a reason for this case; it should be the one the operator reads."""
     app = make_app(accounts_book)
-    async with app.run_test(size=SIZE) as pilot:
-        form = await new_allocation(pilot)
+    async with on_form(app, new_allocation) as (pilot, form):
         await press(pilot, *"Old line")
         assert errors_text(form) == "package: no package (that is not archived) matches 'Old line'"
 
 
 async def test_the_details_panel_shows_the_package(accounts_book, make_app):
     app = make_app(accounts_book)
-    async with app.run_test(size=SIZE) as pilot:
-        form = await pick_monthly_line(pilot)
+    async with on_form(app, pick_monthly_line) as (pilot, form):
         details = static_text(form, "#details")
         assert details == (
             "Monthly line: retail 10.00, cost 4.00, monthly on day 31; setup 25.00 (cost 8.00); "
@@ -221,8 +224,7 @@ async def test_the_details_panel_shows_the_package(accounts_book, make_app):
 async def test_the_details_panel_is_not_cut_off_at_80x24(accounts_book, make_app):
     """Every line of the details (including the description) fits the space the panel gets."""
     app = make_app(accounts_book)
-    async with app.run_test(size=SIZE) as pilot:
-        form = await pick_monthly_line(pilot)
+    async with on_form(app, pick_monthly_line) as (pilot, form):
         details = form.query_one("#details")
         lines = rendered(details).rstrip("\n").split("\n")
         assert lines[-1].strip() == "Business line, billed on the last day"
@@ -234,8 +236,7 @@ async def test_the_details_panel_is_not_cut_off_at_80x24(accounts_book, make_app
 
 async def test_every_field_is_on_screen_at_80x24(accounts_book, make_app):
     app = make_app(accounts_book)
-    async with app.run_test(size=SIZE) as pilot:
-        form = await pick_monthly_line(pilot)
+    async with on_form(app, pick_monthly_line) as (pilot, form):
         await type_into(pilot, "end_date", "2026-12-01")  # an error line shows too
         screen_region = form.region
         for field in ("package", "quantity", "start_date", "end_date", "auto_decrement", "prorate", "reference",
@@ -251,8 +252,7 @@ async def test_every_field_is_on_screen_at_80x24(accounts_book, make_app):
 
 async def test_the_projection_shows_the_setup_line_and_every_charge_of_12_months(accounts_book, make_app):
     app = make_app(accounts_book)
-    async with app.run_test(size=SIZE) as pilot:
-        form = await pick_monthly_line(pilot)
+    async with on_form(app, pick_monthly_line) as (pilot, form):
         await replace_text(pilot, "3")
         await type_into(pilot, "start_date", "2026-12-15")
         text = projection_text(form)
@@ -289,8 +289,7 @@ async def test_the_projection_shows_the_setup_line_and_every_charge_of_12_months
 
 async def test_the_projection_updates_as_the_quantity_is_typed(accounts_book, make_app):
     app = make_app(accounts_book)
-    async with app.run_test(size=SIZE) as pilot:
-        form = await pick_monthly_line(pilot)
+    async with on_form(app, pick_monthly_line) as (pilot, form):
         await type_into(pilot, "start_date", "2026-12-15")
         form.query_one("#quantity").focus()
         await pilot.pause()
@@ -323,8 +322,7 @@ async def test_the_projection_updates_as_the_quantity_is_typed(accounts_book, ma
 
 async def test_changing_the_start_date_moves_the_charges(accounts_book, make_app):
     app = make_app(accounts_book)
-    async with app.run_test(size=SIZE) as pilot:
-        form = await pick_monthly_line(pilot)
+    async with on_form(app, pick_monthly_line) as (pilot, form):
         await type_into(pilot, "start_date", "2026-12-15")
         before = charge_rows(projection_text(form))
         assert before[0][:2] == ("2026-12-15", "setup")
@@ -350,8 +348,7 @@ async def test_changing_the_start_date_moves_the_charges(accounts_book, make_app
 )
 async def test_t_and_plus_n_are_accepted_as_dates(accounts_book, make_app, typed, start, first_recurring):
     app = make_app(accounts_book)
-    async with app.run_test(size=SIZE) as pilot:
-        form = await pick_monthly_line(pilot)
+    async with on_form(app, pick_monthly_line) as (pilot, form):
         await type_into(pilot, "start_date", typed)
         assert not form.query_one("#start_date").has_class("-invalid")
         assert errors_text(form) == ""
@@ -372,17 +369,13 @@ async def test_t_and_plus_n_are_accepted_as_dates(accounts_book, make_app, typed
 
 async def test_a_date_that_does_not_exist_is_refused_naming_the_days_of_the_month(accounts_book, make_app):
     app = make_app(accounts_book)
-    async with app.run_test(size=SIZE) as pilot:
-        form = await pick_monthly_line(pilot)
+    async with on_form(app, pick_monthly_line) as (pilot, form):
         await type_into(pilot, "start_date", "2027-02-30")
         assert form.query_one("#start_date").has_class("-invalid")
         assert errors_text(form) == "start: '2027-02-30': February 2027 has 28 days"
         assert projection_text(form).strip() == PLACEHOLDER
 
-        await press(pilot, "ctrl+s")
-        assert app.screen is form
-        assert allocation_store.list_allocations(acme().id) == []
-        assert any("28 days" in m for m in messages(app))
+        await ctrl_s_is_refused(pilot, form, "28 days")
         assert focused_id(app) == "start_date"
 
         # The same rule for the end date.
@@ -394,23 +387,18 @@ async def test_a_date_that_does_not_exist_is_refused_naming_the_days_of_the_mont
 
 async def test_an_end_before_the_start_is_refused(accounts_book, make_app):
     app = make_app(accounts_book)
-    async with app.run_test(size=SIZE) as pilot:
-        form = await pick_monthly_line(pilot)
+    async with on_form(app, pick_monthly_line) as (pilot, form):
         await type_into(pilot, "start_date", "2026-12-15")
         await type_into(pilot, "end_date", "2026-12-01")
         assert errors_text(form) == "end: 2026-12-01 is before the start date 2026-12-15"
         assert projection_text(form).strip() == PLACEHOLDER
 
-        await press(pilot, "ctrl+s")
-        assert app.screen is form
-        assert allocation_store.list_allocations(acme().id) == []
-        assert any("is before the start date" in m for m in messages(app))
+        await ctrl_s_is_refused(pilot, form, "is before the start date")
 
 
 async def test_an_end_before_start_plus_minimum_days_is_refused_naming_the_first_allowed_date(accounts_book, make_app):
     app = make_app(accounts_book)
-    async with app.run_test(size=SIZE) as pilot:
-        form = await pick_monthly_line(pilot)
+    async with on_form(app, pick_monthly_line) as (pilot, form):
         await type_into(pilot, "start_date", "2026-12-15")
         # 30 minimum days from 2026-12-15: the first allowed end is 2027-01-14.
         await type_into(pilot, "end_date", "2027-01-13")
@@ -418,10 +406,7 @@ async def test_an_end_before_start_plus_minimum_days_is_refused_naming_the_first
         assert errors_text(form) == f"end: {reason}"
         assert form.query_one("#form-errors").region.height >= 1
 
-        await press(pilot, "ctrl+s")
-        assert app.screen is form
-        assert allocation_store.list_allocations(acme().id) == []
-        assert any(reason in m for m in messages(app))
+        await ctrl_s_is_refused(pilot, form, reason)
         assert focused_id(app) == "end_date"
 
         # The first allowed date itself is fine, and the projection stops there.
@@ -437,8 +422,7 @@ async def test_an_end_before_start_plus_minimum_days_is_refused_naming_the_first
 
 async def test_ctrl_s_saves_and_the_row_shows_on_the_customer_screen(accounts_book, make_app):
     app = make_app(accounts_book)
-    async with app.run_test(size=SIZE) as pilot:
-        form = await pick_monthly_line(pilot)
+    async with on_form(app, pick_monthly_line) as (pilot, form):
         await replace_text(pilot, "3")
         await type_into(pilot, "start_date", "2026-12-15")
         await type_into(pilot, "end_date", "2027-06-30")
@@ -474,12 +458,9 @@ async def test_ctrl_s_saves_and_the_row_shows_on_the_customer_screen(accounts_bo
 
 async def test_an_allocation_from_today_switches_its_service_on(accounts_book, make_app):
     app = make_app(accounts_book)
-    async with app.run_test(size=SIZE) as pilot:
-        await pick_monthly_line(pilot)
+    async with on_form(app, pick_monthly_line) as (pilot, _form):
         await replace_text(pilot, "2")
-        await press(pilot, "ctrl+s")
-        screen = app.screen
-        assert isinstance(screen, CustomerScreen)
+        screen = await opens(pilot, CustomerScreen, "ctrl+s")
         assert [(a.quantity, a.start, a.end) for a in allocation_store.list_allocations(acme().id)] == [(2, TODAY, None)]
         assert static_text(screen, "#customer-info").endswith("Switched on today: DID-UK x2")
         # Next charge: the setup today, 2 x 25.00.
@@ -492,9 +473,7 @@ async def test_enter_on_an_allocation_edits_it(accounts_book, make_app):
     app = make_app(accounts_book)
     async with app.run_test(size=SIZE) as pilot:
         screen = await to_customer(pilot)
-        await press(pilot, "enter")
-        form = app.screen
-        assert isinstance(form, AllocationFormScreen)
+        form = await opens(pilot, AllocationFormScreen, "enter")
         assert static_text(form, "#title") == "Acme Telecom · edit allocation"
         assert form.query_one("#package").value == "Monthly line"
         assert form.query_one("#quantity").value == "2"
@@ -512,12 +491,9 @@ async def test_enter_on_an_allocation_edits_it(accounts_book, make_app):
 
 async def test_escape_with_changes_asks_and_discarding_writes_nothing(accounts_book, make_app):
     app = make_app(accounts_book)
-    async with app.run_test(size=SIZE) as pilot:
-        await pick_monthly_line(pilot)
-        await press(pilot, "escape")
-        assert isinstance(app.screen, ChoiceScreen)
-        await press(pilot, "d")
-        assert isinstance(app.screen, CustomerScreen)
+    async with on_form(app, pick_monthly_line) as (pilot, _form):
+        await opens(pilot, ChoiceScreen, "escape")
+        await opens(pilot, CustomerScreen, "d")
         assert allocation_store.list_allocations(acme().id) == []
         assert row_count(app.screen) == 0
 
@@ -578,8 +554,7 @@ async def test_escape_in_the_remove_dialog_keeps_the_allocation(allocated_book):
     app = PackdeskApp(allocated_book, today=date(2027, 1, 1))
     async with app.run_test(size=SIZE) as pilot:
         screen = await to_customer(pilot)
-        await press(pilot, "d")
-        assert isinstance(app.screen, ChoiceScreen)
+        await opens(pilot, ChoiceScreen, "d")
         await press(pilot, "escape")
         assert app.screen is screen
         assert len(allocation_store.list_allocations(acme().id)) == 1
@@ -591,8 +566,7 @@ async def test_escape_in_the_remove_dialog_keeps_the_allocation(allocated_book):
 
 async def test_f3_and_f4_do_not_leave_a_form_with_unsaved_changes(accounts_book, make_app):
     app = make_app(accounts_book)
-    async with app.run_test(size=SIZE) as pilot:
-        form = await pick_monthly_line(pilot)
+    async with on_form(app, pick_monthly_line) as (pilot, form):
         await replace_text(pilot, "3")
         for key in ("f3", "f4", "f2"):
             await press(pilot, key)
@@ -604,8 +578,6 @@ async def test_f3_and_f4_do_not_leave_a_form_with_unsaved_changes(accounts_book,
 
 async def test_f3_from_an_unchanged_form_goes_to_the_customer_list(accounts_book, make_app):
     app = make_app(accounts_book)
-    async with app.run_test(size=SIZE) as pilot:
-        await new_allocation(pilot)
-        await press(pilot, "f3")
-        assert isinstance(app.screen, CustomerListScreen)
+    async with on_form(app, new_allocation) as (pilot, _form):
+        await opens(pilot, CustomerListScreen, "f3")
         assert len(app.screen_stack) == 3

@@ -4,6 +4,7 @@ duplicate-name rule, the filter, paging in a large book, opening a customer
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from datetime import date
 from decimal import Decimal
 
@@ -19,7 +20,9 @@ from tui.screens.customer_form import CustomerFormScreen
 from tui.screens.customer_list import PAGE, PREFETCH, CustomerListScreen
 from tui.screens.dialogs import ChoiceScreen
 
-from tests.helpers.pilot import TODAY, focused_id, messages, names, press, replace_text, row_count, running, static_text, table_rows
+from tests.helpers.pilot import (
+    TODAY, focused_id, messages, names, opens, press, replace_text, row_count, running, static_text, table_rows,
+)
 
 D = Decimal
 
@@ -33,10 +36,31 @@ async def to_customers(pilot) -> CustomerListScreen:
     await pilot.pause()
     if isinstance(pilot.app.screen, ChoiceScreen):
         await press(pilot, "escape")
-    await press(pilot, "f3")
-    screen = pilot.app.screen
-    assert isinstance(screen, CustomerListScreen)
+    screen = await opens(pilot, CustomerListScreen, "f3")
     return screen
+
+
+@asynccontextmanager
+async def on_customer_list(app):
+    """The app running at 80x24, on the customer list (f3)."""
+    async with running(app) as pilot:
+        await to_customers(pilot)
+        yield pilot
+
+
+async def new_customer_form(pilot) -> CustomerFormScreen:
+    """On the customer list: n, and the form for a new customer."""
+    form = await opens(pilot, CustomerFormScreen, "n")
+    return form
+
+
+async def fill_new_customer(pilot, name: str, tax: str) -> CustomerFormScreen:
+    """On the customer list: n, then `name` typed, and two fields on (past
+    the status) the tax."""
+    form = await new_customer_form(pilot)
+    await pilot.press(*name, "tab", "tab")
+    await replace_text(pilot, tax)
+    return form
 
 
 @pytest.fixture
@@ -53,8 +77,8 @@ def customers_book(demo_book):
 
 async def test_f3_opens_the_customer_list_sorted_by_name(customers_book, make_app):
     app = make_app(customers_book)
-    async with running(app) as pilot:
-        screen = await to_customers(pilot)
+    async with on_customer_list(app) as pilot:
+        screen = app.screen
         assert static_text(screen, "#title") == "packdesk · Customers"
         assert table_rows(screen) == [
             ["Acme Hosting", "active", "17.5", "0.00"],
@@ -71,8 +95,8 @@ async def test_f3_opens_the_customer_list_sorted_by_name(customers_book, make_ap
 
 
 async def test_an_empty_book_shows_an_empty_list(app):
-    async with running(app) as pilot:
-        screen = await to_customers(pilot)
+    async with on_customer_list(app) as pilot:
+        screen = app.screen
         assert row_count(screen) == 0
         assert static_text(screen, "#status").startswith("0 of 0 shown")
         await press(pilot, "enter")
@@ -81,8 +105,8 @@ async def test_an_empty_book_shows_an_empty_list(app):
 
 async def test_enter_on_an_empty_list_says_how_to_add_one(app):
     """The list has a hint for this ("No customer here. Press n to add one."): enter should show it."""
-    async with running(app) as pilot:
-        screen = await to_customers(pilot)
+    async with on_customer_list(app) as pilot:
+        screen = app.screen
         await press(pilot, "enter")
         assert app.screen is screen
         assert "No customer here. Press n to add one." in messages(app)
@@ -93,12 +117,10 @@ async def test_enter_on_an_empty_list_says_how_to_add_one(app):
 
 async def test_add_a_customer_with_keys_only(customers_book, make_app):
     app = make_app(customers_book)
-    async with running(app) as pilot:
-        await to_customers(pilot)
+    async with on_customer_list(app) as pilot:
         before = customer_total()
 
-        await press(pilot, "n")
-        form = app.screen
+        form = await new_customer_form(pilot)
         assert isinstance(form, CustomerFormScreen)
         assert static_text(form, "#title") == "New customer"
         assert focused_id(app) == "name"
@@ -117,9 +139,7 @@ async def test_add_a_customer_with_keys_only(customers_book, make_app):
         assert focused_id(app) == "notes"
         await pilot.press(*"Reseller, net 30")
 
-        await press(pilot, "ctrl+s")
-
-        assert isinstance(app.screen, CustomerListScreen)
+        await opens(pilot, CustomerListScreen, "ctrl+s")
         assert customer_total() == before + 1
         saved = customer_store.find_customer("Cobalt Networks")
         assert saved is not None
@@ -139,14 +159,10 @@ async def test_add_a_customer_with_keys_only(customers_book, make_app):
 
 async def test_tax_over_100_shows_the_reason_under_the_field_and_saves_nothing(customers_book, make_app):
     app = make_app(customers_book)
-    async with running(app) as pilot:
-        await to_customers(pilot)
+    async with on_customer_list(app) as pilot:
         before = customer_total()
-        await press(pilot, "n")
-        form = app.screen
-        await pilot.press(*"Taxing Ltd", "tab", "tab")
+        form = await fill_new_customer(pilot, "Taxing Ltd", "101")
         assert focused_id(app) == "tax_percent"
-        await replace_text(pilot, "101")
 
         error = form.query_one("#tax_percent-error")
         assert error.has_class("shown")
@@ -166,20 +182,15 @@ async def test_tax_over_100_shows_the_reason_under_the_field_and_saves_nothing(c
         await replace_text(pilot, "100")
         assert not error.has_class("shown")
         assert not form.query_one("#tax_percent").has_class("-invalid")
-        await press(pilot, "ctrl+s")
-        assert isinstance(app.screen, CustomerListScreen)
+        await opens(pilot, CustomerListScreen, "ctrl+s")
         assert customer_store.find_customer("Taxing Ltd").tax_percent == D("100")
 
 
 async def test_a_tax_that_is_not_a_number_is_refused(customers_book, make_app):
     app = make_app(customers_book)
-    async with running(app) as pilot:
-        await to_customers(pilot)
+    async with on_customer_list(app) as pilot:
         before = customer_total()
-        await press(pilot, "n")
-        form = app.screen
-        await pilot.press(*"Words Ltd", "tab", "tab")
-        await replace_text(pilot, "twenty")
+        form = await fill_new_customer(pilot, "Words Ltd", "twenty")
         assert form.query_one("#tax_percent-error").has_class("shown")
         await press(pilot, "ctrl+s")
         assert app.screen is form
@@ -188,13 +199,9 @@ async def test_a_tax_that_is_not_a_number_is_refused(customers_book, make_app):
 
 async def test_an_empty_name_is_refused_under_the_name(customers_book, make_app):
     app = make_app(customers_book)
-    async with running(app) as pilot:
-        await to_customers(pilot)
+    async with on_customer_list(app) as pilot:
         before = customer_total()
-        await press(pilot, "n")
-        form = app.screen
-        await pilot.press("tab", "tab")
-        await replace_text(pilot, "5")
+        form = await fill_new_customer(pilot, "", "5")
         await press(pilot, "ctrl+s")
         assert app.screen is form
         error = form.query_one("#name-error")
@@ -206,28 +213,22 @@ async def test_an_empty_name_is_refused_under_the_name(customers_book, make_app)
 @pytest.mark.parametrize("typed", ["Acme Telecom", "ACME telecom", "  Acme   Telecom "])
 async def test_a_duplicate_name_is_refused(customers_book, make_app, typed):
     app = make_app(customers_book)
-    async with running(app) as pilot:
-        await to_customers(pilot)
+    async with on_customer_list(app) as pilot:
         before = customer_total()
-        await press(pilot, "n")
-        form = app.screen
-        await pilot.press(*typed, "tab", "tab")
-        await replace_text(pilot, "5")
+        form = await fill_new_customer(pilot, typed, "5")
         await press(pilot, "ctrl+s")
 
+        # The customer that was there is untouched.
+        assert customer_store.find_customer("Acme Telecom").tax_percent == D("20")
+        assert customer_total() == before
         assert app.screen is form
         error = form.query_one("#name-error")
         assert error.has_class("shown")
         assert "is already the name of another customer" in str(error.content)
-        assert customer_total() == before
-        # The customer that was there is untouched.
-        assert customer_store.find_customer("Acme Telecom").tax_percent == D("20")
 
         # Leaving asks about the unsaved changes; discarding writes nothing.
-        await press(pilot, "escape")
-        assert isinstance(app.screen, ChoiceScreen)
-        await press(pilot, "d")
-        assert isinstance(app.screen, CustomerListScreen)
+        await opens(pilot, ChoiceScreen, "escape")
+        await opens(pilot, CustomerListScreen, "d")
         assert row_count(app.screen) == before
 
 
@@ -236,8 +237,8 @@ async def test_a_duplicate_name_is_refused(customers_book, make_app, typed):
 
 async def test_slash_filters_the_list_as_you_type(customers_book, make_app):
     app = make_app(customers_book)
-    async with running(app) as pilot:
-        screen = await to_customers(pilot)
+    async with on_customer_list(app) as pilot:
+        screen = app.screen
         box = screen.query_one("#filter")
         assert not box.display
 
@@ -254,8 +255,7 @@ async def test_slash_filters_the_list_as_you_type(customers_book, make_app):
         # enter goes back to the table; enter there opens the customer found.
         await press(pilot, "enter")
         assert focused_id(app) == "customers"
-        await press(pilot, "enter")
-        assert isinstance(app.screen, CustomerScreen)
+        await opens(pilot, CustomerScreen, "enter")
         assert app.screen.customer.name == "Acme Telecom"
         await press(pilot, "escape")
         assert app.screen is screen
@@ -268,8 +268,8 @@ async def test_slash_filters_the_list_as_you_type(customers_book, make_app):
 
 async def test_a_filter_that_matches_nothing_shows_no_rows(customers_book, make_app):
     app = make_app(customers_book)
-    async with running(app) as pilot:
-        screen = await to_customers(pilot)
+    async with on_customer_list(app) as pilot:
+        screen = app.screen
         await press(pilot, "slash", *"zzz")
         assert row_count(screen) == 0
         assert static_text(screen, "#status").startswith("0 of 0 shown")
@@ -291,8 +291,8 @@ def _many_customers(count: int) -> None:
 async def test_500_customers_page_in_as_the_cursor_moves_down(book, make_app):
     _many_customers(500)
     app = make_app(book)
-    async with running(app) as pilot:
-        screen = await to_customers(pilot)
+    async with on_customer_list(app) as pilot:
+        screen = app.screen
         await app.workers.wait_for_complete()
         await pilot.pause()
         table = screen.query_one("#customers")
@@ -336,16 +336,15 @@ async def test_500_customers_page_in_as_the_cursor_moves_down(book, make_app):
         assert screen.current().name == "Customer 0499"
 
         # Enter opens the customer under the cursor, deep in the list.
-        await press(pilot, "enter")
-        assert isinstance(app.screen, CustomerScreen)
+        await opens(pilot, CustomerScreen, "enter")
         assert app.screen.customer.name == "Customer 0499"
 
 
 async def test_filtering_a_large_list_pages_the_filtered_rows(book, make_app):
     _many_customers(500)
     app = make_app(book)
-    async with running(app) as pilot:
-        screen = await to_customers(pilot)
+    async with on_customer_list(app) as pilot:
+        screen = app.screen
         # 'Customer 00' .. 'Customer 04' : 500 match "Customer 0", 100 match "Customer 01".
         await press(pilot, "slash", *"Customer 01")
         assert row_count(screen) == 100
@@ -379,17 +378,14 @@ async def open_customer(pilot, name: str) -> CustomerScreen:
     index = names(screen).index(name)
     for _ in range(index):
         await pilot.press("down")
-    await press(pilot, "enter")
-    opened = pilot.app.screen
-    assert isinstance(opened, CustomerScreen)
+    opened = await opens(pilot, CustomerScreen, "enter")
     assert static_text(opened, "#title") == f"Customer · {name}"
     return opened
 
 
 async def test_enter_opens_the_customer_with_the_services_switched_on_today(services_book, make_app):
     app = make_app(services_book)
-    async with running(app) as pilot:
-        await to_customers(pilot)
+    async with on_customer_list(app) as pilot:
         screen = await open_customer(pilot, "Acme Telecom")
 
         info = static_text(screen, "#customer-info")
@@ -419,15 +415,13 @@ async def test_enter_opens_the_customer_with_the_services_switched_on_today(serv
         assert "5 of 5 allocation(s)" in static_text(screen, "#status")
 
         # escape goes back to the list, the cursor still on the customer.
-        await press(pilot, "escape")
-        assert isinstance(app.screen, CustomerListScreen)
+        await opens(pilot, CustomerListScreen, "escape")
         assert app.screen.current().name == "Acme Telecom"
 
 
 async def test_a_customer_with_nothing_running_has_nothing_switched_on(services_book, make_app):
     app = make_app(services_book)
-    async with running(app) as pilot:
-        await to_customers(pilot)
+    async with on_customer_list(app) as pilot:
         screen = await open_customer(pilot, "Blue Fish Ltd")
         assert static_text(screen, "#customer-info").endswith("Switched on today: nothing")
         assert row_count(screen) == 0
@@ -438,8 +432,7 @@ async def test_the_services_line_follows_today(services_book):
     from tui.app import PackdeskApp
 
     app = PackdeskApp(services_book, today=date(2026, 11, 26))
-    async with running(app) as pilot:
-        await to_customers(pilot)
+    async with on_customer_list(app) as pilot:
         screen = await open_customer(pilot, "Acme Telecom")
         assert static_text(screen, "#customer-info").endswith("Switched on today: DID-UK x2")
 
@@ -449,12 +442,10 @@ async def test_the_services_line_follows_today(services_book):
 
 async def test_e_on_the_list_edits_the_customer(customers_book, make_app):
     app = make_app(customers_book)
-    async with running(app) as pilot:
-        screen = await to_customers(pilot)
+    async with on_customer_list(app) as pilot:
+        screen = app.screen
         await pilot.press("down")  # Acme Telecom
-        await press(pilot, "e")
-        form = app.screen
-        assert isinstance(form, CustomerFormScreen)
+        form = await opens(pilot, CustomerFormScreen, "e")
         assert static_text(form, "#title") == "Edit customer: Acme Telecom"
         assert form.query_one("#name").value == "Acme Telecom"
         assert form.query_one("#status").value == "active"
@@ -478,13 +469,11 @@ async def test_e_on_the_list_edits_the_customer(customers_book, make_app):
 
 async def test_e_on_the_customer_screen_edits_and_renames(services_book, make_app):
     app = make_app(services_book)
-    async with running(app) as pilot:
-        await to_customers(pilot)
+    async with on_customer_list(app) as pilot:
         screen = await open_customer(pilot, "Acme Telecom")
         acme = customer_store.find_customer("Acme Telecom")
 
-        await press(pilot, "e")
-        assert isinstance(app.screen, CustomerFormScreen)
+        await opens(pilot, CustomerFormScreen, "e")
         assert focused_id(app) == "name"
         await replace_text(pilot, "Acme Telecom Group")
         await pilot.press("tab", "tab")
@@ -509,8 +498,7 @@ async def test_e_on_the_customer_screen_edits_and_renames(services_book, make_ap
 
 async def test_renaming_onto_another_customer_is_refused(customers_book, make_app):
     app = make_app(customers_book)
-    async with running(app) as pilot:
-        await to_customers(pilot)
+    async with on_customer_list(app) as pilot:
         await pilot.press("down", "e")  # Acme Telecom
         await pilot.pause()
         form = app.screen

@@ -10,16 +10,14 @@ from billing.accounts import CustomerDraft
 from store.customers import create_customer
 from tui.screens.statement import PaymentScreen
 
-from tests.helpers.pilot import focus_and_type, press, running, static_text
+from tests.helpers.pilot import focus_and_type, opens, running, static_text
 
 
 async def test_the_shared_error_line_speaks_for_the_field_still_wrong(demo_book, make_app):
     create_customer(CustomerDraft("Acme Telecom", "active", Decimal(0), ""))
     app = make_app(demo_book)
     async with running(app) as pilot:
-        await press(pilot, "f3", "enter", "s", "n")
-        form = app.screen
-        assert isinstance(form, PaymentScreen)
+        form = await opens(pilot, PaymentScreen, "f3", "enter", "s", "n")
         assert static_text(form, "#pay-error") == ""
 
         await focus_and_type(pilot, "#pay-amount", "x")

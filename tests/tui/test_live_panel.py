@@ -12,7 +12,7 @@ from billing.schedule import Frequency
 from tui.screens.package_form import PackageFormScreen
 from tui.widgets.panel import render_panel
 
-from tests.helpers.pilot import SIZE, TODAY, focus_and_type, panel_text, press
+from tests.helpers.pilot import SIZE, TODAY, focus_and_type, opens, panel_text, press
 
 D = Decimal
 CHARGE_LINE = re.compile(r"^ (\w{3} \d{4}-\d{2}-\d{2}) +(\S+)$")
@@ -38,8 +38,7 @@ def figure_line(text: str, label: str) -> list[str]:
 
 async def new_form(pilot) -> PackageFormScreen:
     await pilot.pause()
-    await press(pilot, "n")
-    assert isinstance(pilot.app.screen, PackageFormScreen)
+    await opens(pilot, PackageFormScreen, "n")
     return pilot.app.screen
 
 

@@ -22,7 +22,7 @@ from tui.screens.customer_list import CustomerListScreen
 from tui.screens.package_form import PackageFormScreen
 from tui.screens.projections import BookProjectionScreen, CustomerProjectionScreen
 
-from tests.helpers.pilot import TODAY, panel_text, press, rendered, running, settle
+from tests.helpers.pilot import TODAY, opens, panel_text, press, rendered, running, settle
 
 D = Decimal
 
@@ -38,19 +38,15 @@ async def test_retail_8_cost_7_02_shows_12_3_percent_everywhere(book, make_app):
     app = make_app(book)
     async with running(app) as pilot:
         # The package panel: per month 8.00 retail, 7.02 cost.
-        await press(pilot, "enter")
-        assert isinstance(app.screen, PackageFormScreen)
+        await opens(pilot, PackageFormScreen, "enter")
         margin_line = next(line for line in panel_text(app.screen).splitlines() if line.startswith("Margin/mo"))
         assert margin_line.split()[1:] == ["0.98", "12.3%"]
         await press(pilot, "escape")
 
         # The allocation form's projection: 12 charges of 8.00 / 7.02.
-        await press(pilot, "f3")
-        assert isinstance(app.screen, CustomerListScreen)
-        await press(pilot, "enter")
-        assert isinstance(app.screen, CustomerScreen)
-        await press(pilot, "enter")
-        assert isinstance(app.screen, AllocationFormScreen)
+        await opens(pilot, CustomerListScreen, "f3")
+        await opens(pilot, CustomerScreen, "enter")
+        await opens(pilot, AllocationFormScreen, "enter")
         text = rendered(app.screen.query_one("#projection-body"))
         assert "Projection 2026-11-25 to 2027-11-24: 12 charge(s) · margin 12.3%" in text
         await press(pilot, "escape")

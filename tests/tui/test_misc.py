@@ -14,7 +14,7 @@ from tui.screens.package_form import PackageFormScreen
 from tui.screens.package_list import PackageListScreen
 from tui.screens.services import PromptScreen, ServicesScreen
 
-from tests.helpers.pilot import names, press, row_count, running, static_text
+from tests.helpers.pilot import names, opens, press, row_count, running, static_text
 
 
 async def test_ctrl_q_exits(demo_app):
@@ -63,6 +63,14 @@ def palette_prompts(app) -> list[str]:
     return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
 
 
+async def run_command(pilot, command: str) -> None:
+    """ctrl+p, `command` typed, a moment for the palette to match it, enter."""
+    await press(pilot, "ctrl+p")
+    await pilot.press(*command)
+    await pilot.pause(0.5)
+    await press(pilot, "enter")
+
+
 async def test_command_palette_lists_packdesk_commands(demo_app):
     async with running(demo_app) as pilot:
         await press(pilot, "ctrl+p")
@@ -74,20 +82,14 @@ async def test_command_palette_lists_packdesk_commands(demo_app):
 
 async def test_command_palette_new_package_opens_the_form(demo_app):
     async with running(demo_app) as pilot:
-        await press(pilot, "ctrl+p")
-        await pilot.press(*"New package")
-        await pilot.pause(0.5)
-        await press(pilot, "enter")
+        await run_command(pilot, "New package")
         assert isinstance(demo_app.screen, PackageFormScreen)
         assert static_text(demo_app.screen, "#title") == "New package"
 
 
 async def test_command_palette_help_opens_help(demo_app):
     async with running(demo_app) as pilot:
-        await press(pilot, "ctrl+p")
-        await pilot.press(*"Help for this screen")
-        await pilot.pause(0.5)
-        await press(pilot, "enter")
+        await run_command(pilot, "Help for this screen")
         assert isinstance(demo_app.screen, HelpScreen)
         assert demo_app.screen.title_text == "Packages"
 
@@ -95,12 +97,10 @@ async def test_command_palette_help_opens_help(demo_app):
 async def test_upstream_service_added_in_the_prompt_is_offered_in_the_form(demo_app):
     app = demo_app
     async with running(app) as pilot:
-        await press(pilot, "u")
-        assert isinstance(app.screen, ServicesScreen)
+        await opens(pilot, ServicesScreen, "u")
         assert names(app.screen) == ["DID-UK", "DID-US", "Fax2Email", "Hosted PBX", "SIP Trunk"]
 
-        await press(pilot, "n")
-        assert isinstance(app.screen, PromptScreen)
+        await opens(pilot, PromptScreen, "n")
         await press(pilot, *"Voicemail", "tab", *"Voicemail boxes", "ctrl+s")
 
         assert isinstance(app.screen, ServicesScreen)
@@ -108,12 +108,9 @@ async def test_upstream_service_added_in_the_prompt_is_offered_in_the_form(demo_
         assert app.screen.current().name == "Voicemail"
         assert "Voicemail" in service_store.service_names()
 
-        await press(pilot, "escape")
-        assert isinstance(app.screen, PackageListScreen)
+        await opens(pilot, PackageListScreen, "escape")
 
-        await press(pilot, "n")
-        form = app.screen
-        assert isinstance(form, PackageFormScreen)
+        form = await opens(pilot, PackageFormScreen, "n")
         await pilot.press(*"Voicemail box", "tab", *"4")
         upstream = form.query_one("#upstream_service")
         upstream.focus()
@@ -135,8 +132,7 @@ async def test_an_empty_service_name_is_refused_in_the_prompt(demo_app):
     async with running(app) as pilot:
         await press(pilot, "u")
         await press(pilot, "n")
-        await press(pilot, "ctrl+s")
-        assert isinstance(app.screen, PromptScreen)
+        await opens(pilot, PromptScreen, "ctrl+s")
         error = app.screen.query_one("#prompt-error")
         assert error.has_class("shown")
         assert "required" in str(error.content)

@@ -11,9 +11,16 @@ from tui.screens.dialogs import ChoiceScreen, ConflictScreen
 from tui.screens.package_form import PackageFormScreen
 from tui.screens.package_list import PackageListScreen
 
-from tests.helpers.pilot import focused_id, names, press, replace_text, row_count, running, static_text, table_rows
+from tests.helpers.pilot import focused_id, names, opens, press, replace_text, row_count, running, static_text, table_rows
 
 D = Decimal
+
+
+async def type_fields(pilot, *fields: tuple[str, str]) -> None:
+    """For each (field, text): the field has the focus; `text` is typed, then tab."""
+    for field, text in fields:
+        assert focused_id(pilot.app) == field
+        await pilot.press(*text, "tab")
 
 
 async def open_row(pilot, name: str) -> None:
@@ -22,9 +29,21 @@ async def open_row(pilot, name: str) -> None:
     index = names(screen).index(name)
     for _ in range(index):
         await pilot.press("down")
-    await press(pilot, "enter")
-    assert isinstance(pilot.app.screen, PackageFormScreen)
+    await opens(pilot, PackageFormScreen, "enter")
     assert static_text(pilot.app.screen, "#title") == f"Edit package: {name}"
+
+
+async def new_package(pilot, name: str, retail: str) -> None:
+    """n on the list, then `name`, tab and `retail` typed."""
+    await press(pilot, "n")
+    await press(pilot, *name, "tab", *retail)
+
+
+async def change_retail(pilot, name: str, retail: str) -> None:
+    """Open the package `name`, tab to its retail and type `retail` over it."""
+    await open_row(pilot, name)
+    await pilot.press("tab")
+    await replace_text(pilot, retail)
 
 
 async def test_add_a_package_with_keys_only(demo_app):
@@ -32,14 +51,8 @@ async def test_add_a_package_with_keys_only(demo_app):
     async with running(app) as pilot:
         before = package_store.package_total()
 
-        await press(pilot, "n")
-        assert isinstance(app.screen, PackageFormScreen)
-        assert focused_id(app) == "name"
-        await pilot.press(*"Office line", "tab")
-        assert focused_id(app) == "retail"
-        await pilot.press(*"30", "tab")
-        assert focused_id(app) == "cost"
-        await pilot.press(*"12.345", "tab")
+        await opens(pilot, PackageFormScreen, "n")
+        await type_fields(pilot, ("name", "Office line"), ("retail", "30"), ("cost", "12.345"))
 
         # Frequency: open the drop-down, monthly -> weekly is one up, enter picks it.
         assert focused_id(app) == "frequency"
@@ -54,12 +67,7 @@ async def test_add_a_package_with_keys_only(demo_app):
         assert app.screen.query_one("#frequency_match").days == (1, 4)
 
         await pilot.press("tab")
-        assert focused_id(app) == "description"
-        await pilot.press(*"Two lines", "tab")
-        assert focused_id(app) == "setup_cost"
-        await pilot.press(*"5", "tab")
-        assert focused_id(app) == "setup_retail"
-        await pilot.press(*"19.99", "tab")
+        await type_fields(pilot, ("description", "Two lines"), ("setup_cost", "5"), ("setup_retail", "19.99"))
 
         # Upstream: (none), DID-UK, DID-US, ...: two down picks DID-US.
         assert focused_id(app) == "upstream_service"
@@ -73,9 +81,7 @@ async def test_add_a_package_with_keys_only(demo_app):
         assert focused_id(app) == "minimum_days"
         await replace_text(pilot, "30")
 
-        await press(pilot, "ctrl+s")
-
-        assert isinstance(app.screen, PackageListScreen)
+        await opens(pilot, PackageListScreen, "ctrl+s")
         assert package_store.package_total() == before + 1
         saved = package_store.find_package("Office line")
         assert saved is not None
@@ -84,12 +90,9 @@ async def test_add_a_package_with_keys_only(demo_app):
         assert saved.setup_cost == D("5")
         assert saved.setup_retail == D("19.99")
         assert isinstance(saved.retail, Decimal)
-        assert saved.frequency is Frequency.WEEKLY
-        assert saved.match == (1, 4)
-        assert saved.description == "Two lines"
-        assert saved.upstream_service == "DID-US"
-        assert saved.minimum_spend is False
-        assert saved.minimum_days == 30
+        assert saved.frequency is Frequency.WEEKLY and saved.match == (1, 4)
+        assert (saved.description, saved.upstream_service) == ("Two lines", "DID-US")
+        assert saved.minimum_spend is False and saved.minimum_days == 30
         assert saved.version == 1
         # 30 x 2 days x 365.25 / 7 / 12
         assert saved.monthly_retail == D("260.892857")
@@ -103,8 +106,7 @@ async def test_invalid_retail_shows_the_reason_and_saves_nothing(demo_app):
     app = demo_app
     async with running(app) as pilot:
         before = package_store.package_total()
-        await press(pilot, "n")
-        await press(pilot, *"Broken price", "tab", *"12.5x")
+        await new_package(pilot, "Broken price", "12.5x")
 
         form = app.screen
         error = form.query_one("#retail-error")
@@ -129,8 +131,7 @@ async def test_a_duplicate_name_is_refused_under_the_name(demo_app):
     app = demo_app
     async with running(app) as pilot:
         before = package_store.package_total()
-        await press(pilot, "n")
-        await pilot.press(*"Fax to email", "tab", *"3")
+        await new_package(pilot, "Fax to email", "3")
         await press(pilot, "ctrl+s")
 
         form = app.screen
@@ -171,24 +172,19 @@ async def test_escape_on_an_unchanged_form_leaves_without_asking(demo_app):
     app = demo_app
     async with running(app) as pilot:
         await open_row(pilot, "Hosted PBX seat")
-        await press(pilot, "escape")
-        assert isinstance(app.screen, PackageListScreen)
+        await opens(pilot, PackageListScreen, "escape")
         assert package_store.find_package("Hosted PBX seat").version == 1
 
 
 async def test_escape_with_unsaved_changes_asks_and_d_discards(demo_app):
     app = demo_app
     async with running(app) as pilot:
-        await open_row(pilot, "Hosted PBX seat")
-        await pilot.press("tab")
-        await replace_text(pilot, "99")
+        await change_retail(pilot, "Hosted PBX seat", "99")
 
-        await press(pilot, "escape")
-        assert isinstance(app.screen, ChoiceScreen)
+        await opens(pilot, ChoiceScreen, "escape")
         assert app.screen.title_text == "Unsaved changes"
 
-        await press(pilot, "d")
-        assert isinstance(app.screen, PackageListScreen)
+        await opens(pilot, PackageListScreen, "d")
         kept = package_store.find_package("Hosted PBX seat")
         assert kept.retail == D("12.00")
         assert kept.version == 1
@@ -198,12 +194,9 @@ async def test_a_new_package_left_with_escape_and_discarded_writes_nothing(demo_
     app = demo_app
     async with running(app) as pilot:
         before = package_store.package_total()
-        await press(pilot, "n")
-        await pilot.press(*"Never saved", "tab", *"4")
-        await press(pilot, "escape")
-        assert isinstance(app.screen, ChoiceScreen)
-        await press(pilot, "d")
-        assert isinstance(app.screen, PackageListScreen)
+        await new_package(pilot, "Never saved", "4")
+        await opens(pilot, ChoiceScreen, "escape")
+        await opens(pilot, PackageListScreen, "d")
         assert package_store.package_total() == before
         assert package_store.find_package("Never saved") is None
 
@@ -211,13 +204,9 @@ async def test_a_new_package_left_with_escape_and_discarded_writes_nothing(demo_
 async def test_escape_with_unsaved_changes_then_s_saves(demo_app):
     app = demo_app
     async with running(app) as pilot:
-        await open_row(pilot, "Hosted PBX seat")
-        await pilot.press("tab")
-        await replace_text(pilot, "13")
-        await press(pilot, "escape")
-        assert isinstance(app.screen, ChoiceScreen)
-        await press(pilot, "s")
-        assert isinstance(app.screen, PackageListScreen)
+        await change_retail(pilot, "Hosted PBX seat", "13")
+        await opens(pilot, ChoiceScreen, "escape")
+        await opens(pilot, PackageListScreen, "s")
         saved = package_store.find_package("Hosted PBX seat")
         assert saved.retail == D("13")
         assert saved.version == 2
@@ -291,21 +280,17 @@ async def test_a_version_conflict_t_takes_theirs_into_the_form(demo_app):
         assert (held.version, held.cost) == (2, D("0.90"))
 
         # The form is clean again: escape leaves without asking.
-        await press(pilot, "escape")
-        assert isinstance(app.screen, PackageListScreen)
+        await opens(pilot, PackageListScreen, "escape")
 
 
 async def test_d_then_y_archives_the_package(demo_app):
     app = demo_app
     async with running(app) as pilot:
         assert names(app.screen)[0] == "Annual support plan"
-        await press(pilot, "d")
-        assert isinstance(app.screen, ChoiceScreen)
+        await opens(pilot, ChoiceScreen, "d")
         assert "was never allocated" in app.screen.message
 
-        await press(pilot, "y")
-
-        assert isinstance(app.screen, PackageListScreen)
+        await opens(pilot, PackageListScreen, "y")
         archived = package_store.find_package("Annual support plan")
         assert archived.archived is True
         assert archived.version == 2
@@ -318,12 +303,9 @@ async def test_d_then_x_deletes_a_package_never_allocated(demo_app):
     async with running(app) as pilot:
         await pilot.press("down")
         assert app.screen.current().name == "Call bundle 500"
-        await press(pilot, "d")
-        assert isinstance(app.screen, ChoiceScreen)
+        await opens(pilot, ChoiceScreen, "d")
 
-        await press(pilot, "x")
-
-        assert isinstance(app.screen, PackageListScreen)
+        await opens(pilot, PackageListScreen, "x")
         assert package_store.find_package("Call bundle 500") is None
         assert package_store.package_total() == 8
         assert row_count(app.screen) == 8

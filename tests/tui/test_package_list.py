@@ -10,7 +10,7 @@ from store.demo import PACKAGES
 from tui.screens.dialogs import ChoiceScreen
 from tui.screens.package_list import FIRST, PAGE, PREFETCH, PackageListScreen
 
-from tests.helpers.pilot import names, press, row_count, running, static_text, table_rows
+from tests.helpers.pilot import names, opens, press, row_count, running, static_text, table_rows
 
 DEMO_NAMES_BY_NAME = [
     "Annual support plan",
@@ -53,9 +53,7 @@ async def test_empty_book_offers_demo_data_and_y_loads_it(app):
         assert "This book is empty (book.db)" in app.screen.message
         assert row_count(app.screen_stack[-2]) == 0
 
-        await press(pilot, "y")
-
-        assert isinstance(app.screen, PackageListScreen)
+        await opens(pilot, PackageListScreen, "y")
         assert package_store.package_total() == len(PACKAGES)
         assert names(app.screen) == DEMO_NAMES_BY_NAME
 
@@ -64,9 +62,7 @@ async def test_escape_on_the_demo_offer_leaves_the_book_empty(app):
     async with running(app) as pilot:
         assert isinstance(app.screen, ChoiceScreen)
 
-        await press(pilot, "escape")
-
-        assert isinstance(app.screen, PackageListScreen)
+        await opens(pilot, PackageListScreen, "escape")
         assert row_count(app.screen) == 0
         assert package_store.package_total() == 0
 

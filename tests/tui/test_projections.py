@@ -15,7 +15,6 @@ from rich.text import Text
 from billing.accounts import AllocationDraft, CustomerDraft
 from billing.catalogue import PackageDraft
 from billing.charges import allocation_charges
-from billing.money import format_money
 from billing.projection import add_months
 from billing.schedule import Frequency
 from store import allocations as allocation_store
@@ -26,7 +25,7 @@ from tui.screens.customer_list import CustomerListScreen
 from tui.screens.dialogs import ChoiceScreen
 from tui.screens.projections import BookProjectionScreen, CustomerProjectionScreen
 
-from tests.helpers.pilot import SIZE, TODAY, names, press, rendered, running, settle
+from tests.helpers.pilot import SIZE, TODAY, money, open_customer, opens, press, rendered, running, settle
 
 D = Decimal
 START = TODAY
@@ -46,10 +45,6 @@ def month_rows(text: str) -> dict[str, tuple]:
         if m:
             rows[m.group(1)] = tuple(g for g in m.groups()[1:] if g is not None)
     return rows
-
-
-def money(value: Decimal) -> str:
-    return format_money(value, 2)
 
 
 def expected_charges(customer_id: int | None = None):
@@ -107,15 +102,12 @@ def projection_book(demo_book):
     return demo_book
 
 
-async def open_customer(pilot, name: str) -> CustomerScreen:
-    await pilot.pause()
-    await press(pilot, "f3")
-    assert isinstance(pilot.app.screen, CustomerListScreen)
-    for _ in range(names(pilot.app.screen).index(name)):
-        await pilot.press("down")
-    await press(pilot, "enter")
-    assert isinstance(pilot.app.screen, CustomerScreen)
-    return pilot.app.screen
+async def projection_of(pilot, name: str) -> CustomerScreen:
+    """The customer's screen, then p: its projection, computed. Gives the customer's screen."""
+    customer = await open_customer(pilot, name)
+    await pilot.press("p")
+    await settle(pilot)
+    return customer
 
 
 # --- the customer projection -----------------------------------------------------------
@@ -124,9 +116,7 @@ async def open_customer(pilot, name: str) -> CustomerScreen:
 async def test_p_shows_the_customer_projection_month_by_month_with_tax(projection_book, make_app):
     app = make_app(projection_book)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await open_customer(pilot, "Acme Telecom")
-        await pilot.press("p")
-        await settle(pilot)
+        screen = await projection_of(pilot, "Acme Telecom")
         projection = app.screen
         assert isinstance(projection, CustomerProjectionScreen)
         assert str(projection.query_one("#title").content) == "Projection · Acme Telecom"
@@ -173,9 +163,7 @@ async def test_p_shows_the_customer_projection_month_by_month_with_tax(projectio
 async def test_a_customer_without_tax_has_no_tax_column(projection_book, make_app):
     app = make_app(projection_book)
     async with app.run_test(size=SIZE) as pilot:
-        await open_customer(pilot, "Blue Fish Ltd")
-        await pilot.press("p")
-        await settle(pilot)
+        await projection_of(pilot, "Blue Fish Ltd")
         text = rendered(app.screen.query_one("#months"))
         header = next(line for line in text.splitlines() if line.strip().startswith("month"))
         assert header.split() == ["month", "retail", "cost", "margin"]
@@ -194,9 +182,7 @@ async def test_a_negative_month_margin_is_shown_negative_in_red(book, make_app):
     allocation_store.create_allocation(blue.id, package_store.find_package("Loss leader").id, AllocationDraft(3, date(2026, 11, 1)))
     app = make_app(book)
     async with app.run_test(size=SIZE) as pilot:
-        await open_customer(pilot, "Blue Fish Ltd")
-        await pilot.press("p")
-        await settle(pilot)
+        await projection_of(pilot, "Blue Fish Ltd")
         months = app.screen.query_one("#months")
         shown = month_rows(rendered(months))
         assert shown["Dec 2026"] == ("15.00", "21.00", "-6.00")
@@ -224,9 +210,7 @@ async def test_a_customer_with_nothing_to_charge_shows_empty_months(projection_b
     customer_store.create_customer(CustomerDraft("Cobalt Networks", "active", D("10"), ""))
     app = make_app(projection_book)
     async with app.run_test(size=SIZE) as pilot:
-        await open_customer(pilot, "Cobalt Networks")
-        await pilot.press("p")
-        await settle(pilot)
+        await projection_of(pilot, "Cobalt Networks")
         text = rendered(app.screen.query_one("#months"))
         assert "· 0 charge line(s)" in text
         shown = month_rows(text)
@@ -294,17 +278,14 @@ async def test_f4_shows_the_book_per_month_and_per_package(projection_book, make
 async def test_f4_from_a_customer_screen_and_back_with_f3(projection_book, make_app):
     app = make_app(projection_book)
     async with app.run_test(size=SIZE) as pilot:
-        await open_customer(pilot, "Acme Telecom")
-        await pilot.press("p")
-        await settle(pilot)
+        await projection_of(pilot, "Acme Telecom")
         assert isinstance(app.screen, CustomerProjectionScreen)
         await pilot.press("f4")
         await settle(pilot)
         assert isinstance(app.screen, BookProjectionScreen)
         # f4 replaced what was open rather than piling screens up.
         assert [type(s).__name__ for s in app.screen_stack[1:]] == ["PackageListScreen", "BookProjectionScreen"]
-        await press(pilot, "f3")
-        assert isinstance(app.screen, CustomerListScreen)
+        await opens(pilot, CustomerListScreen, "f3")
         assert len(app.screen_stack) == 3
 
 

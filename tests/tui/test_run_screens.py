@@ -15,7 +15,7 @@ import pytest
 from textual.widgets import Input, Static
 
 from billing.catalogue import PackageDraft
-from billing.money import format_money, from_micros
+from billing.money import from_micros
 from billing.schedule import Frequency
 from store import packages as package_store
 from store.book import current_user
@@ -30,7 +30,10 @@ from tui.screens.statement import PaymentScreen, StatementScreen
 from tui.widgets.paged_table import PagedTable
 
 from tests.helpers.raw import count, ledger_keys, query, raw
-from tests.helpers.pilot import SIZE, TODAY, focus_and_type, messages, names, press, replace_text, rows_of, running, settle, static_text
+from tests.helpers.pilot import (
+    SIZE, TODAY, focus_and_type, messages, money, names, opens, press, replace_text, rows_of, running, settle,
+    static_text,
+)
 
 D = Decimal
 AFTER_TODAY = date(2026, 12, 20)
@@ -74,10 +77,6 @@ def kept_balance(book, name: str) -> Decimal:
 # --- reading the screens --------------------------------------------------------------
 
 
-def money(value: Decimal) -> str:
-    return format_money(value, 2)
-
-
 async def open_run(pilot) -> BillingRunScreen:
     await pilot.pause()
     await pilot.press("f5")
@@ -85,6 +84,14 @@ async def open_run(pilot) -> BillingRunScreen:
     screen = pilot.app.screen
     assert isinstance(screen, BillingRunScreen), screen
     return screen
+
+
+async def preview_with(pilot, field: str, value: str) -> None:
+    """`value` typed into the run screen's `field` (date or customer), enter:
+    the preview it asks for, computed."""
+    await focus_and_type(pilot, f"#run-{field}", value)
+    await pilot.press("enter")
+    await settle(pilot)
 
 
 def run_status(screen) -> str:
@@ -149,9 +156,7 @@ async def test_the_customer_field_previews_one_customer(run_book, make_app):
     app = make_app(run_book)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_run(pilot)
-        await focus_and_type(pilot, "#run-customer", "Blue Fish Ltd")
-        await pilot.press("enter")
-        await settle(pilot)
+        await preview_with(pilot, "customer", "Blue Fish Ltd")
         assert rows_of(screen, "#run-lines") == plan_rows(plan)
         assert [row[0] for row in rows_of(screen, "#run-customers")] == ["Blue Fish Ltd"]
         assert run_status(screen).startswith(f"Preview for {TODAY}: 3 charge(s) to post, retail {money(BLUE_RETAIL)}")
@@ -166,8 +171,7 @@ async def test_ctrl_s_then_y_posts_the_plan_and_then_there_is_nothing_to_post(ru
     app = make_app(run_book)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_run(pilot)
-        await press(pilot, "ctrl+s")
-        assert isinstance(app.screen, ChoiceScreen), "ctrl+s should ask before posting"
+        await opens(pilot, ChoiceScreen, "ctrl+s")  # ctrl+s asks before posting
         assert "Post 5 charge(s), retail 98.00 USD" in app.screen.message
         assert count(run_book, "ledger") == 0, "nothing is posted before the answer"
 
@@ -199,8 +203,7 @@ async def test_escape_on_the_confirm_writes_nothing(run_book, make_app):
     app = make_app(run_book)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_run(pilot)
-        await press(pilot, "ctrl+s")
-        assert isinstance(app.screen, ChoiceScreen)
+        await opens(pilot, ChoiceScreen, "ctrl+s")
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen is screen
@@ -217,9 +220,7 @@ async def test_a_run_date_after_today_previews_but_ctrl_s_refuses(run_book, make
     app = make_app(run_book)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_run(pilot)
-        await focus_and_type(pilot, "#run-date", AFTER_TODAY.isoformat())
-        await pilot.press("enter")
-        await settle(pilot)
+        await preview_with(pilot, "date", AFTER_TODAY.isoformat())
         assert run_status(screen).startswith(f"Preview for {AFTER_TODAY}: {len(plan.lines)} charge(s) to post")
         assert rows_of(screen, "#run-lines") == plan_rows(plan)
         assert any(row[0] > TODAY.isoformat() for row in rows_of(screen, "#run-lines"))
@@ -236,9 +237,7 @@ async def test_an_unknown_customer_shows_a_reason_and_writes_nothing(run_book, m
     app = make_app(run_book)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_run(pilot)
-        await focus_and_type(pilot, "#run-customer", "Nobody Ltd")
-        await pilot.press("enter")
-        await settle(pilot)
+        await preview_with(pilot, "customer", "Nobody Ltd")
         assert run_status(screen) == "customer: 'Nobody Ltd' is not a customer of this book (type the whole name)"
         assert screen.query_one("#run-status", Static).has_class("bad")
         assert count(run_book, "ledger") == 0
@@ -263,9 +262,7 @@ async def test_an_unknown_customer_shows_a_reason_and_writes_nothing(run_book, m
 
 async def open_statement(pilot, name: str = "Acme Telecom") -> StatementScreen:
     await pilot.pause()
-    await press(pilot, "f3")
-    listing = pilot.app.screen
-    assert isinstance(listing, CustomerListScreen)
+    listing = await opens(pilot, CustomerListScreen, "f3")
     names_shown = [row[0] for row in rows_of(listing, "#customers")]
     listing.query_one(PagedTable).move_cursor(row=names_shown.index(name))
     await pilot.press("enter")
@@ -318,9 +315,7 @@ async def test_a_bad_payment_amount_is_refused_with_a_reason(posted_book, make_a
     app = make_app(posted_book)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_statement(pilot)
-        await press(pilot, "n")
-        form = app.screen
-        assert isinstance(form, PaymentScreen)
+        form = await opens(pilot, PaymentScreen, "n")
         assert form.query_one("#pay-date", Input).value == TODAY.isoformat()
         await focus_and_type(pilot, "#pay-amount", typed)
         error = static_text(form, "#pay-error")
@@ -347,8 +342,7 @@ async def test_a_payment_moves_the_balance_and_r_y_reverses_it(posted_book, make
         before = balance_now(screen)
         assert before == -ACME_RETAIL
 
-        await press(pilot, "n")
-        assert isinstance(app.screen, PaymentScreen)
+        await opens(pilot, PaymentScreen, "n")
         await focus_and_type(pilot, "#pay-amount", "250")
         assert static_text(app.screen, "#pay-error") == ""
         await pilot.press("ctrl+s")
@@ -371,8 +365,7 @@ async def test_a_payment_moves_the_balance_and_r_y_reverses_it(posted_book, make
         screen.query_one(PagedTable).focus()
         await press(pilot, "end")
         assert screen.query_one(PagedTable).cursor_row == len(rows) - 1
-        await press(pilot, "r")
-        assert isinstance(app.screen, ChoiceScreen)
+        await opens(pilot, ChoiceScreen, "r")
         assert payments(posted_book) == saved, "nothing is reversed before the answer"
         await pilot.press("y")
         await settle(pilot)

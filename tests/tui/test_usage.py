@@ -23,7 +23,9 @@ from tui.screens.usage import UsageFormScreen, UsageScreen
 from tui.widgets.paged_table import PagedTable
 
 from tests.helpers.books import ACME, BUNDLE, acme, give_bundle
-from tests.helpers.pilot import SIZE, TODAY, messages, names, panel_text, press, rendered, replace_text, static_text, table_rows
+from tests.helpers.pilot import (
+    SIZE, TODAY, messages, names, open_row, opens, panel_text, press, rendered, replace_text, static_text, table_rows,
+)
 
 D = Decimal
 YESTERDAY = TODAY - timedelta(days=1)  # 2026-11-24, a Tuesday
@@ -48,21 +50,16 @@ def by_day(screen) -> dict[str, str]:
 
 async def to_customer(pilot) -> CustomerScreen:
     await pilot.pause()
-    await press(pilot, "f3")
-    assert isinstance(pilot.app.screen, CustomerListScreen)
+    await opens(pilot, CustomerListScreen, "f3")
     assert names(pilot.app.screen)[0] == ACME
-    await press(pilot, "enter")
-    screen = pilot.app.screen
-    assert isinstance(screen, CustomerScreen)
+    screen = await opens(pilot, CustomerScreen, "enter")
     assert screen.customer.name == ACME
     return screen
 
 
 async def to_usage(pilot) -> UsageScreen:
     await to_customer(pilot)
-    await press(pilot, "u")
-    screen = pilot.app.screen
-    assert isinstance(screen, UsageScreen)
+    screen = await opens(pilot, UsageScreen, "u")
     return screen
 
 
@@ -102,8 +99,7 @@ async def test_u_opens_the_usage_screen_newest_first_with_totals(usage_book, mak
         summary = static_text(screen, "#usage-summary")
         # Last 30 days = [10-26, 11-25): 17.00, 17 / 30 = 0.57 a day.
         assert "17.00" in summary and "0.57" in summary
-        await press(pilot, "escape")
-        assert isinstance(app.screen, CustomerScreen)
+        await opens(pilot, CustomerScreen, "escape")
 
 
 async def test_n_adds_a_record_dated_yesterday_and_a_bad_amount_writes_nothing(usage_book, make_app):
@@ -111,9 +107,7 @@ async def test_n_adds_a_record_dated_yesterday_and_a_bad_amount_writes_nothing(u
     async with app.run_test(size=SIZE) as pilot:
         screen = await to_usage(pilot)
         before = usage_store.list_usage(acme().id)
-        await press(pilot, "n")
-        form = app.screen
-        assert isinstance(form, UsageFormScreen)
+        form = await opens(pilot, UsageFormScreen, "n")
         assert form.query_one("#usage-date").value == YESTERDAY.isoformat()
         assert app.focused is form.query_one("#usage-amount")
 
@@ -173,9 +167,7 @@ async def test_enter_on_a_record_corrects_it(usage_book, make_app):
         await pilot.pause()
         target = screen.rows[screen.query_one(PagedTable).cursor_row]
         assert (target.date, target.amount) == (date(2026, 11, 20), D("10.00"))
-        await press(pilot, "enter")
-        form = app.screen
-        assert isinstance(form, UsageFormScreen)
+        form = await opens(pilot, UsageFormScreen, "enter")
         assert form.query_one("#usage-date").value == "2026-11-20"
         assert form.query_one("#usage-amount").value == "10.00"
         assert form.query_one("#usage-source").value == "a"
@@ -197,14 +189,12 @@ async def test_d_then_y_deletes_the_record_and_escape_keeps_it(usage_book, make_
         first = screen.rows[0]
         assert (first.date, first.amount) == (YESTERDAY, D("1.75"))
 
-        await press(pilot, "d")
-        assert isinstance(app.screen, ChoiceScreen)
+        await opens(pilot, ChoiceScreen, "d")
         await press(pilot, "escape")
         assert app.screen is screen
         assert usage_store.get_usage(first.id) is not None
 
-        await press(pilot, "d")
-        assert isinstance(app.screen, ChoiceScreen)
+        await opens(pilot, ChoiceScreen, "d")
         await press(pilot, "y")
         assert app.screen is screen
         assert usage_store.get_usage(first.id) is None
@@ -241,9 +231,7 @@ def bundle_book(demo_customers_book):
 async def open_allocation(pilot) -> AllocationFormScreen:
     customer = pilot.app.screen
     assert isinstance(customer, CustomerScreen)
-    await press(pilot, "enter")
-    form = pilot.app.screen
-    assert isinstance(form, AllocationFormScreen)
+    form = await opens(pilot, AllocationFormScreen, "enter")
     assert form.package is not None and form.package.name == BUNDLE
     return form
 
@@ -279,11 +267,9 @@ async def test_a_large_usage_record_yesterday_brings_the_current_true_up_to_zero
 
         # Add 600.00 through the usage screen; it defaults to yesterday.
         await press(pilot, "u")
-        await press(pilot, "n")
-        assert isinstance(app.screen, UsageFormScreen)
+        await opens(pilot, UsageFormScreen, "n")
         await pilot.press(*"600")
-        await press(pilot, "ctrl+s")
-        assert isinstance(app.screen, UsageScreen)
+        await opens(pilot, UsageScreen, "ctrl+s")
         await press(pilot, "escape")
         assert app.screen is customer
         (row,) = table_rows(customer)
@@ -319,12 +305,7 @@ async def test_the_customer_projection_shows_the_true_up_basis(bundle_book, make
 
 async def open_package(pilot, name: str) -> PackageFormScreen:
     await pilot.pause()
-    screen = pilot.app.screen
-    index = names(screen).index(name)
-    for _ in range(index):
-        await pilot.press("down")
-    await press(pilot, "enter")
-    form = pilot.app.screen
+    form = await open_row(pilot, name)
     assert isinstance(form, PackageFormScreen)
     return form
 
@@ -361,9 +342,7 @@ async def test_keys_typed_ahead_act_in_the_order_typed(usage_book, make_app):
     app = make_app(usage_book)
     async with app.run_test(size=SIZE) as pilot:
         screen = await to_usage(pilot)
-        await press(pilot, "n")
-        form = app.screen
-        assert isinstance(form, UsageFormScreen)
+        form = await opens(pilot, UsageFormScreen, "n")
 
         def key(name: str, character: str | None) -> events.Key:
             return events.Key(name, character)
