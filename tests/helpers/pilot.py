@@ -89,9 +89,10 @@ async def press(pilot: Pilot, *keys: str) -> None:
     await pilot.pause()
 
 
-async def settle(pilot: Pilot, rounds: int = 1) -> None:
-    """Let thread workers finish and their call_from_thread callbacks land
-    (a worker that starts another wants more than one round)."""
+async def settle(pilot: Pilot, rounds: int = 3) -> None:
+    """Let thread workers finish and their call_from_thread callbacks land;
+    a worker's callback may start another (a commit starts a preview when it
+    is done), so by default three rounds."""
     for _ in range(rounds):
         await pilot.pause()
         await pilot.app.workers.wait_for_complete()
