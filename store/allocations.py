@@ -125,20 +125,31 @@ def update_allocation(allocation_id: int, version: int, package_id: int, draft: 
     return get_allocation(allocation_id)
 
 
+def removal_refusal(allocation_id: int, today: date) -> StoreError | None:
+    """Why the allocation can't be removed (None: it can), to say before asking:
+    removed already, before start + the package's minimum days, or charges of
+    it posted in the ledger."""
+    current = get_allocation(allocation_id)
+    if current is None:
+        return NotFound("this allocation was already removed")
+    problem = removal_problem(current.package, current.start, current.package_terms.minimum_days, today)
+    if problem:
+        return MinimumDays(problem)
+    posted = database.execute_sql("SELECT COUNT(*) FROM ledger WHERE allocation_id = ?", (allocation_id,)).fetchone()[0]
+    if posted:
+        return StoreError(
+            f"{posted} charge(s) of this allocation are posted in the ledger: give it an end date instead of removing it"
+        )
+    return None
+
+
 def remove_allocation(allocation_id: int, today: date) -> None:
-    """Remove an allocation; refused before start + the package's minimum days."""
+    """Remove an allocation; refused before start + the package's minimum
+    days, and once a charge of it is posted."""
     with database.atomic():
-        current = get_allocation(allocation_id)
-        if current is None:
-            raise NotFound("this allocation was already removed")
-        problem = removal_problem(current.package, current.start, current.package_terms.minimum_days, today)
-        if problem:
-            raise MinimumDays(problem)
-        posted = database.execute_sql("SELECT COUNT(*) FROM ledger WHERE allocation_id = ?", (allocation_id,)).fetchone()[0]
-        if posted:
-            raise StoreError(
-                f"{posted} charge(s) of this allocation are posted in the ledger: give it an end date instead of removing it"
-            )
+        refusal = removal_refusal(allocation_id, today)
+        if refusal is not None:
+            raise refusal
         Allocation.delete().where(Allocation.id == allocation_id).execute()
 
 

@@ -11,6 +11,7 @@ from billing.money import format_price, from_micros
 
 from .models import database
 from .csvio import write_records
+from .sql import like_pattern
 
 MONEY = {
     ("package", "retail"), ("package", "cost"), ("package", "setup_retail"), ("package", "setup_cost"),
@@ -62,16 +63,46 @@ def _show(entity: str, field: str | None, value) -> str | None:
     return str(value)
 
 
+#: SQL: true where (entity, field) of the row holds money (micro-units).
+_MONEY_SQL = " OR ".join(f"(entity = '{e}' AND field = '{f}')" for e, f in sorted(MONEY))
+
+
+def shown_money(value) -> str | None:
+    """A money column's stored micro-units as the screens show them
+    (178510000 -> '178.51'); the SQL function packdesk_money."""
+    return _show("package", "retail", value)
+
+
+def _filter(text: str) -> tuple[str, list]:
+    """WHERE clause (and its parameters) for rows holding `text` as it is
+    shown, taken literally (% and _ are not wildcards): in the entity, field,
+    who, the old or new value (money as shown: 178.51, never 178510000) or
+    the name of the package or customer the row is about."""
+    pattern = like_pattern(text.strip())
+    like = "LIKE ? ESCAPE '\\'"
+
+    def value(column: str) -> str:
+        return f"(CASE WHEN {_MONEY_SQL} THEN packdesk_money({column}) ELSE {column} END) {like}"
+
+    names = (
+        f"(entity = 'package' AND entity_id IN (SELECT id FROM package WHERE name {like})) OR "
+        f"(entity = 'customer' AND entity_id IN (SELECT id FROM customer WHERE name {like}))"
+    )
+    where = f"(entity {like} OR field {like} OR by {like} OR {value('old')} OR {value('new')} OR {names})"
+    return where, [pattern] * 7
+
+
 def list_audit(text: str = "", before_id: int | None = None, limit: int = 200) -> list[AuditRow]:
-    """Newest first; `text` filters on entity, field, who or values."""
+    """Newest first; `text` filters on entity, field, who, values (as shown)
+    and the name of the package or customer, literally."""
     where, params = [], []
     if before_id is not None:
         where.append("id < ?")
         params.append(before_id)
     if text.strip():
-        like = f"%{text.strip()}%"
-        where.append("(entity LIKE ? OR field LIKE ? OR by LIKE ? OR old LIKE ? OR new LIKE ?)")
-        params += [like] * 5
+        clause, more = _filter(text)
+        where.append(clause)
+        params += more
     sql = "SELECT id, at, by, entity, entity_id, action, field, old, new FROM audit"
     if where:
         sql += " WHERE " + " AND ".join(where)

@@ -113,11 +113,13 @@ def _connect(path: Path, read_only: bool) -> SqliteDatabase:
 
 def _functions(db: SqliteDatabase) -> None:
     """SQL functions the book's triggers call: who made a change (the
-    operating-system user) and whether a file import is writing (audit.bulk)."""
-    from .audit import bulk_flag
+    operating-system user) and whether a file import is writing (audit.bulk);
+    and money as shown, for the audit log's filter (audit.shown_money)."""
+    from .audit import bulk_flag, shown_money
 
     db.register_function(current_user, "packdesk_user", 0)
     db.register_function(bulk_flag, "packdesk_bulk", 0)
+    db.register_function(shown_money, "packdesk_money", 1)
 
 
 def _check_book(path: Path) -> None:

@@ -72,16 +72,25 @@ def record_payment(customer_id: int, day: date, amount: Decimal, kind: str = "pa
     return get_payment(new_id)
 
 
+def reversal_refusal(payment_id: int) -> str | None:
+    """Why the payment can't be reversed (None: it can), to say before asking."""
+    original = get_payment(payment_id)
+    if original is None:
+        return f"there is no payment {payment_id}"
+    if original.kind == "reversal":
+        return f"payment {payment_id} is itself a reversal; record a new payment instead"
+    if original.reversed_by is not None:
+        return f"payment {payment_id} was already reversed (by {original.reversed_by})"
+    return None
+
+
 def reverse_payment(payment_id: int, day: date, description: str = "") -> PaymentRow:
     """Reverse a payment or credit with a reversing line; the original stays."""
     with database.atomic():
+        refusal = reversal_refusal(payment_id)
+        if refusal:
+            raise StoreError(refusal)
         original = get_payment(payment_id)
-        if original is None:
-            raise StoreError(f"there is no payment {payment_id}")
-        if original.kind == "reversal":
-            raise StoreError(f"payment {payment_id} is itself a reversal; record a new payment instead")
-        if original.reversed_by is not None:
-            raise StoreError(f"payment {payment_id} was already reversed (by {original.reversed_by})")
         new_id = _insert(
             original.customer_id,
             day,

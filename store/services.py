@@ -60,9 +60,17 @@ def rename_service(service_id: int, name: str, description: str = "") -> None:
         UpstreamService.update(name=clean, description=description.strip()).where(UpstreamService.id == service_id).execute()
 
 
+def removal_refusal(service_id: int) -> str | None:
+    """Why the service can't be removed (None: it can), to say before asking."""
+    used = Package.select().where(Package.upstream_service == service_id).count()
+    if used:
+        return f"{used} package(s) switch this service on; change them first"
+    return None
+
+
 def remove_service(service_id: int) -> None:
     with database.atomic():
-        used = Package.select().where(Package.upstream_service == service_id).count()
-        if used:
-            raise StoreError(f"{used} package(s) switch this service on; change them first")
+        refusal = removal_refusal(service_id)
+        if refusal:
+            raise StoreError(refusal)
         UpstreamService.delete().where(UpstreamService.id == service_id).execute()

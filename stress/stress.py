@@ -14,13 +14,19 @@ at the same moment:
 - 2 billing processes, each committing runs (store.runs.commit_run) for
   the same successive dates up to the fixed "today", recording a payment
   after each run and reversing every third one.
+- 1 importer process, importing files in a loop the way `packdesk import`
+  does: usage CSVs (store.usage.import_usage, dated before any allocation
+  starts, so no true-up moves under the runs) and allocation CSVs
+  (store.allocation_transfer.import_allocations, starting after "today", so
+  nothing they bring is due), each file all rows or none in one transaction.
 
 Then it checks and prints: "database is locked" errors caught (target 0),
 lost edits (target 0), conflicts detected and retried, double charges
 (ledger lines sharing allocation, kind and date; the UNIQUE key makes them
 impossible, they are counted anyway: target 0), balances that differ from
 the ledger (store.ledger.check_balances, target 0), charges still unposted
-after the last run (target 0), and the total time. Exits 1 if a target is
+after the last run (target 0), rows the importer's files brought against
+what they held (target: all of them), and the total time. Exits 1 if a target is
 missed.
 
     /tmp/venv/bin/python stress/stress.py            # or .venv/bin/python
@@ -186,10 +192,44 @@ def runner(path: str, index: int, days: int, start_at: float, seed: int) -> dict
     return report
 
 
+def importer(path: str, index: int, files: int, rows: int, start_at: float, seed: int) -> dict:
+    from store.allocation_transfer import import_allocations
+    from store.models import database
+    from store.usage import import_usage
+
+    report = {"role": f"importer {index}", "usage_rows": 0, "allocations": 0, "files": 0, "lock_errors": 0, "errors": []}
+    rng = random.Random(seed * 3000 + index)
+    folder = Path(path).parent / f"imports-{index}"
+    folder.mkdir(exist_ok=True)
+    with worker(path, report):
+        customers = [name for (name,) in database.execute_sql("SELECT name FROM customer").fetchall()]
+        packages = [name for (name,) in database.execute_sql("SELECT name FROM package WHERE archived = 0").fetchall()]
+        before_any = TODAY - timedelta(days=400)  # long before any allocation starts: no true-up moves
+        wait_until(start_at)
+        for n in range(files):
+            file = folder / f"{'usage' if n % 2 == 0 else 'allocations'}-{n:04d}.csv"
+            if n % 2 == 0:
+                lines = [f"{rng.choice(customers)},{before_any - timedelta(days=rng.randint(0, 300))},"
+                         f"{D(rng.randint(1, 99999)).scaleb(-2)},calls" for _ in range(rows)]
+                file.write_text("customer,date,amount,source\n" + "\n".join(lines) + "\n")
+                report["usage_rows"] += until_done(report, lambda: import_usage(file, today=TODAY)).rows
+            else:
+                lines = [f"{csv_cell(rng.choice(customers))},{csv_cell(rng.choice(packages))},1,"
+                         f"{TODAY + timedelta(days=rng.randint(1, 60))},imp-{index}-{n}-{k}" for k in range(rows // 10)]
+                file.write_text("customer,package,quantity,start_date,reference\n" + "\n".join(lines) + "\n")
+                report["allocations"] += until_done(report, lambda: import_allocations(file, TODAY)).added
+            report["files"] += 1
+    return report
+
+
+def csv_cell(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"' if any(c in text for c in ',"') else text
+
+
 # --- checking -----------------------------------------------------------------------------------
 
 
-def verify(path: Path, editors: list[dict], runners: list[dict], edits: int) -> dict:
+def verify(path: Path, editors: list[dict], runners: list[dict], edits: int, importers: list[dict] = ()) -> dict:
     from store.book import Book
     from store.ledger import check_balances
     from store.models import database
@@ -218,7 +258,12 @@ def verify(path: Path, editors: list[dict], runners: list[dict], edits: int) -> 
         ).fetchone()[0]
         ledger_lines = database.execute_sql("SELECT COUNT(*) FROM ledger").fetchone()[0]
         unposted = len(plan_run(TODAY, TODAY, book.settings.precision).lines)
+        imported_usage = database.execute_sql("SELECT COUNT(*) FROM usage WHERE import_id IS NOT NULL").fetchone()[0]
+        imported_allocations = database.execute_sql("SELECT COUNT(*) FROM allocation WHERE reference LIKE 'imp-%'").fetchone()[0]
+        expected = (sum(r["usage_rows"] for r in importers), sum(r["allocations"] for r in importers))
         return {
+            "imported": (imported_usage, imported_allocations),
+            "imports_expected": expected,
             "lost": lost,
             "applied": sum(sum(e["applied"].values()) for e in editors),
             "audit_description_updates": description_audit,
@@ -241,6 +286,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--allocations", type=int, default=600)
     parser.add_argument("--hot", type=int, default=8, help="packages the editors fight over (default 8)")
     parser.add_argument("--days", type=int, default=30, help="billing runs per billing process, one per date (default 30)")
+    parser.add_argument("--importers", type=int, default=1, help="importer processes (default 1)")
+    parser.add_argument("--files", type=int, default=40, help="files each importer imports, usage and allocations in turn (default 40)")
+    parser.add_argument("--rows", type=int, default=500, help="usage rows a file (an allocation file: a tenth; default 500)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="keep the book and print where it is")
     args = parser.parse_args(argv)
@@ -254,17 +302,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"book: {args.packages} packages, {args.customers} customers, {args.allocations} allocations "
               f"(built in {built:.1f} s); today {TODAY}")
         print(f"{args.editors} editors x {args.edits} edits on {args.hot} packages; "
-              f"{args.runners} billing processes x {args.days} runs ({TODAY - timedelta(days=args.days - 1)} .. {TODAY})")
+              f"{args.runners} billing processes x {args.days} runs ({TODAY - timedelta(days=args.days - 1)} .. {TODAY}); "
+              f"{args.importers} importers x {args.files} files")
         hot = list(range(1, args.hot + 1))
         started = time.perf_counter()
         start_at = time.time() + 1.5
-        with ProcessPoolExecutor(max_workers=args.editors + args.runners, mp_context=get_context("spawn")) as pool:
+        workers = args.editors + args.runners + args.importers
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
             editing = [pool.submit(editor, str(path), n, args.edits, hot, start_at, args.seed) for n in range(args.editors)]
             billing = [pool.submit(runner, str(path), n, args.days, start_at, args.seed) for n in range(args.runners)]
+            importing = [pool.submit(importer, str(path), n, args.files, args.rows, start_at, args.seed) for n in range(args.importers)]
             editors = [f.result() for f in editing]
             runners = [f.result() for f in billing]
+            importers = [f.result() for f in importing]
         worked = time.perf_counter() - started - 1.5
-        result = verify(path, editors, runners, args.edits)
+        result = verify(path, editors, runners, args.edits, importers)
     finally:
         if args.keep:
             print(f"book kept at {path}")
@@ -272,8 +324,8 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(folder, ignore_errors=True)
     total = time.perf_counter() - began
 
-    errors = [text for r in editors + runners for text in r["errors"]]
-    lock_errors = sum(r["lock_errors"] for r in editors + runners)
+    errors = [text for r in editors + runners + importers for text in r["errors"]]
+    lock_errors = sum(r["lock_errors"] for r in editors + runners + importers)
     conflicts = sum(r["conflicts"] for r in editors)
     posted = sum(r["posted"] for r in runners)
     print()
@@ -283,6 +335,9 @@ def main(argv: list[str] | None = None) -> int:
     for r in runners:
         print(f"  {r['role']}: {r['runs']} runs, {r['posted']} lines posted, {r['already']} left to the other run, "
               f"{r['payments']} payments, {r['reversals']} reversals, {r['lock_errors']} lock errors")
+    for r in importers:
+        print(f"  {r['role']}: {r['files']} files, {r['usage_rows']} usage rows, {r['allocations']} allocations, "
+              f"{r['lock_errors']} lock errors")
     print()
     rows = [
         ("lock errors (database is locked)", lock_errors, 0),
@@ -294,6 +349,8 @@ def main(argv: list[str] | None = None) -> int:
         ("double charges", result["doubles"], 0),
         ("balances differing from the ledger", len(result["balances"]), 0),
         ("charges left unposted up to today", result["unposted"], 0),
+        ("usage rows / allocations imported", "{} / {}".format(*result["imported"]), None),
+        ("  in the importers' files", "{} / {}".format(*result["imports_expected"]), None),
         ("worker errors", len(errors), 0),
         ("time (s): total / concurrent part", f"{total:.1f} / {worked:.1f}", None),
     ]
@@ -314,6 +371,8 @@ def main(argv: list[str] | None = None) -> int:
         or result["applied"] != args.edits * args.editors
         or result["audit_description_updates"] != result["applied"]
         or result["ledger_lines"] != posted
+        or result["imported"] != result["imports_expected"]
+        or sum(r["files"] for r in importers) != args.files * args.importers
     )
     print("\nFAILED: a target was missed" if missed else "\nOK: every target met")
     return 1 if missed else 0

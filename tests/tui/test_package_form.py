@@ -11,7 +11,7 @@ from tui.screens.dialogs import ChoiceScreen, ConflictScreen
 from tui.screens.package_form import PackageFormScreen
 from tui.screens.package_list import PackageListScreen
 
-from tests.helpers.pilot import focused_id, names, opens, press, replace_text, row_count, running, static_text, table_rows
+from tests.helpers.pilot import focused_id, messages, names, opens, press, replace_text, row_count, running, static_text, table_rows
 
 D = Decimal
 
@@ -212,17 +212,17 @@ async def test_escape_with_unsaved_changes_then_s_saves(demo_app):
         assert saved.version == 2
 
 
-async def _conflict(pilot):
-    """Open 'Fax to email', have someone else save it, change cost, ctrl+s."""
+async def _conflict(pilot, their_cost: str | None = "0.95"):
+    """Open 'Fax to email', have someone else save it (retail, description and,
+    unless `their_cost` is None, cost), change cost to 1.10, ctrl+s."""
     app = pilot.app
     await open_row(pilot, "Fax to email")
     form = app.screen
     theirs = package_store.find_package("Fax to email")
-    package_store.update_package(
-        theirs.id,
-        theirs.version,
-        theirs.draft().with_(retail=D("3.00"), description="Price rise from the carrier"),
-    )
+    changes = dict(retail=D("3.00"), description="Price rise from the carrier")
+    if their_cost is not None:
+        changes["cost"] = D(their_cost)
+    package_store.update_package(theirs.id, theirs.version, theirs.draft().with_(**changes))
     await pilot.press("tab", "tab")
     assert focused_id(app) == "cost"
     await replace_text(pilot, "1.10")
@@ -230,7 +230,24 @@ async def _conflict(pilot):
     return form
 
 
-async def test_a_version_conflict_shows_the_differences_and_overwrites_nothing(demo_app):
+async def test_a_save_after_someone_else_saved_other_fields_keeps_both(demo_app):
+    # Changed on purpose: "save mine over theirs" used to write every field of
+    # the form, reverting their retail and description. Now only the fields
+    # both changed are asked about: here none, so it saves without a question.
+    app = demo_app
+    async with running(app) as pilot:
+        await _conflict(pilot, their_cost=None)
+
+        assert isinstance(app.screen, PackageListScreen)
+        held = package_store.find_package("Fax to email")
+        assert held.version == 3
+        assert held.cost == D("1.10")  # mine
+        assert held.retail == D("3.00")  # theirs, kept
+        assert held.description == "Price rise from the carrier"
+        assert any("kept their retail 3.00, description" in m for m in messages(app)), messages(app)
+
+
+async def test_a_version_conflict_asks_only_about_the_fields_both_changed(demo_app):
     app = demo_app
     async with running(app) as pilot:
         form = await _conflict(pilot)
@@ -238,18 +255,13 @@ async def test_a_version_conflict_shows_the_differences_and_overwrites_nothing(d
         dialog = app.screen
         assert isinstance(dialog, ConflictScreen)
         assert dialog.package_name == "Fax to email"
-        differences = {field: (mine, theirs) for field, mine, theirs in dialog.differences}
-        assert differences == {
-            "retail": ("2.50", "3.00"),
-            "cost": ("1.10", "0.90"),
-            "description": ("Fax to e-mail, billed every Monday", "Price rise from the carrier"),
-        }
+        assert dialog.differences == [("cost", "1.10", "0.95")]
+        # What only they changed is in the form already.
+        assert form.query_one("#retail").value == "3.00"
+        assert form.query_one("#description").value == "Price rise from the carrier"
         # Nothing of ours was written: the book holds what they saved.
         held = package_store.find_package("Fax to email")
-        assert held.version == 2
-        assert held.retail == D("3.00")
-        assert held.cost == D("0.90")
-        assert held.description == "Price rise from the carrier"
+        assert (held.version, held.retail, held.cost) == (2, D("3.00"), D("0.95"))
 
         await press(pilot, "o")
 
@@ -257,9 +269,9 @@ async def test_a_version_conflict_shows_the_differences_and_overwrites_nothing(d
         assert isinstance(app.screen, PackageListScreen)
         mine = package_store.find_package("Fax to email")
         assert mine.version == 3
-        assert mine.retail == D("2.50")
         assert mine.cost == D("1.10")
-        assert mine.description == "Fax to e-mail, billed every Monday"
+        assert mine.retail == D("3.00")
+        assert mine.description == "Price rise from the carrier"
 
 
 async def test_a_version_conflict_t_takes_theirs_into_the_form(demo_app):
@@ -272,12 +284,12 @@ async def test_a_version_conflict_t_takes_theirs_into_the_form(demo_app):
 
         assert app.screen is form
         assert form.query_one("#retail").value == "3.00"
-        assert form.query_one("#cost").value == "0.90"
+        assert form.query_one("#cost").value == "0.95"
         assert form.query_one("#description").value == "Price rise from the carrier"
         assert form.version == 2
         assert not form.dirty
         held = package_store.find_package("Fax to email")
-        assert (held.version, held.cost) == (2, D("0.90"))
+        assert (held.version, held.cost) == (2, D("0.95"))
 
         # The form is clean again: escape leaves without asking.
         await opens(pilot, PackageListScreen, "escape")

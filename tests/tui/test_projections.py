@@ -283,8 +283,12 @@ async def test_f4_from_a_customer_screen_and_back_with_f3(projection_book, make_
         await pilot.press("f4")
         await settle(pilot)
         assert isinstance(app.screen, BookProjectionScreen)
-        # f4 replaced what was open rather than piling screens up.
-        assert [type(s).__name__ for s in app.screen_stack[1:]] == ["PackageListScreen", "BookProjectionScreen"]
+        # f4 opened over what was open, so escape goes back to it (changed on
+        # purpose: f4 used to replace it, and escape jumped to the packages).
+        assert [type(s).__name__ for s in app.screen_stack[1:]] == [
+            "PackageListScreen", "CustomerListScreen", "CustomerScreen", "CustomerProjectionScreen", "BookProjectionScreen",
+        ]
+        # f3 goes back to the customer list already open instead of opening another.
         await opens(pilot, CustomerListScreen, "f3")
         assert len(app.screen_stack) == 3
 

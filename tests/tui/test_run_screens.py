@@ -427,14 +427,15 @@ async def test_audit_lists_the_payment_and_a_package_edit_and_slash_filters(post
         screen = app.screen
         assert isinstance(screen, AuditScreen)
         rows = rows_of(screen, "#audit")
-        # (when, who, what, field, old -> new)
-        assert [user, f"package {fax.id} upd", "retail", "2.50 -> 2.75"] in [row[1:] for row in rows]
-        assert [user, f"payment {pay_id} ins", "amount", "= 250.00"] in [row[1:] for row in rows]
-        assert [user, f"payment {pay_id} ins", "kind", "= payment"] in [row[1:] for row in rows]
+        # (when, who, what, field, old -> new); what names the package or customer beside its id
+        # (changed on purpose: it was "package 6 upd", an id only).
+        assert [user, f"package {fax.id} Fax to email", "retail", "2.50 -> 2.75"] in [row[1:] for row in rows]
+        assert [user, f"payment {pay_id} Acme Telecom", "amount", "= 250.00"] in [row[1:] for row in rows]
+        assert [user, f"payment {pay_id} Acme Telecom", "kind", "= payment"] in [row[1:] for row in rows]
         # Newest first: the payment came after the package edit.
         whats = [row[2] for row in rows]
-        assert whats.index(f"payment {pay_id} ins") < whats.index(f"package {fax.id} upd")
-        assert static_text(screen, "#status") == f"{len(rows)} most recent change(s)"
+        assert whats.index(f"payment {pay_id} Acme Telecom") < whats.index(f"package {fax.id} Fax to email")
+        assert static_text(screen, "#status") == f"{len(rows)} most recent change(s) and run(s)"
 
         # / filters as you type.
         assert not screen.query_one("#filter", Input).display
@@ -443,9 +444,9 @@ async def test_audit_lists_the_payment_and_a_package_edit_and_slash_filters(post
         await replace_text(pilot, "retail")
         rows = rows_of(screen, "#audit")
         assert rows and all("retail" in row[3] or "retail" in row[2] for row in rows)
-        assert [user, f"package {fax.id} upd", "retail", "2.50 -> 2.75"] in [row[1:] for row in rows]
+        assert [user, f"package {fax.id} Fax to email", "retail", "2.50 -> 2.75"] in [row[1:] for row in rows]
         assert not any(row[2].startswith("payment") for row in rows)
-        assert static_text(screen, "#status") == f"{len(rows)} most recent change(s) matching 'retail'"
+        assert static_text(screen, "#status") == f"{len(rows)} most recent change(s) and run(s) matching 'retail'"
 
         await replace_text(pilot, "payment")
         rows = rows_of(screen, "#audit")

@@ -9,7 +9,8 @@ from typing import Any, Callable, ClassVar
 from textual.binding import Binding
 from textual.screen import Screen
 
-from store.errors import StoreError
+from store.errors import DATABASE_ERRORS, StoreError, explain
+from store.files import why_read_only
 
 from .dialogs import confirm
 from .help import HelpScreen, key_rows
@@ -56,6 +57,26 @@ def key_help_f1(show: bool = True) -> Binding:
 KEY_CLEAR_FILTER = Binding("escape", "clear_filter", "Clear filter", show=False, id="clear_filter", tooltip="clear the filter")
 
 
+#: Actions that write to the book, by name, wherever they are bound: on a
+#: read-only book each says why it can't instead (the app checks every action).
+WRITES = frozenset({"save", "commit", "new", "remove", "archive", "pay", "reverse", "load_demo"})
+
+
+def refuse_if_read_only(target: Any, action: str) -> bool:
+    """True (and the reason said) when `action` of `target` would write to a
+    book opened read-only."""
+    book = getattr(getattr(target, "app", None), "book", None)
+    if book is None or not book.read_only or not isinstance(target, Screen):
+        return False
+    if action not in getattr(target, "WRITES", WRITES):
+        return False
+    target.notify(
+        f"Nothing can be saved: {why_read_only(book.path)}. Lists, projections and previews still work.",
+        severity="error", timeout=10,
+    )
+    return True
+
+
 class PackdeskScreen(Screen):
     """A screen with help (`action_help`) and palette commands (PALETTE)."""
 
@@ -74,9 +95,19 @@ class PackdeskScreen(Screen):
     def reload(self) -> None:
         """Read what the screen shows from the book again."""
 
-    def ask_then(self, title: str, question: str, yes: str, act: Callable[[], Any], said: Callable[[Any], str]) -> None:
+    def ask_then(
+        self, title: str, question: str, yes: str, act: Callable[[], Any], said: Callable[[Any], str],
+        refusal: Callable[[], Any] | None = None,
+    ) -> None:
         """Ask `question`; on yes do `act`, say `said(what act gave)` (or why
-        the book refused) and reload."""
+        the book refused) and reload. `refusal()` gives the reason the book
+        would refuse (None: none): then it is said at once, without asking."""
+        if refusal is not None:
+            reason = refusal()
+            if reason:
+                self.notify(sentence(str(reason)), severity="error", timeout=10)
+                self.reload()
+                return
 
         def decided(choice: str | None) -> None:
             if choice != "yes":
@@ -84,9 +115,19 @@ class PackdeskScreen(Screen):
             try:
                 done = act()
             except StoreError as exc:
-                self.notify(str(exc), severity="error", timeout=10)
+                self.notify(sentence(str(exc)), severity="error", timeout=10)
+            except DATABASE_ERRORS as exc:
+                self.notify(f"Not done: {explain(exc)}.", severity="error", timeout=15)
             else:
                 self.notify(said(done))
             self.reload()
 
         self.app.push_screen(confirm(title, question, yes, danger=True), decided)
+
+
+def sentence(text: str) -> str:
+    """A store's reason as a sentence: capital first, a full stop last."""
+    text = text.strip()
+    if not text:
+        return text
+    return text[0].upper() + text[1:] + ("" if text[-1] in ".!?" else ".")

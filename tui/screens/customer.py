@@ -10,11 +10,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Static
 
-from billing.accounts import removal_problem
 from billing.charges import Charge, allocation_charges
 from billing.labels import marked
 from billing.money import format_money, format_price
-from store.allocations import active_services, count_allocations, get_allocation, list_allocations, remove_allocation
+from store.allocations import (
+    active_services, count_allocations, get_allocation, list_allocations, remove_allocation, removal_refusal,
+)
 from store.charges import allocation_true_ups
 from store.customers import CustomerRow, get_customer
 from store.scan import AllocationRow
@@ -75,9 +76,9 @@ class CustomerScreen(PagedListScreen):
 
     TABLE_ID = "allocations"
     COLUMNS = (
-        ("package", "Package", 13, False), ("qty", "Qty", 3, True), ("start", "Start", 10, False),
+        ("package", "Package", 13, False, 2), ("qty", "Qty", 3, True), ("start", "Start", 10, False),
         ("end", "End", 10, False), ("next", "Next", 10, False), ("amount", "Amount", 8, True),
-        ("auto", "Auto", 4, False), ("ref", "Ref", 6, False),
+        ("auto", "Auto", 4, False), ("ref", "Ref", 6, False, 2),
     )
     FILTER = "/ filter by package or reference"
     EMPTY = "No allocation here. Press {new} to add one."
@@ -160,11 +161,6 @@ class CustomerScreen(PagedListScreen):
         row = self.current()
         if row is None:
             return
-        problem = removal_problem(row.package, row.start, row.package_terms.minimum_days, self.app.today)
-        if problem:
-            # Refuse at once rather than after a confirmation.
-            self.notify(problem + ".", severity="error", timeout=10)
-            return
         self.ask_then(
             "Remove allocation",
             f"Remove {row.quantity} x '{row.package}' from {self.customer.name}? "
@@ -172,6 +168,7 @@ class CustomerScreen(PagedListScreen):
             "Remove",
             lambda: remove_allocation(row.id, self.app.today),
             lambda _: f"Removed {row.quantity} x '{row.package}'.",
+            refusal=lambda: removal_refusal(row.id, self.app.today),
         )
 
     def action_edit_customer(self) -> None:

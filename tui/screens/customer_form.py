@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import fields, replace
+
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Input, Label, Select, Static
@@ -65,9 +67,31 @@ class CustomerFormScreen(FormScreen):
             return create_customer(draft)
         return update_customer(self.customer.id, version, draft)
 
+    # --- someone else saved first: merged field by field (form_merge) ------------
+
+    def opened_record(self) -> CustomerRow | None:
+        return self.customer
+
+    def field_values(self, record: CustomerRow | None) -> dict | None:
+        return self.draft_values(record.draft()) if record is not None else None
+
+    def draft_values(self, draft: CustomerDraft) -> dict:
+        return {f.name: getattr(draft, f.name) for f in fields(CustomerDraft)}
+
+    def with_values(self, draft: CustomerDraft, values: dict) -> CustomerDraft:
+        return replace(draft, **values)
+
+    def show_field(self, field: str, values: dict) -> str:
+        value = values[field]
+        return format_price(value, 0) if field == "tax_percent" else str(value)
+
+    def put(self, values: dict) -> None:
+        for field, value in values.items():
+            if field == "status":
+                self.query_one("#status", Select).value = value
+            else:
+                self.query_one(f"#{field}", Input).value = self.show_field(field, values)
+
     def load(self, current: CustomerRow) -> None:
         self.customer = current
-        self.query_one("#name", Input).value = current.name
-        self.query_one("#status", Select).value = current.status
-        self.query_one("#tax_percent", Input).value = format_price(current.tax_percent, 0)
-        self.query_one("#notes", Input).value = current.notes
+        self.put(self.field_values(current))

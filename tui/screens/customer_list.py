@@ -11,7 +11,7 @@ from billing.money import format_money, format_price
 from store.customers import CustomerQuery, CustomerRow, count_customers, get_customer, list_customers
 
 from ..widgets.title_bar import TitleBar
-from .base import KEY_CLEAR_FILTER, key_find, key_new, key_sort
+from .base import key_back, key_find, key_new, key_sort
 from .paged_list import PagedListScreen
 
 PAGE = 200
@@ -24,7 +24,7 @@ class CustomerListScreen(PagedListScreen):
         Binding("e", "edit", "Edit", id="edit", tooltip="edit the customer"),
         key_find("filter by name as you type"),
         *key_sort("sort by name, status, balance"),
-        KEY_CLEAR_FILTER,
+        key_back("back to where you came from (or clear the filter)"),
     ]
 
     HELP_TITLE = "Customers"
@@ -34,7 +34,7 @@ class CustomerListScreen(PagedListScreen):
 
     TABLE_ID = "customers"
     COLUMNS = (
-        ("name", "Name", 36, False), ("status", "Status", 9, False), ("tax", "Tax %", 6, True),
+        ("name", "Name", 36, False, 1), ("status", "Status", 9, False), ("tax", "Tax %", 6, True),
         ("balance", "Balance", 14, True),
     )
     PAGE = PAGE

@@ -19,13 +19,18 @@ class ChoiceScreen(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "choose(None)", "Cancel", id="cancel")]
 
-    def __init__(self, title: str, message: str, choices: list[tuple[str, str, str]], *, danger: str | None = None):
-        """`choices` are (key, label, value); the value is what the dialog returns."""
+    def __init__(
+        self, title: str, message: str, choices: list[tuple[str, str, str]], *, danger: str | None = None,
+        cancel: str = "Cancel",
+    ):
+        """`choices` are (key, label, value); the value is what the dialog
+        returns; `cancel` is escape's label."""
         super().__init__()
         self.title_text = title
         self.message = message
         self.choices = choices
         self.danger = danger
+        self.cancel = cancel
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -35,7 +40,7 @@ class ChoiceScreen(ModalScreen[str | None]):
                 for key, label, value in self.choices:
                     variant = "error" if value == self.danger else "primary"
                     yield Button(Text(f"{label} [{key}]"), id=f"choice-{value}", variant=variant, compact=True)
-                yield Button(Text("Cancel [esc]"), id="choice-cancel", compact=True)
+                yield Button(Text(f"{self.cancel} [esc]"), id="choice-cancel", compact=True)
 
     def on_key(self, event: events.Key) -> None:
         for key, _label, value in self.choices:
@@ -56,19 +61,23 @@ def confirm(title: str, message: str, yes: str = "Yes", *, danger: bool = False)
     return ChoiceScreen(title, message, [("y", yes, "yes")], danger="yes" if danger else None)
 
 
-def unsaved_changes() -> ChoiceScreen:
-    """Escape on a form with changes not saved: save (`save`) or discard (`discard`)?"""
+def unsaved_changes(quitting: bool = False) -> ChoiceScreen:
+    """Escape (or ctrl+q: `quitting`) on a form with changes not saved: save
+    (`save`), discard (`discard`) or keep editing (None)?"""
+    then = " and quit" if quitting else ""
     return ChoiceScreen(
         "Unsaved changes",
-        "You have changes that are not saved.",
-        [("s", "Save", "save"), ("d", "Discard", "discard")],
+        "You have changes that are not saved." + (" Save them before packdesk quits?" if quitting else ""),
+        [("s", f"Save{then}", "save"), ("d", f"Discard{then}", "discard")],
         danger="discard",
+        cancel="Keep editing",
     )
 
 
 class ConflictScreen(ModalScreen[str | None]):
-    """Someone else saved first: show each differing field, lose nothing.
-    Answers 'mine' (save mine over theirs), 'theirs' (take theirs) or None."""
+    """Someone else saved first and we both changed some fields: show those,
+    lose nothing. Answers 'mine' (save mine for them), 'theirs' (take theirs)
+    or None (keep editing)."""
 
     BINDINGS = [
         Binding("o", "choose('mine')", "Save mine over", id="conflict_mine"),
@@ -76,12 +85,18 @@ class ConflictScreen(ModalScreen[str | None]):
         Binding("escape", "choose(None)", "Keep editing", id="cancel"),
     ]
 
-    def __init__(self, name: str, differences: list[tuple[str, str, str]], what: str = "package"):
-        """`differences` are (field, yours, theirs) as shown; `what` names the kind of record."""
+    def __init__(
+        self, name: str, differences: list[tuple[str, str, str]], what: str = "package",
+        taken: list[tuple[str, str]] | None = None,
+    ):
+        """`differences` are (field, yours, theirs) as shown; `what` names the
+        kind of record; `taken` are (field, theirs) of the fields only they
+        changed, already in the form."""
         super().__init__()
         self.name_shown = name
         self.differences = differences
         self.what = what
+        self.taken = taken
 
     @property
     def package_name(self) -> str:
@@ -97,13 +112,17 @@ class ConflictScreen(ModalScreen[str | None]):
             table.add_row(Text(field_label(field)), Text(yours or "(empty)"), Text(theirs or "(empty)"))
         with Vertical(classes="dialog"):
             yield Label(f"Someone else saved this {self.what}", classes="dialog-title")
+            both = "You both changed" if self.taken is not None else "Fields that differ"
             yield Static(
                 f"'{self.name_shown}' was saved by someone else after you opened it. "
-                "Nothing of yours was written. Fields that differ:",
+                f"Nothing of yours was written yet. {both}:",
                 classes="dialog-body",
                 markup=False,
             )
             yield Static(table if self.differences else Text("(none: only the version moved on)"))
+            if self.taken:
+                kept = "; ".join(f"{field_label(f)} {value or '(empty)'}" for f, value in self.taken)
+                yield Static(f"Only they changed (kept, now in your form): {kept}.", classes="dialog-body", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button(Text("Save mine over [o]"), id="mine", variant="warning", compact=True)
                 yield Button(Text("Take theirs [t]"), id="theirs", compact=True)

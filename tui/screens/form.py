@@ -1,12 +1,13 @@
-"""The base of every form: fields checked as they are typed, save with the
-version check (someone else saved first: the conflict dialog), and the
-unsaved-changes question on escape. FormScreen is a full-screen form,
-FormDialog a small one in a dialog."""
+"""The base of every form: fields checked as they are typed, save in a thread
+with the version check (someone else saved first: merged field by field,
+only fields both changed are asked about), and the unsaved-changes question
+on escape (and ctrl+q). FormScreen is a full-screen form, FormDialog a small
+one in a dialog."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-from enum import Enum
+import asyncio
+from time import monotonic
 from typing import Any, Callable, ClassVar
 
 from rich.text import Text
@@ -19,29 +20,24 @@ from textual.widgets import Button, Input, Label, Static
 
 from billing.catalogue import FieldError
 from billing.labels import field_label, form_label
-from billing.money import format_price
-from store.errors import Conflict, NotFound, StoreError
+from store.errors import DATABASE_ERRORS, Conflict, NotFound, StoreError, explain
 
 from ..validators import VALIDATE_ON, FieldValidator, error_text
-from .base import PackdeskScreen, key_help_f1
-from .dialogs import ConflictScreen, unsaved_changes
-from .help import key_for
+from ..widgets.title_bar import TitleBar
+from .base import PackdeskScreen, key_help_f1, refuse_if_read_only
+from .dialogs import unsaved_changes
+from .form_merge import MergeOnConflict
+from .values import show_value
+
+__all__ = ["FormBase", "FormDialog", "FormScreen", "show_value"]
 
 
-def show_value(value: Any) -> str:
-    """A field's value as the conflict dialog shows it."""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, Enum):
-        return str(value.value)
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return format_price(value)
-    return str(value)
+#: After this long a save says it waits for the book; the book's busy timeout.
+WAIT_NOTE_S = 0.5
+BUSY_TIMEOUT_S = 15
 
 
-class FormBase(Screen):
+class FormBase(MergeOnConflict, Screen):
     """A subclass reads its fields (`read`, `raw`), writes them (`write`) and
     takes what someone else saved (`load`); this class does the rest."""
 
@@ -59,6 +55,7 @@ class FormBase(Screen):
 
     version: int | None = None
     _initial: dict | None = None
+    saving: bool = False
 
     # --- what a subclass says -------------------------------------------------
 
@@ -167,63 +164,89 @@ class FormBase(Screen):
 
     # --- saving ------------------------------------------------------------------------
 
-    def action_save(self) -> None:
+    async def action_save(self) -> bool:
+        """ctrl+s: check the fields, then save; True when saved (the form has closed)."""
+        if self.saving:
+            self.notify("Still saving: wait a moment.", severity="warning")
+            return False
+        if refuse_if_read_only(self, "save"):  # enter or a Save button, not only the key
+            return False
         draft, errors = self.read()
         if errors:
             self.refused(errors)
-            return
-        self.save_draft(draft, self.version)
+            return False
+        return await self.save_draft(draft, self.version)
 
-    def save_draft(self, draft: Any, version: int | None) -> None:
+    async def save_draft(self, draft: Any, version: int | None, kept: str = "") -> bool:
+        """Write `draft` in a thread (the screen stays live; a wait for the book
+        is shown), then close the form; on any refusal the form stays as typed
+        and says why. True when saved."""
         try:
-            saved = self.write(draft, version)
+            saved = await self._write(draft, version)
         except Conflict as exc:
-            self._conflict(draft, exc)
-            return
+            return await self._conflict(draft, exc)
         except NotFound as exc:
             self.removed(exc)
-            return
+            return False
         except FieldError as exc:
             self.refused([exc])
-            return
+            return False
         except StoreError as exc:
             self.notify(str(exc), severity="error", timeout=10)
-            return
+            return False
+        except DATABASE_ERRORS as exc:
+            self.notify(f"Not saved: {explain(exc)}. What you typed is still here.", severity="error", timeout=15)
+            return False
         self.mark_clean()
-        self.notify(self.saved_message(saved))
+        self.notify(self.saved_message(saved) + kept, timeout=8 if kept else 3)
         self.dismiss(saved.id)
+        return True
 
-    def _conflict(self, draft: Any, exc: Conflict) -> None:
-        current = exc.current
+    async def _write(self, draft: Any, version: int | None) -> Any:
+        self.saving = True
+        started = monotonic()
+        timer = self.set_interval(WAIT_NOTE_S, lambda: self.show_wait(monotonic() - started))
+        try:
+            return await asyncio.to_thread(self.write, draft, version)
+        finally:
+            timer.stop()
+            self.saving = False
+            self.show_wait(None)
 
-        def decided(choice: str | None) -> None:
-            self.version = current.version
-            if choice == "mine":
-                self.save_draft(draft, current.version)
-            elif choice == "theirs":
-                self.load(current)
-                self.call_after_refresh(self.mark_clean)
-                self.notify("Loaded what they saved.")
-            else:
-                save = key_for(self, "save") or "ctrl+s"
-                self.notify(f"Your changes are still here. {save} saves them over the other save.", timeout=6)
+    def show_wait(self, waited: float | None) -> None:
+        """Say that the save waits for the book (None: it no longer does)."""
+        text = None
+        if waited is not None:
+            text = f"saving… the book is busy ({waited:.0f} s of up to {BUSY_TIMEOUT_S} s)"
+        for bar in self.query(TitleBar):
+            bar.note(text)
+            return
+        for button in self.query("#save").results(Button):
+            button.label = Text(f"Saving… {waited:.0f} s" if text else "Save [ctrl+s]")
 
-        rows = self.conflict_rows(draft, exc)
-        self.app.push_screen(ConflictScreen(self.record_name(current), rows, self.WHAT), decided)
+    # --- leaving ------------------------------------------------------------------------
 
     def action_leave(self) -> None:
         """Escape: leave at once, or ask first when there are unsaved changes."""
         if not (self.CONFIRM_LEAVE and self.dirty):
             self.dismiss(None)
             return
+        self.ask_unsaved()
 
-        def decided(choice: str | None) -> None:
+    def ask_unsaved(self, quitting: bool = False) -> None:
+        """Save, discard or keep editing? Quitting: after save or discard, packdesk ends."""
+
+        async def decided(choice: str | None) -> None:
             if choice == "discard":
-                self.dismiss(None)
+                if quitting:
+                    self.app.exit()
+                else:
+                    self.dismiss(None)
             elif choice == "save":
-                self.action_save()
+                if await self.action_save() and quitting:
+                    self.app.exit()
 
-        self.app.push_screen(unsaved_changes(), decided)
+        self.app.push_screen(unsaved_changes(quitting), decided)
 
 
 class FormScreen(FormBase, PackdeskScreen):
@@ -261,11 +284,11 @@ class FormDialog(FormBase, ModalScreen):
             yield Button(Text("Save [ctrl+s]"), id="save", variant="primary", compact=True)
             yield Button(Text("Cancel [esc]"), id="cancel", compact=True)
 
-    def on_input_submitted(self) -> None:
-        self.action_save()
+    async def on_input_submitted(self) -> None:
+        await self.action_save()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
+    async def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "save":
-            self.action_save()
-        else:
+            await self.action_save()
+        elif not self.saving:
             self.dismiss(None)

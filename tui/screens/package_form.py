@@ -21,8 +21,8 @@ from billing.catalogue import (
 from billing.labels import form_label
 from billing.money import format_price
 from billing.schedule import Frequency
-from store.errors import Conflict, NotFound
-from store.packages import PackageRow, create_package, update_package
+from store.errors import NotFound
+from store.packages import DRAFT_FIELDS, PackageRow, create_package, update_package
 from store.services import service_names
 
 from ..widgets.day_picker import DayPicker
@@ -41,6 +41,10 @@ FREQUENCY_OPTIONS = [
 ]
 MIN_SPEND_LABELS = {False: "no", True: "yes (retail is a commitment)"}
 TEXT_FIELDS = ("name", "retail", "cost", "setup_cost", "setup_retail", "description", "minimum_days")
+MONEY_FIELDS = ("retail", "cost", "setup_cost", "setup_retail")
+#: A draft's attribute -> the form's field, where they differ (and back).
+FIELD_OF = {"match": "frequency_match"}
+ATTRIBUTE_OF = {v: k for k, v in FIELD_OF.items()}
 #: Errors of these fields don't stop the panel's figures.
 NOT_BILLING = ("name", "description", "upstream_service")
 
@@ -77,6 +81,7 @@ class PackageFormScreen(FormScreen):
     )
     WHAT = "package"
     INPUT_OF = {"match": "frequency_match"}
+    MERGE_TOGETHER = (("frequency", "frequency_match"),)
 
     def __init__(self, package: PackageRow | None = None):
         super().__init__()
@@ -210,16 +215,6 @@ class PackageFormScreen(FormScreen):
             return create_package(draft)
         return update_package(self.package.id, version, draft)
 
-    def conflict_rows(self, draft: PackageDraft, exc: Conflict) -> list[tuple[str, str, str]]:
-        frequency = exc.current.frequency
-
-        def show(value) -> str:
-            if isinstance(value, tuple):
-                return format_match(value, frequency) or "(start's)"
-            return show_value(value)
-
-        return [(field, show(mine), show(theirs)) for field, mine, theirs in exc.differences]
-
     def removed(self, exc: NotFound) -> None:
         """Deleted by someone else: what is typed can still be saved as a new package."""
         self.package = None
@@ -227,19 +222,60 @@ class PackageFormScreen(FormScreen):
         self.query_one("#title", Static).update("New package (the one you edited was deleted)")
         self.notify(str(exc), severity="warning", timeout=8)
 
-    def load(self, current: PackageRow) -> None:
-        self.package = current
-        draft = current.draft()
-        for key, value in _draft_fields(draft).items():
-            self.query_one(f"#{key}", Input).value = value
-        self.query_one("#frequency", Select).value = draft.frequency.value
+    # --- someone else saved first: merged field by field (form_merge) ------------
+
+    def opened_record(self) -> PackageRow | None:
+        return self.package
+
+    def field_values(self, record: PackageRow | None) -> dict | None:
+        return self.draft_values(record.draft()) if record is not None else None
+
+    def draft_values(self, draft: PackageDraft) -> dict:
+        return {FIELD_OF.get(f, f): getattr(draft, f) for f in DRAFT_FIELDS}
+
+    def with_values(self, draft: PackageDraft, values: dict) -> PackageDraft:
+        return draft.with_(**{ATTRIBUTE_OF.get(f, f): v for f, v in values.items()})
+
+    def show_field(self, field: str, values: dict) -> str:
+        value = values[field]
+        if field in MONEY_FIELDS:
+            return format_price(value)
+        if field == "frequency_match":
+            return format_match(value, values["frequency"]) or "(the start's)"
+        if field == "upstream_service":
+            return value or "(none)"
+        return show_value(value)
+
+    def put(self, values: dict) -> None:
         picker = self.query_one(DayPicker)
-        picker.frequency = draft.frequency
-        picker.set_days(draft.match)
-        service = draft.upstream_service if draft.upstream_service in self._services else NO_SERVICE
-        self.query_one("#upstream_service", Select).value = service
-        checkbox = self.query_one("#minimum_spend", Checkbox)
-        checkbox.value = draft.minimum_spend
-        checkbox.label = MIN_SPEND_LABELS[draft.minimum_spend]
+        if "frequency" in values:  # a new frequency clears the days: put them back after it
+            values = {"frequency": values["frequency"], "frequency_match": values.get("frequency_match", picker.days), **values}
+        for field, value in values.items():
+            if field in MONEY_FIELDS:
+                self.query_one(f"#{field}", Input).value = format_price(value)
+            elif field in ("name", "description", "minimum_days"):
+                self.query_one(f"#{field}", Input).value = str(value)
+            elif field == "frequency":
+                self.query_one("#frequency", Select).value = value.value
+                picker.frequency = value
+            elif field == "frequency_match":
+                picker.set_days(value)
+            elif field == "upstream_service":
+                self._put_service(value)
+            elif field == "minimum_spend":
+                checkbox = self.query_one("#minimum_spend", Checkbox)
+                checkbox.value = value
+                checkbox.label = MIN_SPEND_LABELS[value]
         self._sync_days_row()
         self.refresh_panel()
+
+    def _put_service(self, name: str | None) -> None:
+        select = self.query_one("#upstream_service", Select)
+        if name and name not in self._services:
+            self._services = service_names()  # added since the form opened
+            select.set_options([("(none)", NO_SERVICE)] + [(n, n) for n in self._services])
+        select.value = name if name in self._services else NO_SERVICE
+
+    def load(self, current: PackageRow) -> None:
+        self.package = current
+        self.put(self.field_values(current))

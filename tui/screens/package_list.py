@@ -9,7 +9,7 @@ from textual.widgets import Footer
 
 from billing.money import format_money, format_price
 from store.demo import load_demo
-from store.errors import StoreError
+from store.errors import DATABASE_ERRORS, StoreError, explain
 from store.packages import (
     PackageQuery,
     PackageRow,
@@ -30,9 +30,9 @@ from .paged_list import PagedListScreen
 
 COLUMNS = (
     # (key, label, width, right-aligned)
-    ("name", "Name", 18, False), ("retail", "Retail", 7, True), ("cost", "Cost", 7, True),
+    ("name", "Name", 18, False, 3), ("retail", "Retail", 7, True), ("cost", "Cost", 7, True),
     ("margin", "Margin", 7, True), ("frequency", "Frequency", 10, False), ("monthly", "/month", 8, True),
-    ("service", "Upstream", 9, False),
+    ("service", "Upstream", 9, False, 1),
 )
 FREQ_SHORT = {"none": "none", "daily": "daily", "weekly": "week", "monthly": "month", "yearly": "yearly"}
 PAGE = 100
@@ -91,7 +91,7 @@ class PackageListScreen(PagedListScreen):
         yield Footer(compact=True, show_command_palette=False)
 
     def mounted(self) -> None:
-        if self.total == 0 and not self.text and package_total() == 0:
+        if self.total == 0 and not self.text and not self.app.book.read_only and package_total() == 0:
             self.call_after_refresh(self._offer_demo)
 
     # --- the rows -----------------------------------------------------------------
@@ -128,7 +128,7 @@ class PackageListScreen(PagedListScreen):
     def reloaded(self) -> None:
         table = self.table
         arrow = " ▼" if self.descending else " ▲"
-        for key, label, _width, _right in COLUMNS:
+        for key, label, *_size in COLUMNS:
             table.set_label(key, label + (arrow if key == self.sort else ""))
 
     def status_parts(self) -> list[str]:
@@ -208,6 +208,8 @@ class PackageListScreen(PagedListScreen):
                     self.notify(f"{'Archived' if choice == 'archive' else 'Unarchived'} '{row.name}'.")
             except StoreError as exc:
                 self.notify(str(exc), severity="error", timeout=8)
+            except DATABASE_ERRORS as exc:
+                self.notify(f"Not done: {explain(exc)}.", severity="error", timeout=15)
             self.reload(keep_id=row.id)
 
         self.app.push_screen(dialog, decided)
@@ -230,6 +232,10 @@ class PackageListScreen(PagedListScreen):
         )
 
     def action_load_demo(self) -> None:
-        added = load_demo()
+        try:
+            added = load_demo()
+        except DATABASE_ERRORS as exc:
+            self.notify(f"Not loaded: {explain(exc)}.", severity="error", timeout=15)
+            return
         self.notify(f"Loaded {added} demo packages." if added else "The demo packages are already in this book.")
         self.reload()

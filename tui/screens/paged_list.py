@@ -23,8 +23,9 @@ class PagedListScreen(PackdeskScreen):
     BINDINGS = [key_help()]
 
     TABLE_ID: ClassVar[str] = "list"
-    #: (key, label, width, right-aligned) of each column.
-    COLUMNS: ClassVar[tuple[tuple[str, str, int, bool], ...]] = ()
+    #: (key, label, width, right-aligned[, share of the spare width]) of each
+    #: column: a name or reference column grows with the terminal, a figure never.
+    COLUMNS: ClassVar[tuple[tuple, ...]] = ()
     #: Rows a page; None: one fetch gives every row.
     PAGE: ClassVar[int | None] = 200
     #: Rows shown at once when the list opens (the rest of the first page follows

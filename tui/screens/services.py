@@ -9,7 +9,7 @@ from textual.containers import Vertical
 from textual.widgets import Footer, Input, Label, Static
 
 from billing.catalogue import FieldError, parse_service_name
-from store.services import ServiceRow, add_service, list_services, remove_service, rename_service
+from store.services import ServiceRow, add_service, list_services, removal_refusal, remove_service, rename_service
 
 from ..widgets.title_bar import TitleBar
 from .base import key_back, key_help_f1, key_new, key_remove
@@ -69,8 +69,8 @@ class ServicesScreen(PagedListScreen):
 
     TABLE_ID = "services"
     COLUMNS = (
-        ("name", "Name", 22, False), ("packages", "Packages", 8, False),
-        ("description", "Description", 40, False),
+        ("name", "Name", 22, False, 1), ("packages", "Packages", 8, False),
+        ("description", "Description", 40, False, 2),
     )
     PAGE = None  # a short list, read whole
     EMPTY = "No upstream service here. Press {new} to add one."
@@ -110,4 +110,5 @@ class ServicesScreen(PagedListScreen):
         self.ask_then(
             "Remove upstream service", f"Remove '{row.name}'?", "Remove",
             lambda: remove_service(row.id), lambda _: f"Removed '{row.name}'.",
+            refusal=lambda: removal_refusal(row.id),
         )

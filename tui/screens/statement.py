@@ -19,7 +19,7 @@ from billing.ledger import StatementLine
 from billing.money import MoneyError, format_money, parse_amount
 from store.customers import CustomerRow
 from store.ledger import ledger_balance, statement, unbilled_total
-from store.payments import PaymentRow, record_payment, reverse_payment
+from store.payments import PaymentRow, record_payment, reversal_refusal, reverse_payment
 
 from ..validators import VALIDATE_ON, date_parser, date_validator
 from ..widgets.title_bar import FORM_HINT, TitleBar
@@ -49,7 +49,7 @@ class StatementScreen(PagedListScreen):
 
     TABLE_ID = "st-lines"
     COLUMNS = (
-        ("date", "Date", 10, False), ("what", "What", 8, False), ("detail", "Detail", 22, False),
+        ("date", "Date", 10, False), ("what", "What", 8, False), ("detail", "Detail", 22, False, 1),
         ("debit", "Debit", 9, True), ("credit", "Credit", 9, True), ("balance", "Balance", 9, True),
     )
     PAGE = None  # the running balance needs every line of the period
@@ -140,6 +140,7 @@ class StatementScreen(PagedListScreen):
             "Reverse",
             lambda: reverse_payment(payment_id, self.app.today),
             lambda row: f"Reversed {line.what} {payment_id} with reversal {row.id}.",
+            refusal=lambda: reversal_refusal(payment_id),
         )
 
 

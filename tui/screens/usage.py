@@ -58,7 +58,7 @@ class UsageScreen(PagedListScreen):
     KEY_HELP = {"open": "correct the record"}
 
     TABLE_ID = "usage-records"
-    COLUMNS = (("date", "Date", 10, False), ("amount", "Amount", 10, True), ("source", "Source", 12, False))
+    COLUMNS = (("date", "Date", 10, False), ("amount", "Amount", 10, True), ("source", "Source", 12, False, 1))
     EMPTY = "No usage record here. Press {new} to add one."
 
     def __init__(self, customer: CustomerRow) -> None:

@@ -21,8 +21,14 @@ MOVE = "move the cursor (a long list loads more rows as you go)"
 class Column:
     key: str
     label: str
+    #: The width asked for (what an 80-column terminal shows).
     width: int
     right: bool = False
+    #: Share of the spare width this column takes when the terminal is wider
+    #: (names and references: 0 for figures, which never need more).
+    grow: int = 0
+    #: The width drawn (width, plus its share of the spare width).
+    shown: int = 0
 
 
 class PagedTable(ScrollView, can_focus=True):
@@ -89,15 +95,31 @@ class PagedTable(ScrollView, can_focus=True):
 
     # --- data ---------------------------------------------------------------
 
-    def add_column(self, label, *, key: str, width: int) -> None:
+    def add_column(self, label, *, key: str, width: int, grow: int = 0) -> None:
         right = isinstance(label, Text) and label.justify == "right"
-        self.columns[key] = Column(key, str(label), width, right)
+        self.columns[key] = Column(key, str(label), width, right, grow, width)
         self._resize()
 
     def add_columns(self, columns) -> None:
-        """Columns from (key, label, width, right-aligned) rows."""
-        for key, label, width, right in columns:
-            self.add_column(Text(label, justify="right") if right else label, key=key, width=width)
+        """Columns from (key, label, width, right-aligned[, grow]) rows: `grow`
+        is the column's share of the spare width of a wider terminal."""
+        for key, label, width, right, *grow in columns:
+            self.add_column(Text(label, justify="right") if right else label, key=key, width=width, grow=grow[0] if grow else 0)
+
+    def _fit(self) -> None:
+        """Give the width the columns don't need to those that grow, by their shares."""
+        columns = list(self.columns.values())
+        room = self.size.width - self.styles.scrollbar_size_vertical  # kept for the scrollbar, shown or not
+        spare = room - sum(c.width + 2 for c in columns)
+        shares = sum(c.grow for c in columns)
+        given = 0
+        for column in columns:
+            extra = spare * column.grow // shares if spare > 0 and shares else 0
+            column.shown = column.width + extra
+            given += extra
+        if spare > 0 and shares:  # what the division left over goes to the last that grows
+            last = [c for c in columns if c.grow][-1]
+            last.shown += spare - given
 
     def set_label(self, key: str, label: str) -> None:
         self.columns[key].label = label
@@ -137,7 +159,8 @@ class PagedTable(ScrollView, can_focus=True):
 
     def _resize(self) -> None:
         self._resize_pending = False
-        width = sum(c.width + 2 for c in self.columns.values())
+        self._fit()
+        width = sum(c.shown + 2 for c in self.columns.values())
         self.virtual_size = Size(width, len(self._rows) + 1)
         self._line_cache.clear()
         self.refresh()
@@ -188,16 +211,19 @@ class PagedTable(ScrollView, can_focus=True):
         if y == 0:
             x = event.x + int(self.scroll_x)
             for column in self.columns.values():
-                if x < column.width + 2:
+                if x < column.shown + 2:
                     self.post_message(self.HeaderSelected(self, column.key))
                     return
-                x -= column.width + 2
+                x -= column.shown + 2
             return
         row = int(self.scroll_y) + y - 1
         if 0 <= row < len(self._rows):
             if row == self.cursor_row and event.chain >= 2:
                 self.action_select_cursor()
             self.move_cursor(row=row)
+
+    def on_resize(self) -> None:
+        self._resize()
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         self._line_cache.clear()
@@ -214,7 +240,7 @@ class PagedTable(ScrollView, can_focus=True):
     # --- drawing ------------------------------------------------------------
 
     def _cell_text(self, text: str, column: Column) -> str:
-        width = column.width
+        width = column.shown
         if len(text) > width:
             text = text[: max(0, width - 1)] + "…"
         return " " + (text.rjust(width) if column.right else text.ljust(width)) + " "

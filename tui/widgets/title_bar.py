@@ -12,13 +12,31 @@ GO_HINT = "f2 pkgs f3 custs f4 proj f5 run f6 audit ? help"
 FORM_HINT = "^p commands  f1 help"
 
 
+def book_marks(app) -> str:
+    """What the title bar says of the book itself: read-only, the test clock."""
+    book = getattr(app, "book", None)
+    if book is None:
+        return ""
+    marks = []
+    if getattr(book, "read_only", False):
+        marks.append("read-only")
+    settings = getattr(book, "settings", None)
+    if getattr(settings, "test_clock", False):
+        marks.append("TEST CLOCK")
+    return " ".join(f" {m} " for m in marks)
+
+
 class TitleBar(Widget):
-    """The screen's title on the left, the keys that always work on the right."""
+    """The screen's title on the left; what is true of the whole book (read-only,
+    the test clock) and the keys that always work on the right. A note (a save
+    waiting for the book) takes the keys' place while it stands."""
 
     DEFAULT_CSS = """
     TitleBar { height: 1; layout: horizontal; }
     TitleBar > .title-left { width: 1fr; }
+    TitleBar > .title-marks { width: auto; text-style: reverse bold; margin-right: 1; }
     TitleBar > .title-right { width: auto; }
+    TitleBar > .title-note { width: auto; text-style: bold; display: none; }
     """
 
     def __init__(self, title: str, hint: str = GO_HINT):
@@ -28,4 +46,15 @@ class TitleBar(Widget):
 
     def compose(self) -> ComposeResult:
         yield Static(self._title, id="title", classes="title-left", markup=False)
-        yield Static(self._hint, classes="title-right", markup=False)
+        marks = book_marks(self.app)
+        if marks:
+            yield Static(marks, id="book-marks", classes="title-marks", markup=False)
+        yield Static(self._hint, id="title-hint", classes="title-right", markup=False)
+        yield Static("", id="title-note", classes="title-note", markup=False)
+
+    def note(self, text: str | None) -> None:
+        """Show `text` where the keys are (None: the keys again)."""
+        note = self.query_one("#title-note", Static)
+        note.update(text or "")
+        note.display = bool(text)
+        self.query_one("#title-hint", Static).display = not text
