@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
 from collections import deque
 from datetime import date
 from functools import partial
@@ -13,11 +11,13 @@ from typing import Iterable
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from store.book import Book
 
+from .hangup import EXIT_HANGUP, HangupWatch, HungUp
 from .screens import screen_class
+from .screens.base import refuse_if_read_only
 from .screens.help import key_for
 
 # How long one key may take to be handled before the next one typed goes ahead anyway.
@@ -36,6 +36,8 @@ class PackdeskApp(App[int]):
         Binding("f4", "go('projection')", "Projection", id="go_projection", show=False, tooltip="book projection: 12 months"),
         Binding("f5", "go('run')", "Billing run", id="go_run", show=False, tooltip="billing run: preview and commit"),
         Binding("f6", "go('audit')", "Audit log", id="go_audit", show=False, tooltip="audit log: who changed what"),
+        # ? where the screen leaves it to the app: a table or button has the focus, not a field typing it.
+        Binding("question_mark", "help", "Help", id="app_help", show=False, tooltip="this help"),
     ]
     #: The palette's way to the screens f2..f6 open: (title, what it shows, where).
     PLACES = (
@@ -53,6 +55,7 @@ class PackdeskApp(App[int]):
         self._key_in_flight: events.Key | None = None
         self._keys_held: deque[events.Key] = deque()
         self._settling: set[asyncio.Task] = set()
+        self._hangup = HangupWatch(self._hung_up)
 
     @property
     def today(self) -> date:
@@ -65,10 +68,8 @@ class PackdeskApp(App[int]):
         # PRAGMA data_version changes when another connection commits.
         self._data_version = self._read_data_version()
         self.set_interval(1.5, self._poll_book)
-        try:
-            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._hangup)
-        except (NotImplementedError, RuntimeError, ValueError):  # pragma: no cover - not a main thread
-            pass
+        if not self.is_headless:
+            self._hangup.install()
 
     # --- keys, one at a time -------------------------------------------------
     #
@@ -146,11 +147,44 @@ class PackdeskApp(App[int]):
         if refresh is not None:
             refresh()
 
-    def _hangup(self) -> None:
-        """The terminal went away (SSH dropped): leave at once, nothing is half-saved."""
-        self.exit(129)
-        loop = asyncio.get_running_loop()
-        loop.call_later(2.0, os._exit, 129)
+    # --- the terminal goes away (tui.hangup) -------------------------------------
+
+    def _hung_up(self) -> None:
+        """Called once, from a signal handler or a thread: ask the loop to exit
+        (the watchdog ends the process if the loop can't)."""
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(partial(self.exit, return_code=EXIT_HANGUP))
+
+    def call_from_thread(self, callback, *args, **kwargs):
+        """As Textual's, but after a hang-up it raises HungUp at once instead of
+        waiting on a loop that may never run it: a billing run stops after the
+        batch it posted."""
+        if self._hangup.happened:
+            raise HungUp("the terminal went away")
+        return super().call_from_thread(callback, *args, **kwargs)
+
+    # --- quitting ------------------------------------------------------------------
+
+    async def action_quit(self) -> None:
+        """ctrl+q: quit, but a form with unsaved changes asks first (save,
+        discard or keep editing), as escape does."""
+        form = next((s for s in reversed(self.screen_stack) if getattr(s, "dirty", False)), None)
+        if form is None or not hasattr(form, "ask_unsaved"):
+            self.exit()
+            return
+        while self.screen is not form:  # help or a question over the form: it asks instead
+            self.pop_screen()
+        form.ask_unsaved(quitting=True)
+
+    # --- a read-only book -------------------------------------------------------------
+
+    async def run_action(self, action, default_namespace=None, namespaces=None) -> bool:
+        """Every key that would write says why it can't on a read-only book."""
+        target, name, _params = self._parse_action(action, self if default_namespace is None else default_namespace, namespaces)
+        if refuse_if_read_only(target, name):
+            return True
+        return await super().run_action(action, default_namespace, namespaces)
 
     # --- screens ---------------------------------------------------------------
 
@@ -165,8 +199,10 @@ class PackdeskApp(App[int]):
         return next((s for s in self.screen_stack if isinstance(s, packages)), None)
 
     def action_go(self, where: str) -> None:
-        """f2..f6: leave what is open (unless a form has unsaved changes or a
-        run is posting) and show `where`."""
+        """f2..f6: show `where` over the screen you are on, so escape comes back
+        to it (unless a form has unsaved changes or a run is posting). A place
+        already open is gone back to, not opened twice; forms and dialogs
+        over the screen are left; the package list is the base of them all."""
         for screen in self.screen_stack[2:]:
             if getattr(screen, "busy", False):
                 self.notify("A billing run is in progress; wait for it to finish.", severity="warning")
@@ -174,26 +210,32 @@ class PackdeskApp(App[int]):
             if getattr(screen, "dirty", False):
                 self.notify("Save (ctrl+s) or leave (escape) the form first.", severity="warning")
                 return
-        while len(self.screen_stack) > 2:
+        while len(self.screen_stack) > 2 and (isinstance(self.screen, ModalScreen) or hasattr(self.screen, "ask_unsaved")):
             self.pop_screen()
-        if where == "packages":
-            self.list_screen().reload()
+        target = screen_class(where)
+        if any(type(s) is target for s in self.screen_stack[1:]):
+            while type(self.screen) is not target:
+                self.pop_screen()
+            self.screen.reload()
         else:
             self.open_screen(where)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for title, text, action in getattr(screen, "PALETTE", ()):
-            yield SystemCommand(title, _with_key(text, key_for(screen, action)), getattr(screen, f"action_{action}"))
+            yield SystemCommand(title, _with_key(text, key_for(screen, action)), partial(self.run_action, action, screen))
         for title, text, where in self.PLACES:
             yield SystemCommand(title, _with_key(text, key_for(self, f"go('{where}')")), partial(self.action_go, where))
         help_key = key_for(screen, "help")
         yield SystemCommand("Help for this screen", _with_key("Keys and what the screen does", help_key), self._help)
 
-    def _help(self) -> None:
+    def action_help(self) -> None:
+        """? (or the palette): the help of the screen on top."""
         action = getattr(self.screen, "action_help", None)  # the palette has closed by now
         if action is not None:
             action()
+
+    _help = action_help
 
 
 def _with_key(text: str, key: str | None) -> str:
