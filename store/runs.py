@@ -25,6 +25,7 @@ from billing.money import to_micros
 from billing.run import Candidate, PlanBuilder, RunPlan, last_settle_date, periods_due, rebuilt_marks
 
 from . import chain, marks, settings
+from .run_log import RunRow, close_interrupted, list_runs
 from .book import PRAGMAS, current_user
 from .charges import true_ups_for
 from .errors import RunRefused
@@ -37,21 +38,7 @@ BATCH = 5000
 PLAN_CHUNK = 5000
 ZERO = Decimal(0)
 
-__all__ = ["RunPlan", "RunResult", "RunRefused", "commit_run", "plan_run", "post_from", "set_post_from"]
-
-
-@dataclass(frozen=True, slots=True)
-class RunRow:
-    id: int
-    run_date: date
-    since: date | None
-    customer_id: int | None
-    started_at: str
-    finished_at: str | None
-    posted_by: str
-    lines: int
-    host: str
-    status: str  # finished, interrupted, running
+__all__ = ["RunPlan", "RunResult", "RunRefused", "RunRow", "commit_run", "list_runs", "plan_run", "post_from", "set_post_from"]
 
 
 @dataclass
@@ -327,53 +314,6 @@ def commit_run(
             (run_id,),
         )
     return RunResult(run_id, posted, len(lines) - posted, retail, cost, posted_lines, chain.head(), interrupted)
-
-
-_RUN_SELECT = (
-    "SELECT id, run_date, since, customer_id, started_at, finished_at, posted_by, lines, host, pid, ended FROM billing_run "
-)
-
-
-def _alive(host: str, pid: int | None) -> bool | None:
-    """Is the process of a run still there? None: it ran on another host."""
-    if host != socket.gethostname():
-        return None
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # there, under another user
-        return True
-    return True
-
-
-def _run_row(r) -> RunRow:
-    rid, run_date, since, customer, started, finished, by, lines, host, pid, ended = r
-    if ended:
-        status = ended
-    else:
-        status = "running" if _alive(host, pid) is not False else "interrupted"
-    return RunRow(rid, as_date(run_date), as_date(since), customer, started, finished, by, lines, host, status)
-
-
-def list_runs(limit: int = 50) -> list[RunRow]:
-    """The latest runs, newest first, each finished, interrupted or running."""
-    rows = database.execute_sql(_RUN_SELECT + "ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
-    return [_run_row(r) for r in rows]
-
-
-def close_interrupted() -> list[RunRow]:
-    """Mark the unfinished runs whose process is gone as interrupted; return them."""
-    rows = [_run_row(r) for r in database.execute_sql(_RUN_SELECT + "WHERE ended IS NULL ORDER BY id").fetchall()]
-    gone = [r for r in rows if r.status == "interrupted"]
-    if gone:
-        with database.atomic():
-            database.cursor().executemany(
-                "UPDATE billing_run SET ended = 'interrupted' WHERE id = ? AND ended IS NULL", [(r.id,) for r in gone]
-            )
-    return gone
 
 
 def marks_differences(run_date: date, today: date, precision: int, grace_days: int = 0) -> list[tuple[int, str]]:

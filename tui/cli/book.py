@@ -12,7 +12,8 @@ from store.book import integrity_problems
 from store.demo import load_demo
 from store.errors import BookError
 from store.ledger import check_balances
-from store.runs import list_runs, marks_differences, rebuild_marks
+from store.run_log import list_runs
+from store.runs import marks_differences, rebuild_marks
 
 from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, err, given_today
 
