@@ -53,13 +53,25 @@ def panel_text(screen) -> str:
     return str(screen.query_one("#panel", Static).content)
 
 
+def projection_text(screen, width: int | None = None) -> str:
+    """All of an allocation form's projection: heading and months, then the
+    true-ups and the charge lines (tables drawn a screenful at a time)."""
+    parts = [rendered(screen.query_one("#projection-body"), width)]
+    for selector in ("#projection-trueups", "#projection-lines"):
+        parts.append(rendered(screen.query_one(selector)))
+    return "".join(parts)
+
+
 def static_text(screen, selector: str) -> str:
     return str(screen.query_one(selector, Static).content)
 
 
 def rendered(widget, width: int | None = None) -> str:
     """What a Static shows, as plain text, at the width it has on screen.
-    (str(widget.content) only works for plain text; a projection is a rich Group.)"""
+    (str(widget.content) only works for plain text; a projection is a rich Group.)
+    A LineTable gives every line, whether on screen or not."""
+    if hasattr(widget, "text") and callable(widget.text):
+        return widget.text() + "\n"
     width = width or widget.content_region.width or 78
     console = Console(file=io.StringIO(), width=width, color_system=None, legacy_windows=False)
     console.print(widget.content)

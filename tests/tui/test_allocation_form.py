@@ -26,6 +26,7 @@ from tui.screens.customer_list import CustomerListScreen
 from tui.screens.dialogs import ChoiceScreen
 
 from tests.helpers.books import acme
+from tests.helpers.pilot import projection_text as all_of_projection
 from tests.helpers.pilot import (
     SIZE, TODAY, focused_id, messages, open_customer, opens, press, rendered, replace_text, row_count, static_text,
     table_rows,
@@ -36,7 +37,7 @@ PLACEHOLDER = "The projection appears when a package is chosen and the fields ar
 
 
 def projection_text(screen) -> str:
-    return rendered(screen.query_one("#projection-body"))
+    return all_of_projection(screen)
 
 
 LINE = re.compile(r"^(\d{4}-\d{2}-\d{2}) (setup|recurring|min\.spend) +(\S+) +([\d,]+\.\d\d) +([\d,]+\.\d\d)$")

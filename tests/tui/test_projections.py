@@ -263,11 +263,10 @@ async def test_f4_shows_the_book_per_month_and_per_package(projection_book, make
 
         # The package sold below cost: a negative margin, in red.
         assert rows["Loss leader"] == ("12", "180.00", "252.00", "-72.00", "-40.0")
-        cells = [cell for column in _grid_cells(screen.query_one("#packages").content) for cell in column]
-        loss = [c for c in cells if isinstance(c, Text) and c.plain == "-72.00"]
-        assert loss and "red" in str(loss[0].style)
-        positive = [c for c in cells if isinstance(c, Text) and c.plain == rows["Monthly line"][3]]
-        assert positive and "red" not in str(positive[0].style)
+        styled = [cell for row in screen.query_one("#packages").rows if row[0] == "Loss leader" for cell in row if isinstance(cell, tuple)]
+        assert styled and styled[0][0] == "-72.00" and "red" in str(styled[0][1])
+        positive = [cell for row in screen.query_one("#packages").rows if row[0] == "Monthly line" for cell in row if isinstance(cell, tuple)]
+        assert positive and positive[0][0] == rows["Monthly line"][3] and "red" not in str(positive[0][1])
         # An allocation that ended before today is not in the book's future.
         assert "SIP trunk" not in packages_text
 

@@ -215,6 +215,7 @@ async def test_escape_on_the_confirm_writes_nothing(run_book, make_app):
 
 
 async def test_a_run_date_after_today_previews_but_ctrl_s_refuses(run_book, make_app):
+    run_book.update_settings(test_clock=True)  # the app's TODAY is the book's today: posting stops there
     plan = plan_run(AFTER_TODAY, TODAY, run_book.settings.precision)
     assert len(plan.lines) > 5  # December's charges too
     app = make_app(run_book)

@@ -23,6 +23,7 @@ from tui.screens.usage import UsageFormScreen, UsageScreen
 from tui.widgets.paged_table import PagedTable
 
 from tests.helpers.books import ACME, BUNDLE, acme, give_bundle
+from tests.helpers.pilot import projection_text
 from tests.helpers.pilot import (
     SIZE, TODAY, messages, names, open_row, opens, panel_text, press, rendered, replace_text, static_text, table_rows,
 )
@@ -213,7 +214,7 @@ TRUE_UP = re.compile(
 
 def true_up_rows(form) -> dict[str, tuple]:
     """period -> (commit, known, rate/day, days, estimated, '~' or '', true-up)."""
-    text = rendered(form.query_one("#projection-body"), 78)
+    text = projection_text(form, 78)
     return {m.group(1): m.groups()[1:] for m in TRUE_UP.finditer(text)}
 
 
@@ -241,7 +242,7 @@ async def test_the_allocation_form_shows_the_true_up_basis(bundle_book, make_app
     async with app.run_test(size=SIZE) as pilot:
         await to_customer(pilot)
         form = await open_allocation(pilot)
-        text = rendered(form.query_one("#projection-body"), 78)
+        text = projection_text(form, 78)
         assert "Minimum spend true-ups" in text
         rows = true_up_rows(form)
         # Current period: known 60.00, rate (60 + 30) / 30 = 3.00, 6 days (11-25..11-30):
@@ -294,7 +295,7 @@ async def test_the_customer_projection_shows_the_true_up_basis(bundle_book, make
         assert isinstance(screen, CustomerProjectionScreen)
         await screen.workers.wait_for_complete()
         await pilot.pause()
-        text = rendered(screen.query_one("#months"), 78)
+        text = "".join(rendered(screen.query_one(selector), 78) for selector in ("#months", "#trueups", "#lines"))
         assert "Minimum spend true-ups" in text
         rows = {m.group(1): m.groups()[1:] for m in TRUE_UP.finditer(text)}
         assert rows["26-11-01..11-30"] == ("500.00", "60.00", "3.00", "6", "78.00", "~", "422.00")

@@ -26,6 +26,10 @@ class LineTable(Widget):
         self._title = ""
         self._rows: list[tuple] = []
 
+    @property
+    def rows(self) -> list[tuple]:
+        return self._rows
+
     def set_rows(self, columns, rows: list[tuple], title: str = "") -> None:
         self._columns = tuple(columns)
         self._rows = rows

@@ -90,8 +90,8 @@ def charge_rows(pairs, precision: int, *, show_customer: bool = False, show_pack
     if show_customer:
         columns.append(("customer", 14, False))
     if show_package:
-        columns.append(("package", 16, False))
-    columns += [("kind", 9, False), ("period", 11, False), ("amount", 11, True), ("cost", 10, True)]
+        columns.append(("package", 15, False))
+    columns += [("kind", 9, False), ("period", 18, False), ("amount", 9, True), ("cost", 8, True)]
     money: dict = {}
 
     def m(value):
