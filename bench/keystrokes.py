@@ -181,21 +181,22 @@ async def _type_packdesk(book) -> tuple[list[float], list[float], float, int, st
         return cpu, wall, harness, changed, box.value
 
 
-async def _type_bare() -> tuple[list[float], list[float], float, int, str]:
+async def _type_bare(keys=None, field: str = "retail", value: str = "") -> tuple[list[float], list[float], float, int, str]:
+    """The same keys typed into a bare app with one Input (the baseline)."""
     from textual.app import App
     from textual.widgets import Input
 
     class OneInput(App[None]):
         def compose(self):
-            yield Input(id="retail", max_length=20)
+            yield Input(value, id=field, max_length=20)
 
     app = OneInput()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        box = app.query_one("#retail", Input)
+        box = app.query_one(f"#{field}", Input)
         box.focus()
         await pilot.pause()
-        cpu, wall, harness, changed = await _type(pilot, box, KEYS)
+        cpu, wall, harness, changed = await _type(pilot, box, keys or KEYS)
         return cpu, wall, harness, changed, box.value
 
 
@@ -299,24 +300,6 @@ async def _type_allocation(book) -> tuple:
         return [c - per_key for c in cpu], wall, harness, changed, box.value, lines, per_key
 
 
-async def _type_bare_keys(keys) -> tuple[list[float], list[float], float, int, str]:
-    from textual.app import App
-    from textual.widgets import Input
-
-    class OneInput(App[None]):
-        def compose(self):
-            yield Input("2", id="quantity", max_length=20)
-
-    app = OneInput()
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        box = app.query_one("#quantity", Input)
-        box.focus()
-        await pilot.pause()
-        cpu, wall, harness, changed = await _type(pilot, box, keys)
-        return cpu, wall, harness, changed, box.value
-
-
 def allocation_typing(rounds: int) -> dict:
     """Keys typed into the quantity of a daily minimum-spend allocation (730
     projection lines, true-ups over 100,000 usage records): CPU per key against
@@ -337,7 +320,7 @@ def allocation_typing(rounds: int) -> dict:
     wall: dict[str, list[float]] = {"bare": [], "app": []}
     try:
         for i in range(rounds):
-            c, w, harness, changed, value = asyncio.run(_type_bare_keys(ALLOCATION_KEYS))
+            c, w, harness, changed, value = asyncio.run(_type_bare(ALLOCATION_KEYS, "quantity", "2"))
             net["bare"].extend(x - harness for x in c)
             wall["bare"].extend(w)
             c, w, harness, changed, value, lines, projection = asyncio.run(_type_allocation(book))

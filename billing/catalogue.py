@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Mapping
 
 from .charges import PackageTerms
-from .labels import FIELD_LABELS, WEEKDAY_FULL, field_label  # noqa: F401 (FIELD_LABELS: until the screens import it from labels)
+from .labels import WEEKDAY_FULL, field_label
 from .money import MoneyError, format_price, parse_amount
 from .schedule import WEEKDAYS, Frequency
 

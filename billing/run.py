@@ -26,7 +26,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Callable, Container, Iterable, Iterator
 
-from .charges import KINDS, MINIMUM_SPEND, AllocationTerms, Charge, PackageTerms, allocation_charges
+from .charges import KINDS, AllocationTerms, Charge, PackageTerms, allocation_charges
 from .minimum import SpendPeriod, spend_periods
 
 ZERO = Decimal(0)
@@ -273,7 +273,3 @@ def _owed(candidate: Candidate, charge: Charge, posted: Container, post_from: da
     if nothing(charge) or ledger_key(candidate.id, charge) in posted:
         return False
     return post_from is None or charge.date >= post_from
-
-
-def is_true_up(charge: Charge) -> bool:
-    return charge.kind == MINIMUM_SPEND

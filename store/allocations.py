@@ -177,22 +177,3 @@ def active_services(customer_id: int, today: date) -> list[tuple[str, int, str]]
         .tuples()
     )
     return [(name, int(qty), packages or "") for name, qty, packages in select]
-
-
-
-
-_MOVED = {
-    "iter_allocations": "scan", "AllocationRow": "scan",
-    "iter_charges": "charges", "allocation_true_ups": "charges", "book_true_ups": "charges", "true_ups_of": "charges",
-    "import_allocations": "allocation_transfer", "export_allocations": "allocation_transfer",
-    "allocation_record": "allocation_transfer",
-}
-
-
-def __getattr__(name: str):  # transitional: callers move to the new modules
-    module = _MOVED.get(name)
-    if module is None:
-        raise AttributeError(name)
-    import importlib
-
-    return getattr(importlib.import_module(f"store.{module}"), name)

@@ -99,20 +99,3 @@ def export_ledger(out, fmt: str = "csv", customer_id: int | None = None, start: 
             }
 
     return write_records(records(), LEDGER_FIELDS, out, fmt)
-
-
-_MOVED = {
-    "plan_run": "runs", "commit_run": "runs", "RunPlan": "runs", "RunResult": "runs", "RunRefused": "runs",
-    "post_from": "runs", "set_post_from": "runs",
-    "record_payment": "payments", "reverse_payment": "payments", "get_payment": "payments",
-    "list_payments": "payments", "PaymentRow": "payments",
-}
-
-
-def __getattr__(name: str):  # transitional: callers move to the new modules
-    module = _MOVED.get(name)
-    if module is None:
-        raise AttributeError(name)
-    import importlib
-
-    return getattr(importlib.import_module(f"store.{module}"), name)

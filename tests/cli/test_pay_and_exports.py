@@ -14,7 +14,8 @@ from decimal import Decimal
 import pytest
 
 from store.audit import AUDIT_FIELDS
-from store.ledger import LEDGER_FIELDS, record_payment
+from store.ledger import LEDGER_FIELDS
+from store.payments import record_payment
 from store.packages import update_package
 from tests.helpers.books import allocate, balance_of, customer, opened, package
 from tests.helpers.cli import TODAY, cli, cli_env, cli_process, run_json

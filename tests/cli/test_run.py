@@ -19,9 +19,9 @@ import pytest
 
 from billing.money import format_money
 from billing.schedule import Frequency
-from store.ledger import (
-    RunRefused, check_balances, commit_run, ledger_balance, plan_run, post_from, statement, unbilled_total,
-)
+from store.errors import RunRefused
+from store.ledger import check_balances, ledger_balance, statement, unbilled_total
+from store.runs import commit_run, plan_run, post_from
 from store.packages import find_package, update_package
 from store.usage import add_usage
 

@@ -16,7 +16,8 @@ from pathlib import Path
 from billing.accounts import AllocationDraft, CustomerDraft
 from billing.catalogue import PackageDraft
 from billing.schedule import Frequency
-from store.allocations import AllocationRow, create_allocation
+from store.allocations import create_allocation
+from store.scan import AllocationRow
 from store.book import Book
 from store.customers import CustomerRow, create_customer, find_customer
 from store.demo import load_demo

@@ -13,9 +13,11 @@ from billing.accounts import AllocationDraft
 from billing.catalogue import FieldError
 from billing.charges import RECURRING, SETUP, AllocationTerms
 from store.allocations import (
-    AllocationConflict, MinimumDays, active_services, count_allocations, create_allocation, get_allocation,
-    iter_charges, list_allocations, remove_allocation, update_allocation,
+    active_services, count_allocations, create_allocation, get_allocation, list_allocations, remove_allocation,
+    update_allocation,
 )
+from store.charges import iter_charges
+from store.errors import AllocationConflict, MinimumDays
 from store.customers import find_customer
 from store.demo import PACKAGES
 from store.models import Allocation

@@ -24,7 +24,8 @@ from billing.accounts import CustomerDraft
 from billing.catalogue import PackageDraft
 from billing.schedule import Frequency
 from store.customers import create_customer
-from store.ledger import check_balances, commit_run, plan_run
+from store.ledger import check_balances
+from store.runs import commit_run, plan_run
 from store.models import database
 from store.packages import create_package
 
@@ -146,7 +147,7 @@ CHILD = textwrap.dedent(
     sys.path.insert(0, {root!r})
     from datetime import date
     from store.book import Book
-    from store.ledger import commit_run, plan_run
+    from store.runs import commit_run, plan_run
 
     book = Book.open(sys.argv[1])
     day = date.fromisoformat(sys.argv[2])

@@ -15,7 +15,8 @@ from billing.money import MoneyError
 from store.allocations import update_allocation
 from store.audit import list_audit
 from store.customers import get_customer, update_customer
-from store.ledger import check_balances, ledger_balance, list_payments, record_payment, reverse_payment, statement
+from store.ledger import check_balances, ledger_balance, statement
+from store.payments import list_payments, record_payment, reverse_payment
 from store.packages import StoreError, update_package
 from store.usage import add_usage, update_usage
 from tests.helpers.books import allocate, balance_of, customer, opened, package

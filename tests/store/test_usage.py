@@ -15,7 +15,8 @@ import pytest
 from billing.charges import MINIMUM_SPEND
 from billing.money import round_money
 from store import usage
-from store.allocations import allocation_true_ups, book_true_ups, get_allocation, iter_charges
+from store.allocations import get_allocation
+from store.charges import allocation_true_ups, book_true_ups, iter_charges
 from store.packages import NotFound, StoreError
 
 from tests.helpers.books import acme, blue, give_bundle

@@ -20,6 +20,7 @@ from billing.schedule import Frequency
 from store import allocations as allocation_store
 from store import customers as customer_store
 from store import packages as package_store
+from store.scan import iter_allocations
 from tui.screens.customer import CustomerScreen
 from tui.screens.customer_list import CustomerListScreen
 from tui.screens.dialogs import ChoiceScreen
@@ -50,7 +51,7 @@ def month_rows(text: str) -> dict[str, tuple]:
 def expected_charges(customer_id: int | None = None):
     """(allocation, charge) of every charge in the window, straight from billing."""
     found = []
-    for allocation in allocation_store.iter_allocations(customer_id):
+    for allocation in iter_allocations(customer_id):
         for charge in allocation_charges(allocation.package_terms, allocation.terms(), START, END, 2):
             found.append((allocation, charge))
     return found

@@ -62,8 +62,6 @@ class LineFormat:
         self.precision = precision
         self._dates: dict[date, str] = {}
         self._money: dict[Decimal, str] = {}
-        self._row = None
-        self._prefix = ""
 
     def day(self, value: date) -> str:
         text = self._dates.get(value)
@@ -96,14 +94,7 @@ class LineFormat:
     def line(self, row, charge) -> str:
         fmt = self.fmt
         if fmt == "csv":
-            if row is not self._row:
-                self._row = row
-                self._prefix = f"{_csv_cell(row.customer)},{_csv_cell(row.package)},{row.id}"
-            return (
-                f"{self.day(charge.date)},{self._prefix},{charge.kind},{charge.quantity},"
-                f"{self.day(charge.period_start)},{self.day(charge.period_end)},"
-                f"{self.money(charge.amount)},{self.money(charge.cost)}\n"
-            )
+            return self.lines(row, (charge,))[0][1]
         record = {
             "date": self.day(charge.date), "customer": row.customer, "package": row.package, "allocation": row.id,
             "kind": charge.kind, "quantity": charge.quantity, "period_start": self.day(charge.period_start),
