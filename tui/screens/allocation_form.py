@@ -26,6 +26,7 @@ from store.scan import AllocationRow
 from store.usage import daily_usage
 
 from ..validators import VALIDATE_ON, FieldValidator, date_validator, error_text
+from ..widgets.field import Field
 from ..widgets.panel import describe_schedule
 from ..widgets.line_table import LineTable
 from ..widgets.projection_tables import TRUE_UP_COLUMNS, TRUE_UP_TITLE, charge_rows, margin_note, month_table, true_up_rows
@@ -81,17 +82,17 @@ class AllocationFormScreen(FormScreen):
         with Horizontal(classes="row"):
             yield Label("Package", classes="label")
             name = self.package.name if self.package else ""
-            yield Input(name, placeholder="type part of a package name", id="package", compact=True)
+            yield Field(name, placeholder="type part of a package name", id="package", compact=True)
         yield OptionList(id="matches", compact=True)
         with Horizontal(classes="row"):
             yield Label("Quantity", classes="label")
-            yield Input(str(a.quantity) if a else "1", id="quantity", compact=True, classes="short",
+            yield Field(str(a.quantity) if a else "1", id="quantity", compact=True, classes="short",
                         validators=[FieldValidator(parse_quantity)], validate_on=VALIDATE_ON)
             yield Label(" Start", classes="label-short")
-            yield Input(a.start.isoformat() if a else today.isoformat(), id="start_date", compact=True, classes="date",
+            yield Field(a.start.isoformat() if a else today.isoformat(), id="start_date", compact=True, classes="date",
                         validators=[date_validator("start_date", today, True)], validate_on=VALIDATE_ON)
             yield Label(" End", classes="label-short")
-            yield Input(a.end.isoformat() if a and a.end else "", placeholder="none", id="end_date", compact=True,
+            yield Field(a.end.isoformat() if a and a.end else "", placeholder="none", id="end_date", compact=True,
                         classes="date", validators=[date_validator("end_date", today, False)], validate_on=VALIDATE_ON)
         with Horizontal(classes="row"):
             yield Label("Options", classes="label")
@@ -99,7 +100,7 @@ class AllocationFormScreen(FormScreen):
             yield Tick("prorate", value=bool(a and a.prorate), id="prorate", compact=True)
         with Horizontal(classes="row"):
             yield Label("Reference", classes="label")
-            yield Input(a.reference if a else "", placeholder="DID number, site…", id="reference", compact=True,
+            yield Field(a.reference if a else "", placeholder="DID number, site…", id="reference", compact=True,
                         max_length=100, validators=[FieldValidator(parse_reference)], validate_on=VALIDATE_ON)
         yield Static("", id="form-errors", classes="errors", markup=False)
         yield Static("", id="details", classes="details", markup=False)

@@ -23,6 +23,7 @@ from store.runs import commit_run, plan_run
 from store.settings import posting_limit
 
 from ..validators import VALIDATE_ON, date_validator
+from ..widgets.field import Field
 from ..widgets.paged_table import PagedTable
 from ..widgets.title_bar import FORM_HINT, TitleBar
 from .base import PackdeskScreen, key_back, key_help_f1
@@ -75,10 +76,10 @@ class BillingRunScreen(PackdeskScreen):
         yield TitleBar("packdesk · Billing run", FORM_HINT)
         with Horizontal(classes="row run-fields"):
             yield Label("Run date", classes="label")
-            yield Input(today.isoformat(), id="run-date", compact=True, classes="date",
+            yield Field(today.isoformat(), id="run-date", compact=True, classes="date",
                         validators=[date_validator("date", today, True)], validate_on=VALIDATE_ON)
             yield Label(" Customer", classes="label-mid")
-            yield Input("", placeholder="all customers (or a name)", id="run-customer", compact=True)
+            yield Field("", placeholder="all customers (or a name)", id="run-customer", compact=True)
         yield Static("", id="run-status", classes="run-status", markup=False)
         yield ProgressBar(id="run-progress", show_eta=False)
         yield PagedTable(id="run-lines")

@@ -23,6 +23,7 @@ from billing.labels import field_label, form_label
 from store.errors import DATABASE_ERRORS, Conflict, NotFound, StoreError, explain
 
 from ..validators import VALIDATE_ON, FieldValidator, error_text
+from ..widgets.field import Field
 from ..widgets.title_bar import TitleBar
 from .base import PackdeskScreen, key_help_f1, refuse_if_read_only
 from .dialogs import unsaved_changes
@@ -109,7 +110,7 @@ class FormBase(MergeOnConflict, Screen):
         input_id = self.input_id(field)
         with Horizontal(classes="row"):
             yield Label(form_label(field), classes="label")
-            yield Input(
+            yield Field(
                 value, id=input_id, classes=classes, compact=True, max_length=max_length,
                 validators=[FieldValidator(parse)] if parse else None, validate_on=VALIDATE_ON,
             )

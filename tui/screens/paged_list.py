@@ -10,6 +10,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.widgets import Input, Static
 
+from ..widgets.field import Field
 from ..widgets.paged_table import PagedTable
 from .base import PackdeskScreen, key_help
 from .help import key_for
@@ -89,7 +90,7 @@ class PagedListScreen(PackdeskScreen):
     def list_widgets(self, status: bool = True) -> ComposeResult:
         """The filter box (unless made on first use), the table and the status line."""
         if self.FILTER and not self.FILTER_ON_USE:
-            yield Input(placeholder=self.FILTER, id="filter", compact=True)
+            yield Field(placeholder=self.FILTER, id="filter", compact=True)
         yield PagedTable(id=self.TABLE_ID)
         if status:
             yield Static("", id="status", classes="status", markup=False)
@@ -207,7 +208,7 @@ class PagedListScreen(PackdeskScreen):
         found = self.query("#filter").results(Input)
         box = next(iter(found), None)
         if box is None:
-            box = Input(placeholder=self.FILTER, id="filter", compact=True)
+            box = Field(placeholder=self.FILTER, id="filter", compact=True)
             self.mount(box, before=self.table)
         box.display = True
         box.focus()

@@ -22,6 +22,7 @@ from store.ledger import ledger_balance, statement, unbilled_total
 from store.payments import PaymentRow, record_payment, reversal_refusal, reverse_payment
 
 from ..validators import VALIDATE_ON, date_parser, date_validator
+from ..widgets.field import Field
 from ..widgets.title_bar import FORM_HINT, TitleBar
 from .base import key_back, key_help_f1
 from .form import FormDialog
@@ -33,7 +34,7 @@ PAYMENT_KINDS = ("payment", "credit")
 class StatementScreen(PagedListScreen):
     BINDINGS = [
         Binding("n", "pay", "Payment", id="pay", tooltip="record a payment or credit"),
-        Binding("r", "reverse", "Reverse", id="reverse", tooltip="reverse the payment under the cursor"),
+        Binding("r", "reverse", "Reverse", id="reverse_payment", tooltip="reverse the payment under the cursor"),
         key_back(),
         key_help_f1(),
     ]
@@ -65,10 +66,10 @@ class StatementScreen(PagedListScreen):
         yield TitleBar(f"Statement · {self.customer.name}", FORM_HINT)
         with Horizontal(classes="row"):
             yield Label("From", classes="label")
-            yield Input("", placeholder="start", id="st-from", compact=True, classes="date",
+            yield Field("", placeholder="start", id="st-from", compact=True, classes="date",
                         validators=[date_validator("from", today, False)], validate_on=VALIDATE_ON)
             yield Label(" To", classes="label-short")
-            yield Input("", placeholder="end", id="st-to", compact=True, classes="date",
+            yield Field("", placeholder="end", id="st-to", compact=True, classes="date",
                         validators=[date_validator("to", today, False)], validate_on=VALIDATE_ON)
         yield Static("", id="st-summary", markup=False)
         yield from self.list_widgets(status=False)
