@@ -16,13 +16,24 @@ from store.book import Book
 from store.demo import load_demo
 
 from tests.helpers.books import add_demo_customers, make_demo_db
+from tests.helpers.config import ConfigFiles, config_files
 
 
 @pytest.fixture(autouse=True)
-def _no_env(monkeypatch):
-    """No book or 'today' leaks in from the environment."""
+def _no_env(monkeypatch, tmp_path_factory):
+    """No book, 'today' or configuration file leaks in from the environment:
+    the host's and the user's packdesk.toml are looked for in an empty folder."""
     monkeypatch.delenv("PACKDESK_DB", raising=False)
     monkeypatch.delenv("PACKDESK_TODAY", raising=False)
+    nowhere = tmp_path_factory.mktemp("no-config")
+    monkeypatch.setenv("PACKDESK_HOST_CONFIG", str(nowhere / "host.toml"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(nowhere))
+
+
+@pytest.fixture
+def configs(tmp_path, monkeypatch) -> ConfigFiles:
+    """The host's and the user's packdesk.toml under tmp_path, to write."""
+    return config_files(tmp_path, monkeypatch)
 
 
 @pytest.fixture

@@ -2,7 +2,8 @@
 
 parser.py holds the arguments, common.py what the commands share, and one
 module each the command groups: transfer (import, export), charges, run,
-payments (pay, reverse) and book (check, settings, demo)."""
+payments (pay, reverse), book (check, settings, demo) and config, which
+runs before any book is opened."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ import gc
 from billing.dates import DateError
 from store.errors import DATABASE_ERRORS, StoreError, explain
 
+from ..config import Config, ConfigError, load
 from .book import cmd_check, cmd_demo, cmd_init, cmd_runs, cmd_settings
 from .charges import cmd_charges
 from .common import EXIT_FAILED, EXIT_USAGE, err, given_today, open_book
+from .config import cmd_config
 from .parser import build_parser
 from .payments import cmd_pay, cmd_reverse
 from .run import cmd_run
@@ -34,14 +37,16 @@ COMMANDS = {
     "demo": cmd_demo,
     "init": cmd_init,
 }
+#: Commands that need no book: they run before one is opened, and work where there is none.
+BOOKLESS = {"config": cmd_config}
 
 
-def _open_app(book, today) -> int:
+def _open_app(book, today, config: Config) -> int:
     # Imported here, not at the top: only this command needs Textual, and cron commands must start fast.
     from tui.app import PackdeskApp
 
     gc.freeze()  # what is loaded by now lives as long as the app: don't rescan it
-    app = PackdeskApp(book, today=today)
+    app = PackdeskApp(book, today=today, keymap=config.keymap)
     app.run()
     book.close()
     return app.return_code or 0
@@ -50,15 +55,22 @@ def _open_app(book, today) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        config = load(getattr(args, "db", None))
+    except ConfigError as exc:
+        err(str(exc))
+        return EXIT_USAGE
+    if args.command in BOOKLESS:
+        return BOOKLESS[args.command](args, config)
+    try:
         today = given_today(args)
     except DateError as exc:
         err(f"PACKDESK_TODAY: {exc}")
         return EXIT_USAGE
-    book = open_book(args)
+    book = open_book(args, config)
     if book is None:
         return EXIT_FAILED
     if args.command is None:
-        return _open_app(book, today)
+        return _open_app(book, today, config)
     try:
         return COMMANDS[args.command](args, book)
     except DATABASE_ERRORS as exc:

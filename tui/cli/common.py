@@ -7,11 +7,14 @@ from __future__ import annotations
 import os
 import sys
 from datetime import date
+from pathlib import Path
 
 from billing.dates import parse_date
-from store.book import Book, resolve_book_path
+from store.book import Book, default_book_path
 from store.customers import find_customer
 from store.errors import BookError
+
+from ..config import DEFAULT, Config
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -25,13 +28,21 @@ def err(message: str) -> None:
     print(f"packdesk: {message}", file=sys.stderr)
 
 
-def open_book(args) -> Book | None:
-    """The book of --db / PACKDESK_DB, or None once the reason is printed."""
-    path = resolve_book_path(getattr(args, "db", None))
+def book_path(config: Config) -> tuple[Path, str]:
+    """The book's path and where it came from: --db, PACKDESK_DB, a
+    configuration file, else the default book."""
+    if config.db is None:
+        return default_book_path(), DEFAULT
+    return Path(config.db.value), config.db.source
+
+
+def open_book(args, config: Config) -> Book | None:
+    """The book of --db / PACKDESK_DB / the configuration files, or None once the reason is printed."""
+    path, source = book_path(config)
     try:
         return Book.open(path, create=args.command in CREATES_BOOK)
     except BookError as exc:
-        err(str(exc))
+        err(f"{exc}; the path is db in {source}" if config.db and config.db.from_file else str(exc))
         return None
 
 

@@ -28,7 +28,7 @@ def _common() -> argparse.ArgumentParser:
         "--db",
         metavar="PATH",
         default=argparse.SUPPRESS,
-        help="the book (SQLite file); default $PACKDESK_DB, else book.db in your data directory",
+        help="the book (SQLite file); default $PACKDESK_DB, else db in packdesk.toml, else book.db in your data directory",
     )
     common.add_argument(
         "--today",
@@ -157,6 +157,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="on: runs may post up to --today / PACKDESK_TODAY (sandboxes, tests); off: never past the real date",
     )
     settings.add_argument("--usage-grace-days", metavar="N", type=int, help="days a true-up waits for late usage (0-31)")
+
+    config = commands.add_parser(
+        "config", parents=[common], help="each setting of the configuration files, its value and where it came from (opens no book)"
+    )
+    config.add_argument("--keys", action="store_true", help="list every binding id a [keymap] can remap, with its keys")
 
     commands.add_parser("demo", parents=[common], help="load demo packages into the book")
     commands.add_parser("init", parents=[common], help="create a new, empty book (only this and the app create one)")

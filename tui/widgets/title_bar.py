@@ -3,13 +3,29 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.widget import Widget
 from textual.widgets import Static
 
-#: The keys that work from every screen, as the title bar lists them.
-GO_HINT = "f2 pkgs f3 custs f4 proj f5 run f6 audit ? help"
+#: The keys that work from every screen, as the title bar lists them: each
+#: {binding id} is its key, as remapped by the keymap (else DEFAULT_KEYS).
+GO_HINT = "{go_packages} pkgs {go_customers} custs {go_projection} proj {go_run} run {go_audit} audit {help} help"
 #: What a form's title bar lists instead.
-FORM_HINT = "^p commands  f1 help"
+FORM_HINT = "{palette} commands  {help_f1} help"
+DEFAULT_KEYS = {
+    "go_packages": "f2", "go_customers": "f3", "go_projection": "f4", "go_run": "f5", "go_audit": "f6",
+    "help": "?", "palette": "^p", "help_f1": "f1",
+}
+
+
+def hint_keys(app, hint: str) -> str:
+    """`hint` with each {binding id} replaced by its key, as the footer would show it."""
+    keymap = getattr(app, "_keymap", None) or {}
+    keys = dict(DEFAULT_KEYS)
+    for binding_id in keys:
+        if keymap.get(binding_id):
+            keys[binding_id] = app.get_key_display(Binding(keymap[binding_id].split(",")[0], ""))
+    return hint.format(**keys)
 
 
 def book_marks(app) -> str:
@@ -49,7 +65,7 @@ class TitleBar(Widget):
         marks = book_marks(self.app)
         if marks:
             yield Static(marks, id="book-marks", classes="title-marks", markup=False)
-        yield Static(self._hint, id="title-hint", classes="title-right", markup=False)
+        yield Static(hint_keys(self.app, self._hint), id="title-hint", classes="title-right", markup=False)
         yield Static("", id="title-note", classes="title-note", markup=False)
 
     def note(self, text: str | None) -> None:
