@@ -17,7 +17,7 @@ from store.book import Book
 
 from .config import Setting
 from .hangup import EXIT_HANGUP, HangupWatch, HungUp
-from .keys import use_keymap
+from .keys import say_unknown_ids, use_keymap
 from .screens import screen_class
 from .screens.base import refuse_if_read_only
 from .screens.help import key_for
@@ -53,8 +53,8 @@ class PackdeskApp(App[int]):
     def __init__(self, book: Book, today: date | None = None, keymap: dict[str, Setting] | None = None):
         super().__init__()
         self.book = book
-        #: The keymap of the configuration files; what can't be used is said once the app is up.
-        self._keymap_notes = use_keymap(self, keymap or {})
+        #: The keymap of the configuration files; entries naming no binding are said once the app is up.
+        self._keymap_entries = use_keymap(self, keymap or {})
         self._fixed_today = today
         self._key_in_flight: events.Key | None = None
         self._keys_held: deque[events.Key] = deque()
@@ -74,8 +74,8 @@ class PackdeskApp(App[int]):
         self.set_interval(1.5, self._poll_book)
         if not self.is_headless:
             self._hangup.install()
-        for note in self._keymap_notes:
-            self.notify(note, severity="warning", timeout=20)
+        if self._keymap_entries:
+            self.call_after_refresh(say_unknown_ids, self, self._keymap_entries)
 
     # --- keys, one at a time -------------------------------------------------
     #

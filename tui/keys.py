@@ -80,11 +80,17 @@ def unknown_note(binding_id: str, setting: Setting) -> str:
     )
 
 
-def use_keymap(app, keymap: dict[str, Setting]) -> list[str]:
-    """Bind the app's keys as `keymap` says; what can't be used, in sentences
-    (the app shows them when it starts)."""
-    if not keymap:
-        return []
-    known = bindings(type(app))
-    app.set_keymap({binding_id: setting.value for binding_id, setting in keymap.items() if binding_id in known})
-    return [unknown_note(binding_id, keymap[binding_id]) for binding_id in unknown_ids(keymap, known)]
+def use_keymap(app, keymap: dict[str, Setting]) -> dict[str, Setting]:
+    """Bind the app's keys as `keymap` says (an id naming no binding changes
+    nothing); the keymap, for say_unknown_ids once the app is up."""
+    if keymap:
+        app.set_keymap({binding_id: setting.value for binding_id, setting in keymap.items()})
+    return keymap
+
+
+def say_unknown_ids(app, keymap: dict[str, Setting]) -> None:
+    """Tell the operator of each keymap entry naming no binding. Called after
+    the first frame: finding every id imports every screen, which the first
+    frame doesn't wait for."""
+    for binding_id in unknown_ids(keymap, bindings(type(app))):
+        app.notify(unknown_note(binding_id, keymap[binding_id]), severity="warning", timeout=20)
