@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections import deque
 from datetime import date
 from functools import partial
@@ -18,6 +19,7 @@ from store.book import Book
 from .config import Setting
 from .hangup import EXIT_HANGUP, HangupWatch, HungUp
 from .keys import say_unknown_ids, use_keymap
+from .legible import ANSI_THEME, legible, no_color_asked, wants_ansi_theme
 from .screens import screen_class
 from .screens.base import refuse_if_read_only
 from .screens.help import key_for
@@ -51,7 +53,10 @@ class PackdeskApp(App[int]):
     )
 
     def __init__(self, book: Book, today: date | None = None, keymap: dict[str, Setting] | None = None):
-        super().__init__()
+        # NO_COLOR: every colour stripped (not turned grey); focus and errors are marked by reverse and bold.
+        super().__init__(ansi_color=True if no_color_asked(os.environ) else None)
+        if wants_ansi_theme(self.console.color_system, os.environ):
+            self.theme = ANSI_THEME  # 16 colours or none: the terminal's own palette
         self.book = book
         #: The keymap of the configuration files; entries naming no binding are said once the app is up.
         self._keymap_entries = use_keymap(self, keymap or {})
@@ -60,6 +65,10 @@ class PackdeskApp(App[int]):
         self._keys_held: deque[events.Key] = deque()
         self._settling: set[asyncio.Task] = set()
         self._hangup = HangupWatch(self._hung_up)
+
+    def get_css_variables(self) -> dict[str, str]:
+        """The theme's variables, error text at 4.5:1 or more on its grounds (tui.legible)."""
+        return legible(super().get_css_variables(), self.current_theme.dark)
 
     @property
     def today(self) -> date:

@@ -17,6 +17,18 @@ from tests.helpers.pilot import TODAY
 from tui.app import PackdeskApp
 
 
+@pytest.fixture(autouse=True)
+def _truecolour_terminal(monkeypatch):
+    """Every app test runs on a truecolour terminal in the default theme unless
+    it says otherwise: packdesk takes an ANSI theme on 16 colours (TERM=xterm,
+    vt100, linux) or under NO_COLOR (tui.legible), which the shell running the
+    tests may well be."""
+    monkeypatch.setenv("TERM", "xterm-256color")
+    monkeypatch.setenv("COLORTERM", "truecolor")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("TEXTUAL_THEME", raising=False)
+
+
 @pytest.fixture
 def make_app():
     """Build the app on a book with today fixed to TODAY."""

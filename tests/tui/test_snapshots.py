@@ -119,3 +119,34 @@ def test_billing_run_preview(snap_compare, run_book, make_app):
 def test_customer_statement(snap_compare, statement_book, make_app):
     # The customer list opens on Acme Telecom (sorted by name).
     assert snap_compare(make_app(statement_book), terminal_size=SIZE, run_before=steady("f3", "enter", "s"))
+
+
+# --- readable on every terminal (tui.legible) ---------------------------------------------------
+#
+# The package form with 'x' in retail (its reason under it) and the cursor in
+# cost: in the default theme, on a terminal of 16 colours (the ANSI theme)
+# and under NO_COLOR (colours stripped: the bar before cost, bold reasons).
+
+ERROR_AND_FOCUS = ("n", "tab", "x", "tab")
+
+
+def _terminal(monkeypatch, **env: str) -> None:
+    monkeypatch.delenv("COLORTERM", raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+
+
+def test_form_error_and_focus_in_the_default_theme(snap_compare, demo_app):
+    assert snap_compare(demo_app, terminal_size=SIZE, run_before=steady(*ERROR_AND_FOCUS))
+
+
+def test_form_error_and_focus_on_16_colours(snap_compare, demo_book, make_app, monkeypatch):
+    _terminal(monkeypatch, TERM="linux")
+    app = make_app(demo_book)
+    assert snap_compare(app, terminal_size=SIZE, run_before=steady(*ERROR_AND_FOCUS))
+
+
+def test_form_error_and_focus_without_colour(snap_compare, demo_book, make_app, monkeypatch):
+    _terminal(monkeypatch, TERM="vt100", NO_COLOR="1")
+    app = make_app(demo_book)
+    assert snap_compare(app, terminal_size=SIZE, run_before=steady(*ERROR_AND_FOCUS))

@@ -25,6 +25,7 @@ from store.errors import NotFound
 from store.packages import DRAFT_FIELDS, PackageRow, create_package, update_package
 from store.services import service_names
 
+from ..legible import error_style
 from ..widgets.day_picker import DayPicker
 from ..widgets.panel import render_panel
 from ..widgets.tick import Tick
@@ -138,6 +139,8 @@ class PackageFormScreen(FormScreen):
     def mounted(self) -> None:
         self.query_one("#name", Input).focus()
         self._sync_days_row()
+        # The panel's error text is drawn in the theme's colour: a new theme redraws it.
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self.refresh_panel())
         self.refresh_panel()
 
     # --- reading the form ---------------------------------------------
@@ -171,7 +174,7 @@ class PackageFormScreen(FormScreen):
         settings = self.app.book.settings
         # The panel's size is fixed by the stylesheet: no layout pass needed.
         self.query_one("#panel", Static).update(
-            render_panel(terms, billing_errors, self.app.today, settings.precision, settings.currency),
+            render_panel(terms, billing_errors, self.app.today, settings.precision, settings.currency, error_style(self.app)),
             layout=False,
         )
 

@@ -58,6 +58,9 @@ class PagedTable(ScrollView, can_focus=True):
     PagedTable > .paged-table--header { text-style: bold; background: $panel; color: $foreground; }
     PagedTable > .paged-table--cursor { background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold; }
     PagedTable > .paged-table--cursor-blurred { background: $block-cursor-blurred-background; }
+    /* 16 colours or none (tui.legible): the cursor row in reverse video, underlined when the list is not focused. */
+    PagedTable:ansi:focus > .paged-table--cursor { background: ansi_default; color: ansi_default; text-style: reverse bold; }
+    PagedTable:ansi > .paged-table--cursor-blurred { text-style: underline; }
     """
 
     class RowHighlighted(Message):
@@ -236,6 +239,11 @@ class PagedTable(ScrollView, can_focus=True):
     def on_blur(self) -> None:
         self._line_cache.clear()
         self.refresh()
+
+    def notify_style_update(self) -> None:
+        """A new theme (or stylesheet): the cached lines carry the old colours."""
+        self._line_cache.clear()
+        super().notify_style_update()
 
     # --- drawing ------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from rich.style import Style
 from rich.text import Text
 
 from billing.catalogue import FieldError
@@ -44,14 +45,17 @@ def render_panel(
     today: date,
     precision: int = 2,
     currency: str = "",
+    error: Style | str = "red",
 ) -> Text:
-    """The panel's text for what the form holds now."""
+    """The panel's text for what the form holds now; `error` is the style of
+    what is wrong (the app's error text colour, tui.legible.error_style)."""
     text = Text()
     text.append("Live: one unit from today\n", style="bold")
     if terms is None:
-        text.append("Fix the fields in red to see the charges:\n", style="bold red")
-        for error in errors[:6]:
-            text.append(f" - {error_text(error)}\n", style="red")
+        error = Style.parse(error) if isinstance(error, str) else error
+        text.append("Fix the fields in red to see the charges:\n", style=Style(bold=True) + error)
+        for wrong in errors[:6]:
+            text.append(f" - {error_text(wrong)}\n", style=error)
         return text
     summary = package_summary(terms, today, precision, NEXT_COUNT)
     money = lambda amount: format_money(amount, precision)  # noqa: E731
