@@ -47,7 +47,8 @@ def main(argv: list[str]) -> int:
     from bench.charges import CLI_TIMEOUT, charges
     from bench.common import TODAY
     from bench.first_frame import first_frame
-    from bench.keystrokes import allocation_typing, panel_in_process, typing_headless
+    from bench.allocation_typing import allocation_typing
+    from bench.keystrokes import panel_in_process, typing_headless
     from bench.run import billing_run_bench
     from bench.screens import book_projection, open_screens, usage_view
     from bench.true_ups import true_ups_bench

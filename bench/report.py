@@ -137,7 +137,7 @@ def run_rows(run: dict) -> list[Row]:
 
 
 def allocation_typing_rows(t: dict) -> list[Row]:
-    from bench.keystrokes import ECHO_TARGET, SETTLE_TARGET_MS
+    from bench.allocation_typing import ECHO_TARGET, SETTLE_TARGET_MS
 
     ratio = t["app"] / t["bare"]
     return [

@@ -46,6 +46,12 @@ def chargeable(charge: Charge) -> bool:
     return bool(charge.amount or charge.cost)
 
 
+def chargeable_lines(charges: Iterable[Charge]) -> list[Charge]:
+    """The lines of `charges` that are not lines of nothing (see `nothing`),
+    by index rather than by name: a year of a large book is millions."""
+    return [c for c in charges if c[5] or c[6]]  # amount, cost
+
+
 _ASCII_FOLD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 

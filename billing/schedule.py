@@ -52,14 +52,6 @@ def effective_match(frequency: Frequency, match: Iterable[int], start: date) -> 
     return ()
 
 
-def _month_days(match: tuple[int, ...], last: int, cache: dict) -> tuple[int, ...]:
-    days = cache.get(last)
-    if days is None:
-        days = tuple(sorted({min(d, last) for d in match}))
-        cache[last] = days
-    return days
-
-
 _MONTH_DAYS: dict[tuple[tuple[int, ...], int], tuple[int, ...]] = {}
 
 
@@ -73,13 +65,20 @@ def _month_days_of(match: tuple[int, ...], last: int) -> tuple[int, ...]:
 
 
 def _monthly(match: tuple[int, ...], lo: date, hi: date | None) -> Iterator[date]:
+    # Inlined lookups (month lengths, the chosen days in a month of that
+    # length): a year of a large book walks millions of months.
     cache: dict[int, tuple[int, ...]] = {}
+    lengths = _MONTH_LAST
     year, month = lo.year, lo.month
     lo_day = lo.day
+    hi_month = (hi.year, hi.month) if hi is not None else None
     first = True
     while True:
-        last = last_day(year, month)
-        for day in _month_days(match, last, cache):
+        last = lengths.get((year, month)) or last_day(year, month)
+        days = cache.get(last)
+        if days is None:
+            days = cache[last] = tuple(sorted({min(d, last) for d in match}))
+        for day in days:
             if first and day < lo_day:
                 continue
             current = date(year, month, day)
@@ -91,7 +90,7 @@ def _monthly(match: tuple[int, ...], lo: date, hi: date | None) -> Iterator[date
         if month == 13:
             month = 1
             year += 1
-        if hi is not None and (year, month) > (hi.year, hi.month):
+        if hi_month is not None and (year, month) > hi_month:
             return
 
 

@@ -10,7 +10,7 @@ from typing import Iterable, Iterator
 
 from billing.charges import Charge, allocation_charges
 from billing.minimum import SpendPeriod, known_window, run_rate, run_rate_window, spend_periods, true_up, true_ups
-from billing.run import chargeable
+from billing.run import chargeable, chargeable_lines
 
 from .scan import AllocationRow, iter_allocations, iter_by_customer, iter_raw
 from .usage import usage_sum, usage_sums
@@ -70,7 +70,7 @@ def charges_by_customer(
             lines: list[Charge] = []
             if row.start <= until and (row.end is None or row.end >= since):
                 found = allocation_charges(row.package_terms, row.terms(), since, until, precision)
-                lines = list(found) if include_nothing else [c for c in found if c.amount or c.cost]
+                lines = list(found) if include_nothing else chargeable_lines(found)
             true_ups = owed.pop(row.id, None)
             if true_ups:
                 lines.extend(true_ups)

@@ -75,26 +75,36 @@ class LineFormat:
             text = self._money[value] = format(round_money(value, self.precision), "f")
         return text
 
-    def lines(self, row, charges) -> list[tuple[date, str]]:
-        """(date, line) of each of one allocation's charges."""
+    def file(self, row, charges, held: dict[date, list[str]]) -> None:
+        """Each of one allocation's charges as a line, appended to its date's
+        list in `held` (the hot path of `charges`: millions of lines)."""
         if self.fmt != "csv":
-            return [(charge.date, self.line(row, charge)) for charge in charges]
+            for charge in charges:
+                _append(held, charge.date, self.line(row, charge))
+            return
         prefix = f"{_csv_cell(row.customer)},{_csv_cell(row.package)},{row.id}"
-        dates, money = self._dates, self._money
-        out = []
-        for charge in charges:
-            when, ps, pe, amount, cost = charge.date, charge.period_start, charge.period_end, charge.amount, charge.cost
-            d = dates.get(when) or self.day(when)
-            a = money.get(amount) or self.money(amount)
-            c = money.get(cost) or self.money(cost)
-            out.append((when, f"{d},{prefix},{charge.kind},{charge.quantity},{dates.get(ps) or self.day(ps)},"
-                              f"{dates.get(pe) or self.day(pe)},{a},{c}\n"))
-        return out
+        dates, money, day, amount_text = self._dates, self._money, self.day, self.money
+        last_key, middle, tail = None, "", ""
+        for when, kind, ps, pe, qty, amount, cost, _allocation, _basis in charges:
+            key = (kind, qty, amount, cost)
+            if key != last_key:  # an allocation's lines mostly share all of these
+                last_key = key
+                middle = f",{prefix},{kind},{qty},"
+                tail = f",{money.get(amount) or amount_text(amount)},{money.get(cost) or amount_text(cost)}\n"
+            d = dates.get(when) or day(when)
+            line = f"{d}{middle}{d if ps == when else dates.get(ps) or day(ps)},{dates.get(pe) or day(pe)}{tail}"
+            lines = held.get(when)
+            if lines is None:
+                held[when] = [line]
+            else:
+                lines.append(line)
 
     def line(self, row, charge) -> str:
         fmt = self.fmt
         if fmt == "csv":
-            return self.lines(row, (charge,))[0][1]
+            held: dict[date, list[str]] = {}
+            self.file(row, (charge,), held)
+            return held[charge.date][0]
         record = {
             "date": self.day(charge.date), "customer": row.customer, "package": row.package, "allocation": row.id,
             "kind": charge.kind, "quantity": charge.quantity, "period_start": self.day(charge.period_start),
@@ -183,35 +193,44 @@ def write_charges(lines: Iterable, out: TextIO, fmt: str, settings) -> int:
     return writer.close()
 
 
-#: Lines a date holds in memory before they go to its spill file.
-SPILL_EVERY = 500
+def _append(held: dict[date, list[str]], day: date, line: str) -> None:
+    lines = held.get(day)
+    if lines is None:
+        held[day] = [line]
+    else:
+        lines.append(line)
+
+
+#: Lines held in memory, all dates together, before they go to the spill files.
+SPILL_EVERY = 100_000
 
 
 def write_window(writer: ChargeWriter, groups: Iterable, start: date) -> None:
     """Lines of one window (up to a year) that come allocation by allocation
-    in customer order: filed by date into spill files, then written date by
-    date: run order, with a few hundred lines a date in memory at most."""
+    in customer order: filed by date, held in memory up to SPILL_EVERY lines
+    and then moved to one spill file a date, then written date by date: run
+    order, with memory bounded whatever the book's size."""
     held: dict[date, list[str]] = {}
     spills: dict[date, object] = {}
 
-    def spill(day: date, lines: list[str]) -> None:
-        handle = spills.get(day)
-        if handle is None:
-            handle = spills[day] = tempfile.TemporaryFile("w+", encoding="utf-8")
-        handle.write("".join(lines))
-        lines.clear()
+    def spill() -> None:
+        for day, lines in held.items():
+            if lines:
+                handle = spills.get(day)
+                if handle is None:
+                    handle = spills[day] = tempfile.TemporaryFile("w+", encoding="utf-8")
+                handle.write("".join(lines))
+                lines.clear()
 
     totals = writer.fmt == "table"  # only the table shows sums: CSV and JSON just count
-    lines_of = writer.format.lines
-    count = 0
+    file = writer.format.file
+    count = waiting = 0
     for row, charges in groups:
-        for day, text in lines_of(row, charges):
-            lines = held.get(day)
-            if lines is None:
-                lines = held[day] = []
-            lines.append(text)
-            if len(lines) >= SPILL_EVERY:
-                spill(day, lines)
+        file(row, charges, held)
+        waiting += len(charges)
+        if waiting >= SPILL_EVERY:
+            spill()
+            waiting = 0
         if totals:
             for charge in charges:
                 writer.count_in(charge)
