@@ -51,6 +51,21 @@ class AllocationTerms:
     quantity: int = 1
     prorate: bool = False
     id: int | None = field(default=None, compare=False)
+    #: The first start of its chain when it follows another allocation (a
+    #: change from a date): the schedule and the minimum days count from it.
+    chain_start: date | None = None
+    #: False for a successor of the same package: its setup was charged once.
+    setup: bool = True
+
+    @property
+    def anchor(self) -> date:
+        """The date the schedule is worked out from: the chain's first start."""
+        return self.chain_start or self.start
+
+    @property
+    def continues(self) -> bool:
+        """A successor that starts after its chain did (a change from a date)."""
+        return self.chain_start is not None and self.chain_start < self.start
 
 
 class Charge(NamedTuple):
@@ -99,7 +114,7 @@ def allocation_charges(
     if hi is not None and hi < lo:
         return
 
-    if lo == start:
+    if lo == start and allocation.setup:
         setup_amount = round_money(package.setup_retail * qty, precision)
         setup_cost = round_money(package.setup_cost * qty, precision)
         if setup_amount or setup_cost:
@@ -108,7 +123,8 @@ def allocation_charges(
     frequency = package.frequency
     if frequency is Frequency.NONE:
         return
-    match = effective_match(frequency, package.match, start)
+    anchor = allocation.anchor
+    match = effective_match(frequency, package.match, anchor)
     retail = ZERO if package.minimum_spend else package.retail
     full_amount = round_money(retail * qty, precision)
     full_cost = round_money(package.cost * qty, precision)
@@ -116,12 +132,12 @@ def allocation_charges(
     def part(value: Decimal, covered: int, whole: int) -> Decimal:
         return round_money(value * qty * covered / whole, precision)
 
-    if allocation.prorate and next(schedule_dates(frequency, match, start, start, start), None) is None:
+    if allocation.prorate and next(schedule_dates(frequency, match, anchor, start, start), None) is None:
         # Start is not a schedule date: the part before the first date is
         # charged on the start date, as a share of the whole period.
         if lo == start:
-            first_date = next_date_after(frequency, match, start, start)
-            prev = previous_date_before(frequency, match, start, start)
+            first_date = next_date_after(frequency, match, anchor, start)
+            prev = previous_date_before(frequency, match, anchor, start)
             stop = first_date if end is None or end >= first_date else end + ONE_DAY
             covered, whole = _days(start, stop), _days(prev, first_date)
             yield Charge(
@@ -135,7 +151,7 @@ def allocation_charges(
                 alloc_id,
             )
 
-    dates = schedule_dates(frequency, match, start, lo, None)
+    dates = schedule_dates(frequency, match, anchor, lo, None)
     current = next(dates)
     # The hot loop: a billing run makes millions of these lines. tuple.__new__
     # skips the NamedTuple's Python-level constructor.

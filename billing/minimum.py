@@ -64,49 +64,56 @@ def spend_periods(
 
     The first period is [start, first charge date after start) (a start on a
     charge date opens a whole period instead); the last, cut by the end date,
-    is [last charge date, end + 1 day).
+    is [last charge date, end + 1 day). A successor (a change from a date)
+    keeps its chain's schedule; without proration its first part-period
+    settles nothing, as the allocation it follows owed that whole period.
     """
     if not package.minimum_spend or package.frequency is Frequency.NONE:
         return
     frequency = package.frequency
     start, end = allocation.start, allocation.end
     stop = end + ONE_DAY if end is not None else None
-    match = effective_match(frequency, package.match, start)
+    anchor = allocation.anchor
+    match = effective_match(frequency, package.match, anchor)
+    # A successor's first part-period is the end of a period its
+    # predecessor owed whole, unless both are prorated.
+    skip_first = allocation.continues and not allocation.prorate
 
     if since is not None and since == until:
         # One settle date: only a charge date after the start, or the day
         # after the end, settles a period. Most allocations have neither.
         if stop is not None and since > stop:
             return
-        on_date = since > start and is_schedule_date(frequency, match, start, since)
+        on_date = since > start and is_schedule_date(frequency, match, anchor, since)
         if not (on_date or since == stop):
             return
-        period = _period_settled_on(frequency, match, start, since, on_date)
+        period = _period_settled_on(frequency, match, anchor, start, since, on_date)
         if period is not None:
-            yield period
+            if not (skip_first and period.start == start and period.covered != period.whole):
+                yield period
             return
 
     def keep(period: SpendPeriod) -> bool:
         return (since is None or period.end >= since) and (until is None or period.end <= until)
 
-    dates = schedule_dates(frequency, match, start, start, None)
+    dates = schedule_dates(frequency, match, anchor, start, None)
     first = next(dates)
     a = first
     if since is not None and since > first + ONE_DAY:
         # Periods ending before `since` are not wanted: start from the one
         # that holds since - 1 day instead of walking from the start.
-        jump = previous_date_before(frequency, match, start, since)
+        jump = previous_date_before(frequency, match, anchor, since)
         if jump is not None and jump > first:
             if stop is not None and jump >= stop:
-                jump = max(first, previous_date_before(frequency, match, start, stop) or first)
-            dates = schedule_dates(frequency, match, start, jump, None)
+                jump = max(first, previous_date_before(frequency, match, anchor, stop) or first)
+            dates = schedule_dates(frequency, match, anchor, jump, None)
             a = next(dates)
             first = start  # the first period is behind us
     if first != start:
-        prev = previous_date_before(frequency, match, start, start)
+        prev = previous_date_before(frequency, match, anchor, start)
         b = first if stop is None or first <= stop else stop
         period = SpendPeriod(start, b, (b - start).days, (first - prev).days)
-        if keep(period):
+        if keep(period) and not skip_first:
             yield period
         if stop is not None and b >= stop:
             return
@@ -123,18 +130,20 @@ def spend_periods(
         a = following
 
 
-def _period_settled_on(frequency: Frequency, match: tuple[int, ...], start: date, day: date, on_date: bool) -> SpendPeriod | None:
+def _period_settled_on(
+    frequency: Frequency, match: tuple[int, ...], anchor: date, start: date, day: date, on_date: bool
+) -> SpendPeriod | None:
     """The period settled on `day`, worked out directly: `day` is a charge date
     after the start (`on_date`), or the day after the end, which is no later
     than the next charge date. None when the schedule can't say (the caller
     walks the periods instead)."""
-    before = previous_date_before(frequency, match, start, day)
+    before = previous_date_before(frequency, match, anchor, day)
     if before is None:
         return None
     if on_date:
         whole = day
     else:  # cut by the end: the whole period runs to the next charge date
-        whole = next(schedule_dates(frequency, match, start, day), None)
+        whole = next(schedule_dates(frequency, match, anchor, day), None)
         if whole is None:
             return None
     if before < start:  # no charge date in [start, day): the first period

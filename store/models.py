@@ -80,6 +80,9 @@ class Allocation(BaseModel):
     charges_from = DateField(null=True)
     true_ups_from = DateField(null=True)
     marks_seq = IntegerField(default=0)
+    # A change from a date: the allocation this one follows, the chain's first start.
+    follows = ForeignKeyField("self", null=True, column_name="follows_id", on_delete="RESTRICT")
+    chain_start = DateField(null=True)
 
 
 class UsageImport(BaseModel):

@@ -35,9 +35,19 @@ class AllocationRow:
     prorate: bool
     reference: str
     version: int
+    #: The allocation it follows (a change from a date), and its chain's first start.
+    follows_id: int | None = None
+    chain_start: date | None = None
+    #: False for a successor of the same package: no second setup.
+    setup: bool = True
 
     def terms(self) -> AllocationTerms:
-        return AllocationTerms(self.start, self.end, self.quantity, self.prorate, self.id)
+        return AllocationTerms(self.start, self.end, self.quantity, self.prorate, self.id, self.chain_start, self.setup)
+
+    @property
+    def first_start(self) -> date:
+        """The first start of its chain: minimum days count from it."""
+        return self.chain_start or self.start
 
     def draft(self) -> AllocationDraft:
         return AllocationDraft(self.quantity, self.start, self.end, self.auto_decrement, self.prorate, self.reference)
@@ -82,21 +92,24 @@ class RowCache:
         self.load({r[2] for r in raw}, {r[1] for r in raw})
         packages, customers = self.packages, self.customers
         out = []
-        for aid, cid, pid, qty, start, end, auto, prorate, reference, version, *_ in raw:
+        for aid, cid, pid, qty, start, end, auto, prorate, reference, version, _cf, _tf, _seq, follows, chain, before in raw:
             name, terms, archived, service = packages[pid]
             out.append(
                 AllocationRow(
                     aid, cid, customers[cid], pid, name, terms, archived, service, qty,
                     as_date(start), as_date(end), bool(auto), bool(prorate), reference, version,
+                    follows, as_date(chain), before != pid,
                 )
             )
         return out
 
 
-#: The allocation columns RowCache.rows reads, then the marks.
+#: The allocation columns RowCache.rows reads, the marks, then its chain: the
+#: allocation it follows, the chain's first start and the package it followed.
 ROW_COLUMNS = (
     "a.id, a.customer_id, a.package_id, a.quantity, a.start_date, a.end_date, a.auto_decrement, a.prorate, "
-    "a.reference, a.version, a.charges_from, a.true_ups_from, a.marks_seq"
+    "a.reference, a.version, a.charges_from, a.true_ups_from, a.marks_seq, a.follows_id, a.chain_start, "
+    "(SELECT f.package_id FROM allocation f WHERE f.id = a.follows_id)"
 )
 
 
