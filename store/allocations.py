@@ -85,13 +85,27 @@ def _check_quantity(package: Package, quantity: int) -> None:
         raise FieldError("quantity", problem)
 
 
-def _check_end(draft: AllocationDraft, minimum_days: int) -> None:
+def _check_end(draft: AllocationDraft, minimum_days: int, first_start: date | None = None) -> None:
+    """The end is not before the start, nor before the minimum days counted
+    from the first start of the allocation's chain (a change from a date)."""
     if draft.end is not None:
         if draft.end < draft.start:
             raise FieldError("end_date", f"{draft.end} is before the start date {draft.start}")
-        problem = minimum_days_problem(draft.start, draft.end, minimum_days)
+        problem = minimum_days_problem(first_start or draft.start, draft.end, minimum_days)
         if problem:
             raise FieldError("end_date", problem)
+
+
+def _check_followed(current: AllocationRow, draft: AllocationDraft) -> None:
+    """An allocation another follows keeps its dates: they are the chain's."""
+    row = database.execute_sql("SELECT start_date FROM allocation WHERE follows_id = ?", (current.id,)).fetchone()
+    if row is None:
+        return
+    if draft.start != current.start or draft.end != current.end:
+        field = "start_date" if draft.start != current.start else "end_date"
+        raise FieldError(
+            field, f"another allocation follows this one from {row[0]}: its dates are fixed (change or remove that one)"
+        )
 
 
 def create_allocation(customer_id: int, package_id: int, draft: AllocationDraft) -> AllocationRow:
@@ -111,7 +125,8 @@ def update_allocation(allocation_id: int, version: int, package_id: int, draft: 
         if current is None:
             raise NotFound("this allocation was removed by someone else")
         package = _check_package(package_id, new=package_id != current.package_id)
-        _check_end(draft, package.minimum_days)
+        _check_followed(current, draft)
+        _check_end(draft, package.minimum_days, current.chain_start)
         _check_quantity(package, draft.quantity)
         values = _values(current.customer_id, package_id, draft)
         values[Allocation.version] = Allocation.version + 1
@@ -132,9 +147,15 @@ def removal_refusal(allocation_id: int, today: date) -> StoreError | None:
     current = get_allocation(allocation_id)
     if current is None:
         return NotFound("this allocation was already removed")
-    problem = removal_problem(current.package, current.start, current.package_terms.minimum_days, today)
+    # Removing a successor undoes a change (the chain runs on): no minimum days.
+    problem = None if current.follows_id else removal_problem(
+        current.package, current.first_start, current.package_terms.minimum_days, today
+    )
     if problem:
         return MinimumDays(problem)
+    follower = database.execute_sql("SELECT id, start_date FROM allocation WHERE follows_id = ?", (allocation_id,)).fetchone()
+    if follower is not None:
+        return StoreError(f"allocation #{follower[0]} follows this one from {follower[1]}: remove that one first")
     posted = database.execute_sql("SELECT COUNT(*) FROM ledger WHERE allocation_id = ?", (allocation_id,)).fetchone()[0]
     if posted:
         return StoreError(
@@ -150,7 +171,14 @@ def remove_allocation(allocation_id: int, today: date) -> None:
         refusal = removal_refusal(allocation_id, today)
         if refusal is not None:
             raise refusal
+        current = get_allocation(allocation_id)
         Allocation.delete().where(Allocation.id == allocation_id).execute()
+        if current is not None and current.follows_id is not None:
+            # Removing a successor undoes the change: the allocation it
+            # followed runs on to the successor's end again.
+            Allocation.update({Allocation.end_date: current.end, Allocation.version: Allocation.version + 1}).where(
+                Allocation.id == current.follows_id
+            ).execute()
 
 
 # --- packages to pick, services switched on -----------------------------------
