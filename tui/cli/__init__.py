@@ -15,6 +15,7 @@ from store.errors import DATABASE_ERRORS, StoreError, explain
 from ..config import Config, ConfigError, load
 from .book import cmd_check, cmd_demo, cmd_init, cmd_runs, cmd_settings
 from .charges import cmd_charges
+from .change import cmd_change
 from .common import EXIT_FAILED, EXIT_USAGE, err, given_today, open_book
 from .config import cmd_config
 from .parser import build_parser
@@ -29,6 +30,7 @@ COMMANDS = {
     "export": cmd_export,
     "charges": cmd_charges,
     "run": cmd_run,
+    "change": cmd_change,
     "pay": cmd_pay,
     "reverse": cmd_reverse,
     "check": cmd_check,

@@ -120,6 +120,21 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--commit", action="store_true", help="post the charges (without it, nothing is written)")
     _format(run, "table", "csv", "json")
 
+    change = commands.add_parser(
+        "change", parents=[common], help="change an allocation from a date: a new quantity and/or package",
+        description="Change an allocation from a date (an upgrade, a downgrade, a move to another package): it ends "
+        "the day before, and a successor starts on the date with the new quantity and/or package, its other fields "
+        "as they were. The successor keeps the chain's charge dates and first start (minimum days count from it); "
+        "the same package charges no second setup, another package charges its own; with proration both sides of "
+        "the date are prorated. Refused, writing nothing, for a date on or before the start, after the end, or on "
+        "or before a posted charge of it (the message names the first date that can be given).",
+    )
+    _customer(change, "the customer the allocation belongs to", required=True)
+    change.add_argument("--allocation", metavar="ID", required=True, type=record_id, help="the allocation's number")
+    change.add_argument("--from", dest="change_from", metavar="DATE", required=True, type=date_arg, help="the first day of the new terms")
+    change.add_argument("--quantity", metavar="N", help="the new quantity")
+    change.add_argument("--package", metavar="NAME", help="the package to move to")
+
     pay = commands.add_parser("pay", parents=[common], help="record a payment or credit for a customer")
     _customer(pay, required=True)
     pay.add_argument("--amount", metavar="AMOUNT", required=True)
