@@ -109,6 +109,13 @@ def charges_due(candidate: Candidate, run_date: date, precision: int) -> Iterato
     return allocation_charges(candidate.package, candidate.allocation, since, run_date, precision)
 
 
+def periods_listed(candidate: Candidate, run_date: date) -> Iterator[SpendPeriod]:
+    """Commitment periods settled in [true_ups_from, run_date]: those a run
+    posts (see `periods_due`) and those it lists as pending (held back by
+    the grace days, or not ended yet: `RunPlan.pending`)."""
+    return periods_due(candidate, run_date, 0)
+
+
 def periods_due(candidate: Candidate, run_date: date, grace_days: int) -> Iterator[SpendPeriod]:
     """Commitment periods settled in [true_ups_from, run_date - grace]."""
     since = candidate.true_ups_from
@@ -131,6 +138,10 @@ class RunPlan:
     marks: dict[int, tuple[date | None, date | None]] = field(default_factory=dict)
     #: allocation id -> the version its marks were worked out for
     versions: dict[int, int] = field(default_factory=dict)
+    #: True-ups listed but not posted by this run, each with the first run
+    #: date that posts it: held back by the book's usage grace days, or of a
+    #: period not ended by today (an estimate, basis.estimate).
+    pending: list[tuple[Any, Charge, date]] = field(default_factory=list)
 
     def totals(self) -> tuple[Decimal, Decimal]:
         retail = sum((c.amount for _, c in self.lines), ZERO)
@@ -188,7 +199,18 @@ class PlanBuilder:
             if left is not None and owed_charge is None:
                 owed_charge = left
         owed_true_up: date | None = None
+        last_settle = last_settle_date(self.run_date, self.grace_days)
         for charge in true_ups:
+            estimate = getattr(charge.basis, "estimate", False)
+            if estimate or charge.date > last_settle:
+                # Not posted by this run: listed with the date it is due from.
+                if ledger_key(candidate.id, charge) in posted:
+                    continue
+                if estimate and charge.date <= last_settle and owed_true_up is None:
+                    owed_true_up = charge.date  # not settled yet: the marks wait before it
+                if not nothing(charge) and (self.floor is None or charge.date >= self.floor):
+                    self.plan.pending.append((candidate.ref, charge, true_up_due(charge.date, self.grace_days)))
+                continue
             left = self._file(candidate, charge, posted)
             if left is not None and owed_true_up is None:
                 owed_true_up = left
@@ -213,6 +235,7 @@ class PlanBuilder:
         key: Callable = lambda pair: run_order(_customer(pair[0]), _allocation_id(pair[0], pair[1]), pair[1])  # noqa: E731
         plan.lines.sort(key=key)
         plan.skipped.sort(key=key)
+        plan.pending.sort(key=lambda item: key(item[:2]))
         return plan
 
 

@@ -22,7 +22,7 @@ from typing import Callable, Iterable
 from billing.charges import KINDS, Charge
 from billing.ledger import CHARGE_SIGNS
 from billing.money import to_micros
-from billing.run import Candidate, PlanBuilder, RunPlan, last_settle_date, periods_due, rebuilt_marks
+from billing.run import Candidate, PlanBuilder, RunPlan, periods_listed, rebuilt_marks
 
 from . import chain, marks, settings
 from .run_log import RunRow, close_interrupted, list_runs
@@ -96,14 +96,14 @@ def _posted_keys(candidates: list[Candidate], until: date) -> set[tuple[int, str
     return {(a, k, as_date(d)) for a, k, d in rows}
 
 
-def _true_ups(planned: list[tuple[Candidate, int]], run_date: date, grace_days: int, precision: int, today: date) -> dict:
-    """allocation id -> its true-ups due (periods ended by today only: an
-    estimate is never posted)."""
+def _true_ups(planned: list[tuple[Candidate, int]], run_date: date, precision: int, today: date) -> dict:
+    """allocation id -> its true-ups settled by the run date: those the run
+    posts, those the grace days hold back and estimates of periods not ended
+    by today (the plan lists the last two as pending, never posts them)."""
     wanted = []
     for candidate, _seq in planned:
-        for period in periods_due(candidate, run_date, grace_days):
-            if period.end <= today:
-                wanted.append((candidate.ref, period))
+        for period in periods_listed(candidate, run_date):
+            wanted.append((candidate.ref, period))
     found: dict[int, list[Charge]] = {}
     for row, charge in true_ups_for(wanted, precision, today):
         found.setdefault(row.id, []).append(charge)
@@ -126,7 +126,9 @@ def plan_run(
     Only allocations whose marks are due are read (see billing.run). Charges
     dated before `since` (or the book's "post charges from" date, the later
     of the two) are skipped: listed, never posted. Minimum-spend true-ups are
-    included once their period has ended, `grace_days` after it.
+    included once their period has ended, `grace_days` after it; those
+    held back by the grace days, and those of periods not ended by `today`
+    (estimates: a preview for a date after today), are `plan.pending`.
 
     `from_start` ignores the marks and reads every allocation from its start
     (what `packdesk check` compares the marks against): the same lines, at
@@ -135,22 +137,22 @@ def plan_run(
     if from_start:
         batches = ((rows, raw) for rows, raw in iter_raw(customer_id, PLAN_CHUNK))
     else:
-        ids = marks.due_ids(run_date, last_settle_date(run_date, grace_days), customer_id)
+        ids = marks.due_ids(run_date, run_date, customer_id)
         cache = RowCache()
         batches = (rows_by_ids(ids[i : i + PLAN_CHUNK], cache) for i in range(0, len(ids), PLAN_CHUNK))
     seen = 0
     for rows, raw in batches:
         planned = _candidates(rows, raw, from_start)
-        _plan_chunk(builder, planned, run_date, grace_days, precision, today)
+        _plan_chunk(builder, planned, run_date, precision, today)
         seen += len(planned)
         if progress is not None:
             progress(seen)
     return builder.finish()
 
 
-def _plan_chunk(builder: PlanBuilder, planned, run_date: date, grace_days: int, precision: int, today: date) -> None:
+def _plan_chunk(builder: PlanBuilder, planned, run_date: date, precision: int, today: date) -> None:
     posted = _posted_keys([c for c, _ in planned], run_date)
-    true_ups = _true_ups(planned, run_date, grace_days, precision, today)
+    true_ups = _true_ups(planned, run_date, precision, today)
     for candidate, seq in planned:
         builder.add(candidate, true_ups.get(candidate.id, ()), posted, seq)
 
@@ -283,6 +285,11 @@ def commit_run(
         )
         raise RunRefused(
             f"can't post charges dated after today ({limit}): a run for {plan.run_date} only simulates ({clock})"
+        )
+    if plan.run_date > today:
+        raise RunRefused(
+            f"can't post a run for {plan.run_date} worked out as of {today}: a preview for a date after today "
+            "estimates the true-ups of periods not ended yet, and is never posted"
         )
     user = current_user()
     interrupted = close_interrupted()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import sys
 
 from store.errors import RunRefused
 from store.runs import commit_run, plan_run
 from store.settings import posting_limit
 
-from .charges import write_charges
+from .charges import ChargeWriter, is_estimate, write_charges
 from .common import EXIT_FAILED, EXIT_USAGE, customer_id, err, given_today, to_stdout, today
 
 
@@ -19,6 +20,37 @@ def _skipped_note(plan, args) -> str:
 
 def _say(message: str) -> None:
     print(message, file=sys.stderr)
+
+
+def pending_note(plan, today) -> str:
+    """What the preview says of the true-ups it lists but a run doesn't post."""
+    later = plan.run_date > today
+    return (
+        f"{len(plan.pending)} minimum-spend true-up(s) not posted by a run for {plan.run_date}, each due from the date shown"
+        + (": held back by the book's usage grace days" if not later else "")
+        + (f"; ~ marks an estimate (known usage so far plus the last 30 days' run rate): a preview for a date after "
+           f"today ({today}) can't be committed" if later else "")
+        + "."
+    )
+
+
+def write_preview(plan, out, fmt: str, settings) -> int:
+    """A simulation: the lines a run would post, then (table and JSON) the
+    true-ups it lists but does not post, with the date each is due from."""
+    writer = ChargeWriter(out, fmt, settings)
+    writer.write(plan.lines)
+    if fmt == "json":
+        for row, charge, due in plan.pending:
+            record = json.loads(writer.format.line(row, charge))
+            record.update(estimate=is_estimate(charge), due_from=due.isoformat())
+            writer.put(json.dumps(record, ensure_ascii=False))
+        writer.count += len(plan.pending)
+    count = writer.close()
+    if fmt == "table" and plan.pending:
+        out.write("\nNot posted by this run:\n")
+        for row, charge, due in plan.pending:
+            out.write(writer.format.line(row, charge).rstrip("\n") + f"  due from {due}\n")
+    return count
 
 
 def cmd_run(args, book) -> int:
@@ -35,6 +67,9 @@ def cmd_run(args, book) -> int:
             err(f"--date {args.run_date} is after today ({limit}): a run can post only charges that are due; "
                 f"without --commit it shows what would be posted{clock}")
             return EXIT_USAGE
+        # A run that posts works as of the date it may post up to: a --today
+        # of an earlier day (test clock off) moves previews only.
+        as_of = limit
     grace = book.settings.usage_grace_days
     plan = plan_run(args.run_date, as_of, book.settings.precision, customer, args.since, grace_days=grace)
     if plan.skipped_count:
@@ -43,7 +78,9 @@ def cmd_run(args, book) -> int:
     if not args.commit:
         if table:
             print(f"Simulation for {args.run_date}: nothing is written. These {len(plan.lines)} charge(s) would be posted:")
-        return to_stdout(lambda out: write_charges(plan.lines, out, args.format, book.settings))
+        if plan.pending:
+            _say(pending_note(plan, as_of) + ("" if args.format != "csv" else " (--format table or json lists them)"))
+        return to_stdout(lambda out: write_preview(plan, out, args.format, book.settings))
     try:
         result = commit_run(plan, as_of, customer)
     except RunRefused as exc:
