@@ -45,26 +45,38 @@ class Book:
         self.path = path
         self.db = db
         self.read_only = read_only
+        #: Read-only and nobody had the book open: read as the file was then
+        #: (see _snapshot_only); reopen to see what others saved since.
+        self.snapshot = False
         self.settings = self._load_settings()
 
     @classmethod
-    def open(cls, path: str | os.PathLike, create: bool = True) -> "Book":
+    def open(cls, path: str | os.PathLike, create: bool = True, group: str | None = None) -> "Book":
         """Open the book at `path`. A missing one is created only with
-        `create` (owner-only, safely when several processes race to create
-        it); anything that is not a packdesk book is refused, saying why."""
+        `create` (safely when several processes race to create it): private
+        (0600 in a 0700 folder), or with `group` shared by that group's members
+        (0660 in a setgid 2770 folder, see store.files.share). Anything that is
+        not a packdesk book is refused, saying why. A book this user may read
+        but not write opens `read_only` and creates nothing beside it."""
         path = Path(path).expanduser()
+        files.check_reachable(path)
         if not path.exists():
             if not create:
                 raise BookError(f"there is no book at {path} (check --db or PACKDESK_DB; `packdesk init --db {path}` creates one)")
+            files.make_folder(path.parent, group)
             _create(path)
+            if group:
+                files.share(path, group)
         files.check_readable(path)
         if path.is_dir():
             raise BookError(f"{path} is a directory, not a book file")
+        files.check_side_files(path)
         if path.stat().st_size == 0:
             raise BookError(f"{path} is an empty file (0 bytes), not a packdesk book: remove it, then `packdesk init --db {path}`")
         read_only = not files.writable(path)
-        _check_book(path)
-        db = _connect(path, read_only)
+        snapshot = read_only and _snapshot_only(path)
+        _check_book(path, snapshot)
+        db = _connect(path, read_only, snapshot)
         try:
             if not read_only:
                 migrate(db)
@@ -74,7 +86,9 @@ class Book:
         except DATABASE_ERRORS as exc:
             db.close()
             raise BookError(f"{path}: {explain(exc)}") from None
-        return cls(path, db, read_only)
+        book = cls(path, db, read_only)
+        book.snapshot = snapshot
+        return book
 
     def close(self) -> None:
         if not self.db.is_closed():
@@ -93,10 +107,27 @@ class Book:
         return settings.real_today(self.settings.timezone)
 
 
-def _connect(path: Path, read_only: bool) -> SqliteDatabase:
-    if read_only:
-        # Nothing is written, not even SQLite's side files: WAL mode needs a
-        # writable -shm, so a reader opens the file as it is, immutable.
+def _snapshot_only(path: Path) -> bool:
+    """A reader of a book nobody has open: SQLite would create the side files
+    (owned by this reader, with the book's mode: a member who may only read
+    would lock the writers out) or fail. It reads the file as it is instead.
+    Refused when a left-over -wal holds changes the file alone doesn't."""
+    if files.side_files_present(path):
+        return False
+    wal = Path(f"{path}-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        raise BookError(
+            f"{files.describe(wal)} holds changes not yet in the book, and you may only read: it opens once a member "
+            "who may write has opened it (or run `packdesk check` as one)"
+        )
+    return True
+
+
+def _connect(path: Path, read_only: bool, snapshot: bool = False) -> SqliteDatabase:
+    if snapshot:
+        db = SqliteDatabase(f"file:{path}?mode=ro&immutable=1", uri=True, pragmas={"foreign_keys": 1, "query_only": 1}, timeout=15)
+    elif read_only:
+        # Nothing is written: the side files others made are read as they are.
         db = SqliteDatabase(f"file:{path}?mode=ro", uri=True, pragmas={"foreign_keys": 1, "query_only": 1}, timeout=15)
     else:
         db = SqliteDatabase(str(path), pragmas=PRAGMAS, lock_type="IMMEDIATE", timeout=15)
@@ -122,13 +153,13 @@ def _functions(db: SqliteDatabase) -> None:
     db.register_function(shown_money, "packdesk_money", 1)
 
 
-def _check_book(path: Path) -> None:
+def _check_book(path: Path, snapshot: bool = False) -> None:
     """Refuse what is not a packdesk book, or is one from a newer packdesk,
     reading it without changing a byte."""
     import sqlite3
 
     try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=15)
+        con = sqlite3.connect(f"file:{path}?mode=ro" + ("&immutable=1" if snapshot else ""), uri=True, timeout=15)
     except sqlite3.Error as exc:
         raise BookError(f"{path}: {explain(exc)}") from None
     try:
@@ -156,10 +187,6 @@ def _create(path: Path) -> None:
     """Make a new book at `path`, whole or not at all: built under a private
     name beside it, then linked into place, which fails if another process
     got there first (then that book is the one opened)."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    except OSError as exc:
-        raise BookError(f"can't create the folder for {path}: {exc.strerror}") from None
     building = path.with_name(f".{path.name}.{os.getpid()}.new")
     try:
         fd = os.open(building, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
@@ -218,13 +245,7 @@ def stored_precision() -> int:
 def current_user() -> str:
     """The operating-system user of this process (its real user id), over SSH
     the operator. Never LOGNAME or USER: any process can set those."""
-    import pwd
-
-    uid = os.getuid()
-    try:
-        return pwd.getpwuid(uid).pw_name
-    except KeyError:  # a user id with no name on this host
-        return str(uid)
+    return files.current_user()
 
 
 def _applied(db: SqliteDatabase) -> set[str]:

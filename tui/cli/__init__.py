@@ -11,6 +11,7 @@ import gc
 
 from billing.dates import DateError
 from store.errors import DATABASE_ERRORS, StoreError, explain
+from store.files import why_read_only
 
 from ..config import Config, ConfigError, load
 from .book import cmd_check, cmd_demo, cmd_init, cmd_runs, cmd_settings
@@ -37,10 +38,9 @@ COMMANDS = {
     "runs": cmd_runs,
     "settings": cmd_settings,
     "demo": cmd_demo,
-    "init": cmd_init,
 }
 #: Commands that need no book: they run before one is opened, and work where there is none.
-BOOKLESS = {"config": cmd_config}
+BOOKLESS = {"config": cmd_config, "init": cmd_init}
 
 
 def _open_app(book, today, config: Config) -> int:
@@ -76,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args, book)
     except DATABASE_ERRORS as exc:
-        err(explain(exc))
+        # A book opened read-only refuses writes: say which file is in the way.
+        err(f"nothing was written: {why_read_only(book.path)}" if book.read_only else explain(exc))
         return EXIT_FAILED
     except StoreError as exc:  # a refusal no command caught itself: still a sentence
         err(str(exc))

@@ -10,12 +10,14 @@ from billing.money import format_money
 from store import chain
 from store.book import integrity_problems
 from store.demo import load_demo
+from store.book import Book
 from store.errors import BookError
+from store.files import SHARED_FILE_MODE, SHARED_FOLDER_MODE, share
 from store.ledger import check_balances
 from store.run_log import list_runs
 from store.runs import marks_differences, rebuild_marks
 
-from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, err, given_today
+from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, book_path, err, given_today
 
 
 def _chains(args) -> list[str]:
@@ -115,8 +117,29 @@ def cmd_settings(args, book) -> int:
     return EXIT_OK
 
 
-def cmd_init(args, book) -> int:
-    print(f"The book {book.path} is ready (currency {book.settings.currency}, precision {book.settings.precision}).")
+def cmd_init(args, config) -> int:
+    """Create the book (private, or shared by --group); on an existing book
+    --group repairs its group and modes first (a book a member locked the
+    others out of still opens after), then says what changed."""
+    path, _source = book_path(config)
+    group = args.group
+    existed = path.exists()
+    try:
+        changes = share(path, group) if group and existed else []
+        book = Book.open(path, create=True, group=group)
+    except BookError as exc:
+        err(str(exc))
+        return EXIT_FAILED
+    try:
+        for change in changes:
+            print(f"changed {change}")
+        if group:
+            print(f"The book {book.path} is shared by group {group}: every member can open, edit and run it "
+                  f"(book and side files {SHARED_FILE_MODE:04o}, folder {SHARED_FOLDER_MODE:04o})."
+                  + (" Nothing needed changing." if existed and not changes else ""))
+        print(f"The book {book.path} is ready (currency {book.settings.currency}, precision {book.settings.precision}).")
+    finally:
+        book.close()
     return EXIT_OK
 
 

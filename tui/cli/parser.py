@@ -14,6 +14,14 @@ def date_arg(text: str):
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def run_date_arg(text: str):
+    """A run's date: YYYY-MM-DD, or `today` (the book's today, in its time
+    zone: what a daily cron line wants)."""
+    if text.strip().lower() == "today":
+        return "today"
+    return date_arg(text)
+
+
 def record_id(text: str) -> int:
     """A record number as the book numbers them (1 .. 2^63 - 1)."""
     value = text.strip()
@@ -114,7 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
     _format(charges, "table", "csv", "json")
 
     run = commands.add_parser("run", parents=[common], help="the billing run: show, or with --commit post, every unposted charge up to a date")
-    _day(run, "run_date", help=None, required=True)
+    run.add_argument("--date", dest="run_date", metavar="DATE", required=True, type=run_date_arg,
+                     help="YYYY-MM-DD, or today (the book's today, in its time zone: for cron)")
     _customer(run, "only this customer")
     run.add_argument("--since", metavar="DATE", type=date_arg, help="skip (never post) charges dated before this")
     run.add_argument("--commit", action="store_true", help="post the charges (without it, nothing is written)")
@@ -179,5 +188,13 @@ def build_parser() -> argparse.ArgumentParser:
     config.add_argument("--keys", action="store_true", help="list every binding id a [keymap] can remap, with its keys")
 
     commands.add_parser("demo", parents=[common], help="load demo packages into the book")
-    commands.add_parser("init", parents=[common], help="create a new, empty book (only this and the app create one)")
+    init = commands.add_parser(
+        "init", parents=[common],
+        help="create a new, empty book (only this and the app create one); with --group, shared by that group's members",
+        description="Create a new, empty book. Without --group it is private (0600, its folder 0700 if made). With --group "
+        "GROUP it is shared: the book 0660 and the group's, its folder (made if missing) setgid, 2770 and the group's, "
+        "so every member can open it and the side files SQLite makes stay usable by all. On an existing book, "
+        "--group repairs the group and modes of the book, its -wal and -shm and its folder, and says what changed.",
+    )
+    init.add_argument("--group", metavar="GROUP", help="share the book with the members of this operating-system group")
     return parser

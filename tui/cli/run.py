@@ -58,6 +58,8 @@ def cmd_run(args, book) -> int:
     if not ok:
         return EXIT_FAILED
     as_of = today(args, book)
+    if args.run_date == "today":
+        args.run_date = as_of
     if args.commit:
         limit = posting_limit(given_today(args))
         if args.run_date > limit:
