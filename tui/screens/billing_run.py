@@ -16,7 +16,7 @@ from textual.widgets import Footer, Input, Label, ProgressBar, Static
 
 from billing.accounts import parse_field_date
 from billing.catalogue import FieldError
-from billing.labels import kind_label
+from billing.labels import kind_label, marked
 from billing.money import format_money
 from store.customers import find_customer
 from store.runs import commit_run, plan_run
@@ -171,6 +171,13 @@ class BillingRunScreen(PackdeskScreen):
                 charge.date.isoformat(), allocation.customer, allocation.package, kind_label(charge.kind),
                 Text(money(charge.amount), justify="right"), Text(money(charge.cost), justify="right"),
             )
+        for allocation, charge, due in plan.pending[:LISTED]:
+            # Listed, not posted: held back by the grace days, or an estimate (~).
+            estimate = getattr(charge.basis, "estimate", False)
+            lines.add_row(
+                charge.date.isoformat(), allocation.customer, allocation.package, f"due from {due}",
+                Text(marked(money(charge.amount), estimate), justify="right"), Text(money(charge.cost), justify="right"),
+            )
         per: dict[str, list] = defaultdict(lambda: [0, Decimal(0), Decimal(0)])
         for allocation, charge in plan.lines:
             entry = per[allocation.customer]
@@ -186,15 +193,22 @@ class BillingRunScreen(PackdeskScreen):
         shown = "" if len(plan.lines) <= LISTED else f" (first {LISTED:,} listed)"
         skipped = f" · {plan.skipped_count:,} skipped (before {plan.since})" if plan.skipped_count else ""
         status = self.query_one("#run-status", Static)
-        later = plan.run_date > self.posting_limit()
+        later = plan.run_date > self.posting_limit() or plan.run_date > self.app.today
+        pending = ""
+        if plan.pending:
+            first = min(due for _, _, due in plan.pending)
+            pending = (
+                f" {len(plan.pending):,} true-up(s) not posted by this run, due from {first} on"
+                + (" (~ = estimate)" if later else " (usage grace days)") + "."
+            )
         if plan.lines:
             act = "a preview only: it can't be posted before its date" if later else "ctrl+s commits"
             status.update(
                 f"Preview for {plan.run_date}: {len(plan.lines):,} charge(s) to post{shown}, retail {money(retail)}, "
-                f"cost {money(cost)}, margin {money(retail - cost)}{skipped}. {act}."
+                f"cost {money(cost)}, margin {money(retail - cost)}{skipped}. {act}.{pending}"
             )
         else:
-            status.update(f"Nothing to post for {plan.run_date}: every charge up to it is posted{skipped}.")
+            status.update(f"Nothing to post for {plan.run_date}: every charge up to it is posted{skipped}.{pending}")
 
     # --- commit ------------------------------------------------------------------
 
@@ -212,7 +226,7 @@ class BillingRunScreen(PackdeskScreen):
             self.action_preview()
             return
         plan = self.plan
-        limit = self.posting_limit()
+        limit = min(self.posting_limit(), self.app.today)
         if plan.run_date > limit:
             self.notify(f"Can't post charges dated after today ({limit}); this preview only simulates.", severity="error", timeout=8)
             return
