@@ -154,3 +154,12 @@ def test_an_import_with_many_bad_rows_lists_the_first_50_and_counts_the_rest(db,
     assert len(listed) == 50 and listed[0].startswith("  line 2, column amount:")
     assert "and 250 more problem(s) (300 in all)" in err
     assert count(db, "usage") == 0
+
+
+def test_check_on_a_new_book_says_the_chains_have_no_lines_yet(db, capsys):
+    from tests.helpers.cli import cli
+
+    code, out, err = cli(capsys, "check", "--db", str(db))
+    assert code == 0, err
+    assert "Ledger: no line(s) yet." in out and "Payments: no line(s) yet." in out
+    assert "head packdesk" not in out

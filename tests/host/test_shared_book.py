@@ -60,7 +60,7 @@ def _wait_for(condition, seconds: float = 30) -> bool:
 def test_1_the_readme_gives_each_step_this_test_takes():
     readme = (ROOT / "README.md").read_text()
     for step in (
-        "sudo python3 -m venv /opt/packdesk",
+        "sudo /usr/bin/python3 -m venv /opt/packdesk",
         "sudo /opt/packdesk/bin/pip install",
         "sudo groupadd billing",
         "sudo usermod -aG billing alice",

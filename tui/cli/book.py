@@ -29,6 +29,8 @@ def _chains(args) -> list[str]:
                 f"the {what} chain breaks at line {verdict.broken_at}: it was changed after it was written "
                 f"({verdict.lines} line(s) before it follow)"
             )
+        elif verdict.lines == 0:
+            print(f"{what.capitalize()}: no line(s) yet.")
         else:
             print(f"{what.capitalize()}: {verdict.lines} line(s), each chained to the one before; head {verdict.head}")
         if verdict.found_head is False:
