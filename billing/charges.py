@@ -6,7 +6,8 @@ database. Amounts are rounded once per line, half up, to the book's precision.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from bisect import bisect_right
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Iterator, NamedTuple
@@ -40,6 +41,52 @@ class PackageTerms:
     match: tuple[int, ...] = ()
     minimum_spend: bool = False
     minimum_days: int = 0
+    #: Price versions (BILLING.md, "Lifecycle rules"): () when one set of
+    #: prices holds on every date (the fields above); else the starts of the
+    #: versions in ascending order and, beside them, each version's terms
+    #: (no timeline of their own). See `with_prices`.
+    price_starts: tuple[date, ...] = ()
+    price_terms: tuple["PackageTerms", ...] = ()
+
+    def on(self, day: date) -> "PackageTerms":
+        """The terms with the prices in force on `day`."""
+        if not self.price_starts:
+            return self
+        return self.price_terms[max(0, bisect_right(self.price_starts, day) - 1)]
+
+
+@dataclass(frozen=True, slots=True)
+class PriceVersion:
+    """A package's prices from `effective_from` until the next version."""
+
+    effective_from: date
+    retail: Decimal = ZERO
+    cost: Decimal = ZERO
+    setup_retail: Decimal = ZERO
+    setup_cost: Decimal = ZERO
+
+
+def with_prices(package: PackageTerms, versions) -> PackageTerms:
+    """`package` with these price versions. One version (or none) gives flat
+    terms with its prices, so a package that never changed price charges
+    exactly as before; more give a timeline, the fields holding the first
+    version's prices. The first version holds from the beginning, whatever
+    its date: no charge is ever without a price."""
+    versions = sorted(versions, key=lambda v: v.effective_from)
+    flat = [
+        replace(package, retail=v.retail, cost=v.cost, setup_retail=v.setup_retail, setup_cost=v.setup_cost,
+                price_starts=(), price_terms=())
+        for v in versions
+    ]
+    if len(flat) <= 1:
+        return flat[0] if flat else replace(package, price_starts=(), price_terms=())
+    return replace(flat[0], price_starts=tuple(v.effective_from for v in versions), price_terms=tuple(flat))
+
+
+def price_day(charge: "Charge") -> date:
+    """The date whose prices a line uses: its charge date; a true-up's, its
+    period's first day (a setup line is dated on the start date)."""
+    return charge.period_start if charge.kind == MINIMUM_SPEND else charge.date
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +152,9 @@ def allocation_charges(
     Minimum-spend packages charge their cost on each charge date and no retail
     (the commitment is settled by true-ups, which need usage).
     """
+    if package.price_starts:
+        yield from _versioned_charges(package, allocation, since, until, precision)
+        return
     start, end, qty = allocation.start, allocation.end, allocation.quantity
     alloc_id = allocation.id
     lo = max(start, since)
@@ -175,3 +225,25 @@ def allocation_charges(
         else:
             yield make(Charge, (current, RECURRING, current, period_end, qty, full_amount, full_cost, alloc_id, None))
         current = following
+
+
+def _versioned_charges(
+    package: PackageTerms, allocation: AllocationTerms, since: date, until: date | None, precision: int
+) -> Iterator[Charge]:
+    """allocation_charges for a package with price versions: each version's
+    days [from, next from) charged at its prices. A line belongs to the
+    version of its charge date, so the setup line (dated on the start date)
+    and a first prorated part take the prices in force on the start date."""
+    starts, terms = package.price_starts, package.price_terms
+    first = max(0, bisect_right(starts, since) - 1)
+    for i in range(first, len(starts)):
+        lo = since if i == first else max(since, starts[i])
+        hi = until
+        if i + 1 < len(starts):
+            to = starts[i + 1] - ONE_DAY
+            hi = to if hi is None or to < hi else hi
+        if hi is not None and hi < lo:
+            if until is not None and starts[i] > until:
+                return
+            continue
+        yield from allocation_charges(terms[i], allocation, lo, hi, precision)

@@ -182,8 +182,9 @@ def charge_day_starts(package: PackageTerms, day: date) -> bool | tuple[str, fro
 
 
 def exact_commitment(package: PackageTerms, allocation: AllocationTerms, period: SpendPeriod) -> Decimal:
-    """retail x quantity x f, f = 1 or (with proration) covered / whole days; not rounded."""
-    value = package.retail * allocation.quantity
+    """retail x quantity x f, f = 1 or (with proration) covered / whole days; not rounded.
+    The retail is the one in force on the period's first day."""
+    value = package.on(period.start).retail * allocation.quantity
     if allocation.prorate and period.covered != period.whole:
         value = value * period.covered / period.whole
     return value

@@ -53,6 +53,19 @@ class Package(BaseModel):
     updated_at = TextField()
 
 
+class PackagePrice(BaseModel):
+    """A package's prices from `effective_from` (migration 0011)."""
+
+    package = ForeignKeyField(Package, backref="prices", on_delete="CASCADE")
+    effective_from = DateField()
+    retail = MoneyField(default=0)
+    cost = MoneyField(default=0)
+    setup_retail = MoneyField(default=0)
+    setup_cost = MoneyField(default=0)
+    created_at = TextField()
+    created_by = TextField(default="")
+
+
 class Customer(BaseModel):
     name = TextField(unique=True)
     status = TextField(default="active")
@@ -169,4 +182,4 @@ class Audit(BaseModel):
     new = TextField(null=True)
 
 
-MODELS = [Setting, UpstreamService, Package, Customer, Allocation, UsageImport, Usage, BillingRun, Ledger, Payment, Audit]
+MODELS = [Setting, UpstreamService, Package, PackagePrice, Customer, Allocation, UsageImport, Usage, BillingRun, Ledger, Payment, Audit]

@@ -5,7 +5,8 @@ Everything returns plain `PackageRow` values, never model instances.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
+from datetime import date
 from decimal import Decimal
 from peewee import JOIN, IntegrityError, Tuple, Value, fn
 
@@ -13,9 +14,11 @@ from billing.accounts import largest_price, line_limit_problem
 from billing.catalogue import FieldError, PackageDraft, format_match
 from billing.charges import PackageTerms
 from billing.money import to_micros
+from billing.prices import prices_differ, version_of
 from billing.schedule import Frequency
 from billing.summary import monthly_equivalent
 
+from . import prices, settings
 from .errors import Conflict, NameTaken, NotFound, StoreError
 from .models import Allocation, Package, UpstreamService, database
 from .sql import contains, match_from_text, match_to_text
@@ -105,14 +108,38 @@ def _select():
     return Package.select(*_COLUMNS).join(UpstreamService, JOIN.LEFT_OUTER).dicts()
 
 
-def get_package(package_id: int) -> PackageRow | None:
-    found = list(_select().where(Package.id == package_id))
-    return _row(found[0]) if found else None
+def prices_today() -> date:
+    """Today in the book's time zone: the day whose prices rows show by default."""
+    return settings.real_today(settings.load().timezone)
 
 
-def find_package(name: str) -> PackageRow | None:
-    found = list(_select().where(Package.name == " ".join(name.split())))
-    return _row(found[0]) if found else None
+def _rows(found, today: date | None) -> list[PackageRow]:
+    """Rows with the prices in force on `today` (the package row mirrors its
+    newest version, which may not be in force yet: migration 0011)."""
+    rows = [_row(r) for r in found]
+    if not rows:
+        return rows
+    forced = prices.in_force([r.id for r in rows], today or prices_today())
+    out = []
+    for row in rows:
+        version = forced.get(row.id)
+        if version is not None and prices_differ(version, row):
+            per_month = monthly_equivalent(version.retail, row.frequency, row.match).quantize(Decimal("0.000001"))
+            row = replace(row, retail=version.retail, cost=version.cost, setup_retail=version.setup_retail,
+                          setup_cost=version.setup_cost, monthly_retail=per_month)
+        out.append(row)
+    return out
+
+
+def get_package(package_id: int, today: date | None = None) -> PackageRow | None:
+    """The package with the prices in force on `today` (default: the book's today)."""
+    found = _rows(_select().where(Package.id == package_id), today)
+    return found[0] if found else None
+
+
+def find_package(name: str, today: date | None = None) -> PackageRow | None:
+    found = _rows(_select().where(Package.name == " ".join(name.split())), today)
+    return found[0] if found else None
 
 
 # --- the paged list -------------------------------------------------------
@@ -137,6 +164,10 @@ class PackageQuery:
     sort: str = "name"
     descending: bool = False
     show_archived: bool = True
+    #: Whose prices rows show (default: the book's today). Sorting by a
+    #: price uses the newest version's, which is today's unless a change is
+    #: scheduled.
+    today: date | None = None
 
     def where(self):
         clauses = []
@@ -163,7 +194,7 @@ def list_packages(query: PackageQuery = PackageQuery(), after: PackageRow | None
         select = select.order_by(expr.desc(), Package.id.desc())
     else:
         select = select.order_by(expr.asc(), Package.id.asc())
-    return [_row(r) for r in select.limit(limit)]
+    return _rows(select.limit(limit), query.today)
 
 
 def _keyset(expr, op: str, value, row_id: int):
@@ -266,17 +297,21 @@ def check_lines(package_id: int, draft: PackageDraft, quantity: int | None = Non
         raise FieldError(field, f"{problem}: an allocation of this package has quantity {quantity:,}")
 
 
-def update_package(package_id: int, version: int, draft: PackageDraft) -> PackageRow:
-    """Save an edit made to `version` of the package.
+def update_package(
+    package_id: int, version: int, draft: PackageDraft, effective_from: date | None = None, today: date | None = None
+) -> PackageRow:
+    """Save an edit made to `version` of the package. New prices take effect
+    from `effective_from` (default: prices.default_from): a price version.
 
     Raises Conflict (writing nothing) when someone saved it in between, and
     NotFound when it was deleted.
     """
+    today = today or prices_today()
     with database.atomic():
         if _name_taken(draft.name, package_id):
             raise NameTaken(draft.name)
         check_lines(package_id, draft)
-        values = _values(draft)
+        values = {k: v for k, v in _values(draft).items() if k.name not in VERSIONED}
         values[Package.version] = Package.version + 1
         try:
             changed = (
@@ -285,11 +320,36 @@ def update_package(package_id: int, version: int, draft: PackageDraft) -> Packag
         except IntegrityError:
             raise NameTaken(draft.name) from None
         if not changed:
-            current = get_package(package_id)
+            current = get_package(package_id, today)
             if current is None:
                 raise NotFound("this package was deleted by someone else; save it again as a new package with ctrl+s")
             raise Conflict(current, differences(draft, current))
-    return get_package(package_id)
+        set_prices(package_id, draft, effective_from or prices.default_from(package_id, today))
+        refresh_monthly([package_id])
+    return get_package(package_id, today)
+
+
+#: Columns a package's price versions decide (the row mirrors the newest).
+VERSIONED = ("retail", "cost", "setup_retail", "setup_cost", "monthly_retail")
+
+
+def set_prices(package_id: int, new, effective_from: date) -> bool:
+    """Give the package `new`'s four prices from `effective_from`, inside the
+    caller's transaction, unless they are the prices in force that day.
+    Returns whether a version was added."""
+    current = prices.in_force([package_id], effective_from).get(package_id)
+    if current is not None and not prices_differ(new, current):
+        return False
+    prices.add_version(package_id, version_of(new, effective_from))
+    return True
+
+
+def refresh_monthly(package_ids) -> None:
+    """The monthly-equivalent column from the row's (newest) retail and schedule."""
+    rows = Package.select(Package.id, Package.retail, Package.frequency, Package.frequency_match).where(Package.id.in_(list(package_ids)))
+    for row in rows:
+        per_month = monthly_equivalent(row.retail, Frequency(row.frequency), match_from_text(row.frequency_match))
+        Package.update({Package.monthly_retail: per_month.quantize(Decimal("0.000001"))}).where(Package.id == row.id).execute()
 
 
 def set_archived(package_id: int, version: int, archived: bool) -> PackageRow:

@@ -19,7 +19,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Callable, Iterable
 
-from billing.charges import KINDS, Charge
+from billing.charges import KINDS, Charge, price_day
 from billing.ledger import CHARGE_SIGNS
 from billing.money import to_micros
 from billing.run import Candidate, PlanBuilder, RunPlan, periods_listed, rebuilt_marks
@@ -189,6 +189,8 @@ def _ledger_rows(
     prices: dict[int, tuple] = {}
     for allocation, charge in batch:
         terms = allocation.package_terms
+        if terms.price_starts:  # the version the line was charged at
+            terms = terms.on(price_day(charge))
         fixed = prices.get(id(terms))
         if fixed is None:
             fixed = prices[id(terms)] = (micros(terms.retail), micros(terms.cost), micros(terms.setup_retail), micros(terms.setup_cost))

@@ -12,9 +12,10 @@ from datetime import date
 from typing import Iterable, Iterator
 
 from billing.accounts import AllocationDraft
-from billing.charges import AllocationTerms, PackageTerms
+from billing.charges import AllocationTerms, PackageTerms, with_prices
 
 from .models import database
+from .prices import versions_of
 from .sql import TERMS_COLUMNS, as_date, chunks, marks, package_terms
 
 
@@ -80,8 +81,10 @@ class RowCache:
                 f"LEFT JOIN upstream_service s ON s.id = p.upstream_service_id WHERE p.id IN ({marks(len(part))})",
                 list(part),
             ).fetchall()
+            versions = versions_of(r[0] for r in rows)
             for row in rows:
-                self.packages[row[0]] = (row[1], package_terms(*row[2:10]), bool(row[10]), row[11])
+                terms = with_prices(package_terms(*row[2:10]), versions.get(row[0], ()))
+                self.packages[row[0]] = (row[1], terms, bool(row[10]), row[11])
         missing = [i for i in set(customer_ids) if i not in self.customers]
         for part in chunks(missing):
             sql = f"SELECT id, name FROM customer WHERE id IN ({marks(len(part))})"
