@@ -13,12 +13,24 @@ from pathlib import Path
 from typing import TextIO
 
 from billing.catalogue import PACKAGE_COLUMNS, PackageDraft, package_texts, parse_bool, parse_package, yes_no
+from billing.prices import PRICE_FIELDS, parse_effective_from
 
 from .audit import bulk
 from .csvio import read_table, write_records
 from .errors import FieldError, ImportFailed, RowProblem
 from .models import UpstreamService, database
-from .packages import ROW_COLUMNS, PackageQuery, check_lines, largest_quantity, list_packages, row_values
+from . import prices
+from .packages import (
+    ROW_COLUMNS, VERSIONED, PackageQuery, check_lines, largest_quantity, list_packages, prices_today, refresh_monthly,
+    row_values, set_prices,
+)
+
+#: Import reads one more column than export packages writes: when a row's
+#: new prices take effect (YYYY-MM-DD or `beginning`; empty: the default,
+#: store.prices.default_from). New packages take their prices from the beginning.
+IMPORT_COLUMNS = PACKAGE_COLUMNS + ("effective_from",)
+#: The package columns an update writes on the row (prices are versions).
+UPDATED = tuple(i for i, c in enumerate(ROW_COLUMNS) if c not in VERSIONED or c == "monthly_retail")
 
 
 @dataclass
@@ -28,28 +40,35 @@ class ImportResult:
     services_added: list[str] = field(default_factory=list)
 
 
-def _existing() -> dict[str, tuple]:
-    """name (casefolded) -> (id, its texts, archived) of every package."""
-    return {row.name.casefold(): (row.id, package_texts(row.draft()), row.archived) for row in iter_all_packages()}
+def _existing(today=None) -> dict[str, tuple]:
+    """name (casefolded) -> (id, its texts with today's prices, archived) of every package."""
+    return {row.name.casefold(): (row.id, package_texts(row.draft()), row.archived) for row in iter_all_packages(today)}
 
 
-def import_packages(source: str | Path | TextIO, *, add_services: bool = False) -> ImportResult:
+def import_packages(source: str | Path | TextIO, *, add_services: bool = False, today=None) -> ImportResult:
     """Import packages from CSV: every row valid or nothing written.
 
     An upstream service the book doesn't know is an error unless
     `add_services`, when it is added. Everything is read and checked before
     the one short write transaction."""
-    rows = read_table(source, PACKAGE_COLUMNS, ("name",))
-    existing = _existing()
+    rows = read_table(source, IMPORT_COLUMNS, ("name",))
+    today = today or prices_today()
+    existing = _existing(today)
     problems: list[RowProblem] = []
     ready: list[tuple[int, int | None, PackageDraft, bool | None]] = []
-    first_line: dict[str, int] = {}
+    effective: dict[int, object] = {}  # line -> when its prices take effect (None: default)
+    priced = any(f in cells for _line, cells in rows[:1] for f in PRICE_FIELDS)
+    first_line: dict[tuple, int] = {}
     for line, cells in rows:
         name = " ".join((cells.get("name") or "").split())
         found = existing.get(name.casefold()) if name else None
         texts = dict(found[1]) if found else {}
-        texts.update((k, v) for k, v in cells.items() if k != "archived")
+        texts.update((k, v) for k, v in cells.items() if k not in ("archived", "effective_from"))
         draft, errors = parse_package(texts)
+        try:
+            effective[line] = parse_effective_from(cells.get("effective_from", ""), None)
+        except FieldError as exc:
+            errors.append(exc)
         archived = None
         if "archived" in cells:
             try:
@@ -61,7 +80,8 @@ def import_packages(source: str | Path | TextIO, *, add_services: bool = False) 
             problems.append(RowProblem(line, column, error.message))
         if draft is None or errors:
             continue
-        key = draft.name.casefold()
+        # A package may change prices from several dates in one file (an export of prices).
+        key = (draft.name.casefold(), effective.get(line) if found else None)
         if key in first_line:
             problems.append(RowProblem(line, "name", f"'{draft.name}' is also on line {first_line[key]}"))
             continue
@@ -98,12 +118,18 @@ def import_packages(source: str | Path | TextIO, *, add_services: bool = False) 
             f"INSERT INTO package ({columns}) VALUES ({', '.join('?' * len(ROW_COLUMNS))})",
             [_with_service(values, services) for values in inserts],
         )
-        assignments = ", ".join(f"{c} = ?" for c in ROW_COLUMNS)
+        assignments = ", ".join(f"{ROW_COLUMNS[i]} = ?" for i in UPDATED)
         conn.executemany(
             f"UPDATE package SET {assignments}, archived = COALESCE(?, archived), version = version + 1, "
             "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?",
-            [(*_with_service(values, services), None if archived is None else int(archived), pid) for values, archived, pid in updates],
+            [(*_unversioned(_with_service(values, services)), None if archived is None else int(archived), pid)
+             for values, archived, pid in updates],
         )
+        repriced = [
+            pid for line, pid, draft, _archived in ready
+            if priced and pid is not None and set_prices(pid, draft, effective[line] or prices.default_from(pid, today))
+        ]
+        refresh_monthly(repriced)
         conn.executemany(
             "UPDATE package SET archived = 1 WHERE name = ? COLLATE NOCASE",
             [(draft.name,) for _l, pid, draft, archived in ready if pid is None and archived],
@@ -118,6 +144,10 @@ def _services(new: list[str]) -> dict[str, int]:
     return {name.casefold(): sid for sid, name in UpstreamService.select(UpstreamService.id, UpstreamService.name).tuples()}
 
 
+def _unversioned(values: tuple) -> tuple:
+    return tuple(values[i] for i in UPDATED)
+
+
 def _with_service(values: tuple, services: dict[str, int]) -> tuple:
     """Row values with the service name at the end turned into its id."""
     *columns, service = values
@@ -130,9 +160,9 @@ def package_record(row) -> dict:
     return {**package_texts(row.draft()), "archived": yes_no(row.archived)}
 
 
-def iter_all_packages():
+def iter_all_packages(today=None):
     after = None
-    query = PackageQuery(sort="name")
+    query = PackageQuery(sort="name", today=today)
     while True:
         page = list_packages(query, after, 1000)
         if not page:

@@ -89,6 +89,7 @@ def _exports(commands, common) -> None:
     what = exp.add_subparsers(dest="what", metavar="WHAT", required=True)
     for name, text, whose in (
         ("packages", "every package, in the import's columns", None),
+        ("prices", "every price version: name,effective_from,retail,cost,setup_retail,setup_cost", None),
         ("customers", "every customer, in the import's columns", None),
         ("allocations", "every allocation, in the import's columns", None),
         ("ledger", "posted charges, oldest first", "only this customer's lines"),

@@ -9,6 +9,7 @@ from store.audit import export_audit
 from store.customers import export_customers, import_customers
 from store.errors import ImportFailed
 from store.ledger import export_ledger
+from store.prices import export_prices
 from store.transfer import export_packages, import_packages
 from store.usage import export_usage, import_usage
 
@@ -52,7 +53,7 @@ def cmd_import(args, book) -> int:
 
 
 #: The exports that take only --format.
-WHOLE = {"packages": export_packages, "customers": export_customers, "allocations": export_allocations, "audit": export_audit}
+WHOLE = {"packages": export_packages, "prices": export_prices, "customers": export_customers, "allocations": export_allocations, "audit": export_audit}
 
 
 def cmd_export(args, book) -> int:
