@@ -38,6 +38,7 @@ FIELD_LABELS = {
     "minimum_spend": "minimum spend",
     "minimum_days": "minimum days",
     "archived": "archived",
+    "effective_from": "prices from",
     # customers
     "status": "status",
     "tax_percent": "tax %",
@@ -63,6 +64,7 @@ FORM_LABELS = {
     "upstream_service": "Upstream",
     "minimum_spend": "Min spend",
     "minimum_days": "Min days",
+    "effective_from": "From",
 }
 
 

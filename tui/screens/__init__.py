@@ -17,6 +17,7 @@ from textual.screen import Screen
 SCREENS: dict[str, tuple[str, str]] = {
     "packages": ("package_list", "PackageListScreen"),
     "package_form": ("package_form", "PackageFormScreen"),
+    "price_history": ("price_history", "PriceHistoryScreen"),
     "services": ("services", "ServicesScreen"),
     "customers": ("customer_list", "CustomerListScreen"),
     "customer_form": ("customer_form", "CustomerFormScreen"),

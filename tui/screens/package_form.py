@@ -19,13 +19,17 @@ from billing.catalogue import (
     parse_package,
 )
 from billing.labels import form_label
+from billing.charges import with_prices
 from billing.money import format_price
+from billing.prices import price_effect, prices_differ, terms_with_change, version_of
 from billing.schedule import Frequency
 from store.errors import NotFound
+from store import prices
 from store.packages import DRAFT_FIELDS, PackageRow, create_package, update_package
 from store.services import service_names
 
 from ..legible import error_style
+from ..validators import date_parser
 from ..widgets.day_picker import DayPicker
 from ..widgets.panel import render_panel
 from ..widgets.tick import Tick
@@ -78,7 +82,9 @@ class PackageFormScreen(FormScreen):
         "Fields validate as you type; the reason stands under a field in red. The panel on the right "
         "shows what one unit allocated today would be charged, recomputed on every keystroke. "
         "Frequency and upstream service are drop-downs; Days is a grid of the days picked "
-        "(none picked: the start's day)."
+        "(none picked: the start's day). Prices have versions: when a price of a package that has "
+        "allocations changes, 'From' asks when the new prices take effect (t today, +N in N days), and "
+        "the panel shows the next charges of its allocations before and after. Posted lines never change."
     )
     WHAT = "package"
     INPUT_OF = {"match": "frequency_match"}
@@ -89,6 +95,9 @@ class PackageFormScreen(FormScreen):
         self.package = package
         self.version = package.version if package else None
         self._services = service_names()
+        self._versions = prices.history(package.id) if package else []
+        self._allocated = package is not None and prices.has_allocations(package.id)
+        self._effect_of: dict = {}  # effective date -> (allocations, their count, lines posted since)
 
     # --- layout -------------------------------------------------------
 
@@ -120,6 +129,9 @@ class PackageFormScreen(FormScreen):
                 yield from self.input_row("description", texts["description"], parse_description, max_length=500)
                 yield from self._money_row("setup_cost", texts)
                 yield from self._money_row("setup_retail", texts)
+                with Vertical(id="effective-row"):
+                    today = self.app.today
+                    yield from self.input_row("effective_from", today.isoformat(), date_parser("effective_from", today, True), max_length=12)
                 with Horizontal(classes="row"):
                     yield Label(form_label("upstream_service"), classes="label")
                     options = [("(none)", NO_SERVICE)] + [(name, name) for name in self._services]
@@ -156,7 +168,41 @@ class PackageFormScreen(FormScreen):
         return raw
 
     def read(self) -> tuple[PackageDraft | None, list[FieldError]]:
-        return parse_package(self.raw())
+        draft, errors = parse_package(self.raw())
+        if self._asks_when(draft):
+            try:
+                self._effective()
+            except FieldError as exc:
+                errors.append(exc)
+        return draft, errors
+
+    # --- price versions ------------------------------------------------
+
+    def _asks_when(self, draft: PackageDraft | None) -> bool:
+        """A price of a package with allocations changed: from when?"""
+        return draft is not None and self._allocated and self.package is not None and prices_differ(draft, self.package)
+
+    def _effective(self):
+        return date_parser("effective_from", self.app.today, True)(self.query_one("#effective_from", Input).value)
+
+    def _change(self, draft: PackageDraft | None):
+        """What the change does to the allocations' next charges (None: no change asked)."""
+        shown = self._asks_when(draft)
+        self.query_one("#effective-row").display = shown
+        if not shown:
+            return None
+        try:
+            day = self._effective()
+        except FieldError:
+            return None
+        if day not in self._effect_of:
+            allocations, total = prices.allocations_of(self.package.id, day)
+            self._effect_of[day] = (allocations, total, prices.posted_since(self.package.id, day))
+        allocations, total, posted = self._effect_of[day]
+        before = with_prices(self.package.terms(), self._versions)
+        after = terms_with_change(draft.terms(), self._versions, version_of(draft, day))
+        effect = price_effect(before, after, allocations, day, self.app.book.settings.precision)
+        return effect, total, posted
 
     # --- live updates -------------------------------------------------
 
@@ -172,9 +218,12 @@ class PackageFormScreen(FormScreen):
             partial, _ = parse_package(raw | {"name": "x", "description": "", "upstream_service": ""})
             terms = partial.terms() if partial else None
         settings = self.app.book.settings
+        change = self._change(draft)
         # The panel's size is fixed by the stylesheet: no layout pass needed.
         self.query_one("#panel", Static).update(
-            render_panel(terms, billing_errors, self.app.today, settings.precision, settings.currency, error_style(self.app)),
+            render_panel(
+                terms, billing_errors, self.app.today, settings.precision, settings.currency, error_style(self.app), change
+            ),
             layout=False,
         )
 
@@ -216,7 +265,8 @@ class PackageFormScreen(FormScreen):
     def write(self, draft: PackageDraft, version: int | None) -> PackageRow:
         if self.package is None:
             return create_package(draft)
-        return update_package(self.package.id, version, draft)
+        effective_from = self._effective() if self._asks_when(draft) else None
+        return update_package(self.package.id, version, draft, effective_from, self.app.today)
 
     def removed(self, exc: NotFound) -> None:
         """Deleted by someone else: what is typed can still be saved as a new package."""

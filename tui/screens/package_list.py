@@ -50,6 +50,7 @@ class PackageListScreen(PagedListScreen):
         Binding("a", "toggle_archived", "Archived", id="toggle_archived", tooltip="show or hide archived packages"),
         *key_sort("sort by the next column", show_reverse=False),
         Binding("u", "services", "Upstream", id="services", tooltip="upstream services"),
+        Binding("h", "prices", "Prices", id="price_history", tooltip="the package's price history (its versions)"),
         key_help_f1(show=False),
         KEY_CLEAR_FILTER,
     ]
@@ -68,6 +69,7 @@ class PackageListScreen(PagedListScreen):
         ("Reverse sort order", "Ascending or descending", "reverse"),
         ("Archive or delete package", "The package under the cursor", "archive"),
         ("Upstream services", "Maintain the provider services list", "services"),
+        ("Price history", "Every price version of the package under the cursor", "prices"),
         ("Load demo data", "Add a handful of demo telecom packages", "load_demo"),
     )
 
@@ -98,7 +100,7 @@ class PackageListScreen(PagedListScreen):
 
     @property
     def query_state(self) -> PackageQuery:
-        return PackageQuery(self.text, self.sort, self.descending, self.show_archived)
+        return PackageQuery(self.text, self.sort, self.descending, self.show_archived, self.app.today)
 
     def fetch(self, after: PackageRow | None, limit: int) -> list[PackageRow]:
         return list_packages(self.query_state, after, limit)
@@ -140,7 +142,7 @@ class PackageListScreen(PagedListScreen):
     # --- opening ------------------------------------------------------------------
 
     def open_row(self, row: PackageRow) -> None:
-        fresh = get_package(row.id)
+        fresh = get_package(row.id, self.app.today)
         if fresh is None:
             self.notify("That package was deleted by someone else.", severity="warning")
             self.reload()
@@ -153,6 +155,11 @@ class PackageListScreen(PagedListScreen):
     def _after_form(self, saved_id: int | None) -> None:
         self.reload(keep_id=saved_id)
         self.query_one(PagedTable).focus()
+
+    def action_prices(self) -> None:
+        row = self.current()
+        if row is not None:
+            self.app.open_screen("price_history", row)
 
     def action_services(self) -> None:
         self.app.open_screen("services", callback=lambda _: self.reload())

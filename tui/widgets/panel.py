@@ -12,6 +12,7 @@ from billing.catalogue import FieldError
 from billing.charges import PackageTerms
 from billing.labels import WEEKDAY_NAMES
 from billing.money import format_money
+from billing.prices import PriceEffect
 from billing.schedule import ONE_DAY, Frequency, effective_match
 from billing.summary import PackageSummary, package_summary
 
@@ -46,10 +47,15 @@ def render_panel(
     precision: int = 2,
     currency: str = "",
     error: Style | str = "red",
+    change: tuple[PriceEffect, int, int] | None = None,
 ) -> Text:
     """The panel's text for what the form holds now; `error` is the style of
-    what is wrong (the app's error text colour, tui.legible.error_style)."""
+    what is wrong (the app's error text colour, tui.legible.error_style).
+    `change`: a price change's effect on the package's allocations, with how
+    many allocations there are and how many lines are posted from its date."""
     text = Text()
+    if change is not None:
+        _price_change(text, *change, lambda amount: format_money(amount, precision))
     text.append("Live: one unit from today\n", style="bold")
     if terms is None:
         error = Style.parse(error) if isinstance(error, str) else error
@@ -98,3 +104,18 @@ def _commitment(text: Text, summary: PackageSummary, terms: PackageTerms, money,
         text.append(f" {today:%Y-%m-%d} to {summary.next_charges[0].period_start - ONE_DAY:%Y-%m-%d} (first, part)\n")
     for charge in summary.next_charges[:3]:
         text.append(f" {charge.period_start:%Y-%m-%d} to {charge.period_end:%Y-%m-%d}\n")
+
+
+def _price_change(text: Text, effect: PriceEffect, allocations: int, posted: int, money) -> None:
+    """Which charges a price change moves: each allocation's next charge on
+    or after its date, before and after, counted and summed."""
+    text.append(f"Prices change from {effect.effective_from:%Y-%m-%d}\n", style="bold")
+    looked = f"{effect.allocations:,} of {allocations:,}" if effect.allocations < allocations else f"{allocations:,}"
+    if not effect.lines:
+        text.append(f" next charges of {looked} allocation(s): unchanged\n")
+    else:
+        sign = "+" if effect.change >= 0 else "-"
+        text.append(f" next charges of {looked} allocation(s): {effect.lines:,} line(s)\n")
+        text.append(f" {money(effect.before)} -> {money(effect.after)} ({sign}{money(abs(effect.change))})\n", style="bold")
+    if posted:
+        text.append(f" {posted:,} line(s) posted since keep their prices\n", style="dim")
