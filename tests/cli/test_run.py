@@ -410,7 +410,8 @@ def test_posted_lines_keep_their_prices_when_the_package_changes(db, capsys):
 
     with opened(db):
         current = find_package("Daily number")
-        update_package(current.id, current.version, current.draft().with_(retail=D("12.5"), cost=D("6"), setup_retail=D("7")))
+        new_prices = current.draft().with_(retail=D("12.5"), cost=D("6"), setup_retail=D("7"))
+        update_package(current.id, current.version, new_prices, MAR(4))  # from 4 March
 
     assert ledger_rows(db) == before
     assert {(r["retail_price"], r["cost_price"], r["setup_retail_price"]) for r in before} == {(D("10"), D("4"), D("5"))}
