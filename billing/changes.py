@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from .accounts import first_allowed_end
+from .charges import PackageTerms
+from .schedule import effective_match, schedule_dates
 
 ONE_DAY = timedelta(days=1)
 
@@ -51,6 +53,18 @@ def first_change_date(facts: ChangeFacts, new_package: bool) -> date:
     if new_package and facts.minimum_days:
         first = max(first, first_allowed_end(facts.chain_start, facts.minimum_days) + ONE_DAY)
     return first
+
+
+def suggested_change_date(facts: ChangeFacts, package: PackageTerms, new_package: bool, today: date) -> date:
+    """The date a form offers for a change: the first charge date of the new
+    terms (the chain's schedule) on or after both today and the first date
+    allowed, so the old terms end with a whole period; that date itself when
+    no charge date falls before the end."""
+    first = max(first_change_date(facts, new_package), today)
+    anchor = facts.chain_start
+    match = effective_match(package.frequency, package.match, anchor)
+    charge = next(schedule_dates(package.frequency, match, anchor, first, facts.end), None)
+    return charge or first
 
 
 def change_problem(facts: ChangeFacts, day: date, quantity: int, package_id: int) -> str | None:

@@ -13,7 +13,9 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from billing import RECURRING, SETUP, AllocationTerms, Frequency, PackageTerms, allocation_charges
-from billing.changes import ChangeFacts, change_problem, commitments_warning, first_change_date, overlap
+from billing.changes import (
+    ChangeFacts, change_problem, commitments_warning, first_change_date, overlap, suggested_change_date,
+)
 from billing.minimum import spend_periods
 
 D = Decimal
@@ -149,6 +151,29 @@ def test_a_change_that_can_be_made():
     assert change_problem(FACTS, date(2025, 3, 1), 5, 7) is None  # a quantity change ignores minimum days
     assert change_problem(FACTS, date(2025, 4, 11), 1, 8) is None
     assert first_change_date(replace(FACTS, last_posted=date(2025, 4, 10)), False) == date(2025, 4, 11)
+
+
+MONTHLY = PackageTerms(D("10"), frequency=Frequency.MONTHLY)
+
+
+@pytest.mark.parametrize(
+    ("facts", "package", "new_package", "today", "offered"),
+    [
+        # The chain's day (10th, no chosen days) on or after today.
+        (FACTS, MONTHLY, False, date(2025, 3, 1), date(2025, 3, 10)),
+        (FACTS, MONTHLY, False, date(2025, 3, 10), date(2025, 3, 10)),
+        # After what is posted, whatever today is.
+        (replace(FACTS, last_posted=date(2025, 4, 10)), MONTHLY, False, date(2025, 3, 1), date(2025, 5, 10)),
+        # A move to another package waits for the minimum days (90 from 01-10: 04-11), then its next charge date.
+        (FACTS, replace(MONTHLY, match=(1,)), True, date(2025, 3, 1), date(2025, 5, 1)),
+        # No charge date before the end: the first date allowed.
+        (replace(FACTS, end=date(2025, 3, 5)), MONTHLY, False, date(2025, 3, 1), date(2025, 3, 1)),
+        (FACTS, replace(MONTHLY, frequency=Frequency.NONE), False, date(2025, 3, 1), date(2025, 3, 1)),
+    ],
+)
+def test_the_date_offered_for_a_change_is_the_next_charge_date_allowed(facts, package, new_package, today, offered):
+    assert suggested_change_date(facts, package, new_package, today) == offered
+    assert change_problem(facts, offered, 5, 8 if new_package else 7) is None
 
 
 def test_overlap_of_date_ranges():

@@ -15,7 +15,7 @@ from textual.widgets.option_list import Option
 
 from billing.accounts import AllocationDraft, parse_allocation, parse_field_date, parse_quantity, parse_reference
 from billing.catalogue import FieldError
-from billing.charges import KINDS, AllocationTerms, allocation_charges
+from billing.charges import KINDS, allocation_charges
 from billing.minimum import UsageByDay, run_rate, run_rate_window, true_ups
 from billing.money import format_price
 from billing.projection import add_months
@@ -32,6 +32,7 @@ from ..widgets.line_table import LineTable
 from ..widgets.projection_tables import TRUE_UP_COLUMNS, TRUE_UP_TITLE, charge_rows, margin_note, month_table, true_up_rows
 from ..widgets.tick import Tick
 from ..widgets.title_bar import FORM_HINT, TitleBar
+from .allocation_change import KEY_CHANGE_FROM, ChangeFromDate, Named
 from .form import FormScreen, show_value
 
 PLACEHOLDER = "The projection appears when a package is chosen and the fields are valid."
@@ -43,17 +44,10 @@ FIELD_OF = {"start": "start_date", "end": "end_date"}
 ATTRIBUTE_OF = {v: k for k, v in FIELD_OF.items()}
 
 
-class _Named:
-    """Stands in for an allocation row in the charge lines of an unsaved allocation."""
-
-    def __init__(self, package: str):
-        self.package = package
-        self.customer = ""
-        self.id = None
-
-
-class AllocationFormScreen(FormScreen):
+class AllocationFormScreen(ChangeFromDate, FormScreen):
     """Add or edit an allocation; the projection below recomputes on every keystroke."""
+
+    BINDINGS = [KEY_CHANGE_FROM]
 
     HELP_TITLE = "Allocation form"
     HELP_ABOUT = (
@@ -61,7 +55,9 @@ class AllocationFormScreen(FormScreen):
         "matches; archived packages are not offered). Dates are YYYY-MM-DD, t for today, +N "
         "for N days from today. The projection below shows the setup line and every charge of "
         "the next 12 months (or to the end date), month by month with tax and a bar chart. "
-        "Space ticks auto decrement and prorate."
+        "Space ticks auto decrement and prorate. On an allocation, f7 changes its quantity or package "
+        "from a date: the old terms end the day before (posted charges stay) and a successor follows; "
+        "the projection shows both sides while the date is typed, enter saves, escape goes back."
     )
     WHAT = "allocation"
 
@@ -102,6 +98,11 @@ class AllocationFormScreen(FormScreen):
             yield Label("Reference", classes="label")
             yield Field(a.reference if a else "", placeholder="DID number, site…", id="reference", compact=True,
                         max_length=100, validators=[FieldValidator(parse_reference)], validate_on=VALIDATE_ON)
+        with Horizontal(classes="row", id="change-row"):
+            yield Label("Change from", classes="label")
+            yield Field("", id="change_from", compact=True, classes="date",
+                        validators=[date_validator("change_from", today, True)], validate_on=VALIDATE_ON)
+            yield Label(" enter saves the change · esc back", classes="hint")
         yield Static("", id="form-errors", classes="errors", markup=False)
         yield Static("", id="details", classes="details", markup=False)
         with VerticalScroll(id="allocation-projection"):
@@ -112,6 +113,7 @@ class AllocationFormScreen(FormScreen):
 
     def mounted(self) -> None:
         self.query_one("#matches", OptionList).display = False
+        self.query_one("#change-row").display = False
         self.query_one("#quantity" if self.package else "#package", Input).focus()
         self._show_details()
         self.refresh_projection()
@@ -131,7 +133,7 @@ class AllocationFormScreen(FormScreen):
         if self.package is None:
             message = self._search_error or "choose a package: type part of its name"
             errors = [FieldError("package", message)] + errors
-        return draft, errors
+        return draft, errors + self.check_change(draft)
 
     def _start(self) -> date | None:
         try:
@@ -178,6 +180,10 @@ class AllocationFormScreen(FormScreen):
         elif self.package is not None:
             self.query_one("#quantity", Input).focus()
 
+    @on(Input.Submitted, "#change_from")
+    async def _change_submitted(self) -> None:
+        await self.action_save()  # the change from the date typed
+
     @on(OptionList.OptionSelected, "#matches")
     def _picked(self, event: OptionList.OptionSelected) -> None:
         self._choose(get_package(int(event.option.id)))
@@ -216,7 +222,7 @@ class AllocationFormScreen(FormScreen):
 
     # --- live projection -------------------------------------------------------------
 
-    @on(Input.Changed, "#quantity, #start_date, #end_date, #reference")
+    @on(Input.Changed, "#quantity, #start_date, #end_date, #reference, #change_from")
     @on(Checkbox.Changed)
     def _field_changed(self) -> None:
         # The key echoes first: the projection is worked out after the next
@@ -250,34 +256,49 @@ class AllocationFormScreen(FormScreen):
             trueups.set_rows((), [])
             lines.set_rows((), [])
             return
-        summary, pairs = self.projection(draft)
+        summary, pairs, parts = self.projection(draft)
         body.update(summary)
         found = true_up_rows(pairs, self.app.book.settings.precision)
         # What a minimum-spend operator needs first: each true-up and why (above the lines).
         trueups.set_rows(TRUE_UP_COLUMNS if found else (), found, TRUE_UP_TITLE if found else "")
-        columns, rows = charge_rows(pairs, self.app.book.settings.precision, show_package=False)
+        # Where one allocation follows another: each line's quantity (and package, if it changes).
+        packages = {part.shown.package for part in parts}
+        columns, rows = charge_rows(
+            pairs, self.app.book.settings.precision, show_package=len(packages) > 1, show_quantity=len(parts) > 1
+        )
         lines.set_rows(columns, rows)
 
-    def projection(self, draft: AllocationDraft) -> tuple[Group, list]:
-        """The heading and month table, and (allocation, charge) of every line.
-        Only the lines on screen are drawn (LineTable), so a daily package's
-        hundreds of lines cost what a screenful costs."""
+    def projection(self, draft: AllocationDraft) -> tuple[Group, list, list]:
+        """The heading and month table, (allocation, charge) of every line, and
+        the allocations projected (this one, and those it follows or is followed
+        by: the month of a change shows both sides). Only the lines on screen are
+        drawn (LineTable), so a daily package's hundreds of lines cost what a
+        screenful costs."""
         today = self.app.today
         precision = self.app.book.settings.precision
-        start = min(draft.start, today)
+        parts = self.parts(draft)
+        start = min([draft.start, today] + [part.terms.start.replace(day=1) for part in parts[1:]])
         end = add_months(start, 12) - timedelta(days=1)
-        if draft.end is not None and draft.end < end:
-            end = draft.end
-        terms = AllocationTerms(draft.start, draft.end, draft.quantity, draft.prorate)
-        package_terms = self.package.terms()
-        charges = list(allocation_charges(package_terms, terms, start, end, precision))
-        if package_terms.minimum_spend:
-            charges += list(self._true_ups(package_terms, terms, start, end, precision, today))
-            charges.sort(key=lambda c: (c.date, KINDS.index(c.kind)))
-        heading = Text(f"Projection {start} to {end}: {len(charges)} charge(s) · {margin_note(charges)}", style="bold")
-        pairs = [(self.allocation or _Named(self.package.name), c) for c in charges]
+        last = parts[-1].terms.end
+        if last is not None and last < end:
+            end = last
+        pairs = []
+        for part in parts:
+            charges = list(allocation_charges(part.package, part.terms, start, end, precision))
+            if part.package.minimum_spend:
+                charges += self._true_ups(part.package, part.terms, start, end, precision, today)
+            pairs += [(part.shown, c) for c in charges]
+        pairs.sort(key=lambda pair: (pair[1].date, KINDS.index(pair[1].kind)))
+        charges = [c for _shown, c in pairs]
+        heading = [Text(f"Projection {start} to {end}: {len(charges)} charge(s) · {margin_note(charges)}", style="bold")]
+        if len(parts) > 1:
+            heading.append(self.chain_note(parts))
+        mine = parts[-1].terms if self.changing else draft
+        warning = self.commitments_note(mine.start, mine.end)
+        if warning:
+            heading.append(Text("Note: " + warning, style="bold yellow"))
         months = month_table(charges, start, end, self.customer.tax_percent, precision)
-        return Group(heading, months, Text("")), pairs
+        return Group(*heading, months, Text("")), pairs, parts
 
     def _true_ups(self, package_terms, terms, start, end, precision, today):
         """True-ups from one read of the customer's usage by day (kept while
@@ -293,12 +314,14 @@ class AllocationFormScreen(FormScreen):
     # --- saving ------------------------------------------------------------------
 
     def write(self, draft: AllocationDraft, version: int | None) -> AllocationRow:
+        if self.changing:
+            return self.write_change(draft, version)
         if self.allocation is None:
             return create_allocation(self.customer.id, self.package.id, draft)
         return update_allocation(self.allocation.id, version, self.package.id, draft)
 
     def saved_message(self, saved: AllocationRow) -> str:
-        return f"Saved {saved.quantity} x '{saved.package}'."
+        return self.change_message(saved) or f"Saved {saved.quantity} x '{saved.package}'."
 
     def record_name(self, current: AllocationRow) -> str:
         return f"{current.quantity} x {current.package}"

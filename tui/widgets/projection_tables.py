@@ -83,14 +83,19 @@ def _period(charge: Charge) -> str:
     return f"{charge.period_start:%y-%m-%d}..{charge.period_end:%y-%m-%d}"
 
 
-def charge_rows(pairs, precision: int, *, show_customer: bool = False, show_package: bool = True):
+def charge_rows(
+    pairs, precision: int, *, show_customer: bool = False, show_package: bool = True, show_quantity: bool = False,
+):
     """(columns, rows) of the charge lines beneath a projection, for a
-    LineTable: date, what, period, amount, cost."""
+    LineTable: date, what, period, amount, cost (and the quantity, where
+    the lines of one allocation and of the one following it meet)."""
     columns = [("date", 10, False)]
     if show_customer:
         columns.append(("customer", 14, False))
     if show_package:
         columns.append(("package", 15, False))
+    if show_quantity:
+        columns.append(("qty", 5, True))
     columns += [("kind", 9, False), ("period", 18, False), ("amount", 9, True), ("cost", 8, True)]
     money: dict = {}
 
@@ -107,6 +112,8 @@ def charge_rows(pairs, precision: int, *, show_customer: bool = False, show_pack
             cells.append(allocation.customer)
         if show_package:
             cells.append(allocation.package)
+        if show_quantity:
+            cells.append(str(charge.quantity))
         cells += [kind_label(charge.kind), _period(charge), marked(m(charge.amount), is_estimate(charge)), m(charge.cost)]
         rows.append(tuple(cells))
     return columns, rows
