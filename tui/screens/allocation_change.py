@@ -200,8 +200,8 @@ class ChangeFromDate:
         """ctrl+s: a change from the date typed; a plain save, asking first
         when it gives new terms to an allocation with posted charges."""
         a = self.allocation
-        if self.changing or a is None or self.saving or refuse_if_read_only(self, "save"):
-            return await super().action_save()
+        if self.changing or a is None or self.saving or self.app.book.read_only:
+            return await super().action_save()  # which says why it can't, where it can't
         draft, errors = self.read()
         if errors or self.package is None or (draft.quantity == a.quantity and self.package.id == a.package_id):
             return await super().action_save()

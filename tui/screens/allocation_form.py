@@ -32,7 +32,7 @@ from ..widgets.line_table import LineTable
 from ..widgets.projection_tables import TRUE_UP_COLUMNS, TRUE_UP_TITLE, charge_rows, margin_note, month_table, true_up_rows
 from ..widgets.tick import Tick
 from ..widgets.title_bar import FORM_HINT, TitleBar
-from .allocation_change import KEY_CHANGE_FROM, ChangeFromDate, Named
+from .allocation_change import KEY_CHANGE_FROM, ChangeFromDate
 from .form import FormScreen, show_value
 
 PLACEHOLDER = "The projection appears when a package is chosen and the fields are valid."
