@@ -33,6 +33,12 @@ Triggers make this hold whoever writes the book:
   D: a true-up uses the commitment in force on its period's first day, and
   a period starting on or after D settles after D.
 
+The audit log gets a row per version added, changed or removed (the first
+version, while it is the only one, is the package row's own audit: its
+insert, and its prices changing on the row): the package,
+the field `prices from YYYY-MM-DD` (`beginning` for the first) and the four
+prices as text, old and new.
+
 Migration 0005's trigger moved every allocation of a package back to its start
 whenever the package's row changed prices; prices now move the marks from the
 version's date only, so that trigger no longer watches them.
@@ -67,7 +73,36 @@ def _marks_back(pid: str, day: str) -> str:
     )
 
 
+def _money_text(column: str) -> str:
+    """Micro-units as a decimal with at least 2 places, in integer SQL (no float)."""
+    frac = f"rtrim(substr('000000' || ({column} % 1000000), -6), '0')"
+    return f"(({column} / 1000000) || '.' || substr({frac} || '00', 1, max(2, length({frac}))))"
+
+
+def _prices_text(row: str) -> str:
+    labels = {"retail": "retail", "cost": "cost", "setup_retail": "setup retail", "setup_cost": "setup cost"}
+    return " || ', ' || ".join(f"'{labels[c]} ' || {_money_text(f'{row}.{c}')}" for c in PRICES)
+
+
+def _audit(action: str, row: str, old: str, new: str) -> str:
+    day = f"CASE WHEN {row}.effective_from = '{BEGINNING}' THEN 'beginning' ELSE {row}.effective_from END"
+    return (
+        "INSERT INTO audit (by, entity, entity_id, action, field, old, new) VALUES "
+        f"(packdesk_user(), 'package', {row}.package_id, '{action}', 'prices from ' || {day}, {old}, {new});"
+    )
+
+
 COLUMNS = ", ".join(PRICES)
+AUDIT = [
+    "CREATE TRIGGER audit_package_price_insert AFTER INSERT ON package_price "
+    f"WHEN NEW.effective_from != '{BEGINNING}' BEGIN\n"
+    f"{_audit('insert', 'NEW', 'NULL', _prices_text('NEW'))}\nEND",
+    f"CREATE TRIGGER audit_package_price_update AFTER UPDATE OF {COLUMNS} ON package_price "
+    f"WHEN ({_differs('OLD', 'NEW')}) AND (NEW.effective_from != '{BEGINNING}' OR EXISTS (SELECT 1 FROM package_price "
+    f"WHERE package_id = NEW.package_id AND effective_from > NEW.effective_from)) BEGIN\n{_audit('update', 'NEW', _prices_text('OLD'), _prices_text('NEW'))}\nEND",
+    "CREATE TRIGGER audit_package_price_delete AFTER DELETE ON package_price BEGIN\n"
+    f"{_audit('delete', 'OLD', _prices_text('OLD'), 'NULL')}\nEND",
+]
 STATEMENTS = [
     """CREATE TABLE package_price (
         id INTEGER PRIMARY KEY,
@@ -107,5 +142,5 @@ STATEMENTS = [
 
 
 def up(migrator, db):
-    for statement in STATEMENTS:
+    for statement in STATEMENTS + AUDIT:
         db.execute_sql(statement)

@@ -160,3 +160,17 @@ def test_runs_with_versions_added_between_them(tmp_path_factory, steps):
             for _id, on, amount, price in after[len(before):]:
                 in_force = [v for v in versions if v.effective_from <= date.fromisoformat(on)][-1]
                 assert price == amount == in_force.retail * 10**6  # quantity 1, the price of its date
+
+
+def test_versions_are_audited_with_their_date_and_prices(db):
+    with opened(db):
+        seat = package("Seat", "10", frequency=Frequency.DAILY)
+        allocate(customer("Acme"), seat, JAN1)
+        reprice(seat, "12.5", day(30))
+        reprice(seat, "13", day(30))
+    rows = query(db, "SELECT action, field, old, new FROM audit WHERE entity = 'package' AND field LIKE 'prices from%'")
+    assert rows == [
+        ("insert", "prices from 2025-01-31", None, "retail 12.50, cost 0.00, setup retail 0.00, setup cost 0.00"),
+        ("update", "prices from 2025-01-31", "retail 12.50, cost 0.00, setup retail 0.00, setup cost 0.00",
+         "retail 13.00, cost 0.00, setup retail 0.00, setup cost 0.00"),
+    ]
