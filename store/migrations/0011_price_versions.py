@@ -127,7 +127,10 @@ STATEMENTS = [
     f"VALUES (NEW.id, date('now'), {', '.join('NEW.' + c for c in PRICES)}, packdesk_user()) "
     f"ON CONFLICT (package_id, effective_from) DO UPDATE SET "
     f"{', '.join(f'{c} = excluded.{c}' for c in PRICES)};\nEND",
-    f"CREATE TRIGGER package_price_insert AFTER INSERT ON package_price BEGIN\n"
+    # A new package's first version: its row has these prices and it has no allocations.
+    f"CREATE TRIGGER package_price_insert AFTER INSERT ON package_price WHEN NEW.effective_from != '{BEGINNING}' "
+    "OR EXISTS (SELECT 1 FROM allocation WHERE package_id = NEW.package_id) "
+    "OR EXISTS (SELECT 1 FROM package_price WHERE package_id = NEW.package_id AND id != NEW.id) BEGIN\n"
     f"{_mirror('NEW.package_id')}\n{_marks_back('NEW.package_id', 'NEW.effective_from')}\nEND",
     f"CREATE TRIGGER package_price_update AFTER UPDATE ON package_price BEGIN\n"
     f"{_mirror('NEW.package_id')}\n{_marks_back('NEW.package_id', 'MIN(OLD.effective_from, NEW.effective_from)')}\nEND",
