@@ -84,3 +84,23 @@ def test_export_prices_lists_every_version_and_imports_back(capsys, tmp_path, db
     code, out, err = cli(capsys, "import", "packages", str(prices_file), "--db", str(other))
     assert code == 0, err
     assert cli(capsys, "export", "prices", "--db", str(other))[1] == exported
+
+
+def test_check_marks_agrees_after_a_past_version_and_the_next_run_posts_it(capsys, tmp_path, db):
+    from datetime import date
+
+    from tests.helpers.cli import run_json
+
+    setup_book(capsys, tmp_path, db)
+    first = run_json(capsys, db, date(2025, 3, 2), today=date(2025, 3, 2), commit=True)
+    assert [(line["package"], line["date"], line["amount"]) for line in first if line["package"] == "Seat"] == [
+        ("Seat", "2025-01-01", "10.00"), ("Seat", "2025-02-01", "10.00"), ("Seat", "2025-03-01", "10.00"),
+    ]
+    file = write(tmp_path / "r.csv", "name,retail,effective_from\nSeat,12,2025-02-15\n")
+    assert cli(capsys, "import", "packages", str(file), "--db", str(db))[0] == 0
+    code, out, err = cli(capsys, "check", "--db", str(db), "--today", "2025-04-02", "--marks")
+    assert code == 0, out + err
+    second = run_json(capsys, db, date(2025, 4, 2), today=date(2025, 4, 2), commit=True)
+    assert [(line["date"], line["amount"]) for line in second if line["package"] == "Seat"] == [("2025-04-01", "12.00")]
+    posted = query(db, "SELECT date, amount FROM ledger l JOIN package p ON p.id = l.package_id WHERE p.name = 'Seat' ORDER BY date")
+    assert [a for _, a in posted] == [10_000_000] * 3 + [12_000_000]  # 03-01 stays as posted
