@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Iterable, Iterator, TextIO
 
-from billing.charges import AllocationTerms, PriceVersion
+from billing.charges import AllocationTerms, PackageTerms, PriceVersion, with_prices
 from billing.money import format_price, from_micros, to_micros
 from billing.prices import BEGINNING, PRICE_FIELDS, effective_text
 
@@ -37,6 +37,12 @@ def versions_of(package_ids: Iterable[int]) -> dict[int, list[PriceVersion]]:
         for row in database.execute_sql(sql, list(part)).fetchall():
             out.setdefault(row[0], []).append(_version(row))
     return out
+
+
+def priced_terms(package) -> PackageTerms:
+    """A package row's terms with every price version it has: what its
+    charges use, a future price included."""
+    return with_prices(package.terms(), history(package.id))
 
 
 def history(package_id: int) -> list[PriceVersion]:

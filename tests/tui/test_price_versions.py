@@ -93,3 +93,34 @@ async def test_a_bad_date_is_refused_and_nothing_is_saved(run_book, make_app):
         assert "February 2026 has 28 days" in str(form.query_one("#effective_from-error").render())
         package = find_package("UK DID rental")
         assert len(prices.history(package.id)) == 1
+
+
+async def test_the_allocation_form_projects_a_price_that_starts_later(run_book, make_app):
+    from datetime import date
+
+    from billing.charges import PriceVersion
+    from store.customers import find_customer
+    from store.scan import iter_allocations
+    from tui.screens.allocation_form import AllocationFormScreen
+
+    from tests.helpers.pilot import projection_text
+
+    did = find_package("UK DID rental")
+    prices.add_version(did.id, PriceVersion(date(2027, 1, 1), D("2"), D("0.45"), D("5"), D("1")))
+    blue = find_customer("Blue Fish Ltd")
+    allocation = next(a for a in iter_allocations() if a.customer_id == blue.id and a.package_id == did.id)
+    app = make_app(run_book)
+    async with running(app) as pilot:
+        app.push_screen(AllocationFormScreen(blue, allocation))
+        for _ in range(50):
+            await pilot.pause()
+            if isinstance(app.screen, AllocationFormScreen):
+                break
+        await pilot.pause()
+        text = projection_text(app.screen)
+        # 3 DIDs: 4.50 a month at 1.50 until the new price, 6.00 at 2.00 from 1 January.
+        assert "2026-12-01" in text and "2027-01-01" in text
+        december = next(line for line in text.splitlines() if "2026-12-01" in line)
+        january = next(line for line in text.splitlines() if "2027-01-01" in line)
+        assert "4.50" in december and "6.00" not in december
+        assert "6.00" in january

@@ -27,6 +27,7 @@ from billing.charges import AllocationTerms, PackageTerms
 from billing.labels import field_label
 from store.allocations import get_allocation
 from store.changes import ChangeRefused, change_allocation, change_facts, has_posted, other_commitments, successor_of
+from store.prices import priced_terms
 from store.scan import AllocationRow
 
 from .base import refuse_if_read_only, sentence
@@ -95,11 +96,19 @@ class ChangeFromDate:
             self._chain = (before, successor_of(a.id) if a is not None else None)
         return self._chain
 
+    def package_terms(self) -> PackageTerms:
+        """The chosen package's terms with its price versions (a future price
+        included), read once per package while the form is open."""
+        cached = getattr(self, "_priced", None)
+        if cached is None or cached[0] != self.package.id:
+            cached = self._priced = (self.package.id, priced_terms(self.package))
+        return cached[1]
+
     def parts(self, draft: AllocationDraft) -> list[Part]:
         """The allocations the projection shows: this one as typed, with the
         one it follows and the one following it; while a change date is typed,
         this one as saved to the day before and its successor from the date."""
-        a, terms = self.allocation, self.package.terms()
+        a, terms = self.allocation, self.package_terms()
         if a is None:
             return [Part(Named(self.package.name), terms, AllocationTerms(draft.start, draft.end, draft.quantity, draft.prorate))]
         before, after = self.neighbours()
@@ -172,7 +181,7 @@ class ChangeFromDate:
             return
         self._facts = change_facts(current)
         new_package = self.package.id != current.package_id
-        day = suggested_change_date(self._facts, self.package.terms(), new_package, self.app.today)
+        day = suggested_change_date(self._facts, self.package_terms(), new_package, self.app.today)
         box = self.query_one("#change_from", Input)
         self.changing = True
         self.query_one("#change-row").display = True
