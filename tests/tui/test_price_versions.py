@@ -124,3 +124,20 @@ async def test_the_allocation_form_projects_a_price_that_starts_later(run_book, 
         january = next(line for line in text.splitlines() if "2027-01-01" in line)
         assert "4.50" in december and "6.00" not in december
         assert "6.00" in january
+
+
+async def test_the_panel_next_charges_keep_the_old_price_until_the_date(run_book, make_app):
+    app = make_app(run_book)
+    async with running(app) as pilot:
+        await to_row(pilot, "UK DID rental")
+        form = await opens(pilot, PackageFormScreen, "enter")
+        await pilot.press("tab")
+        await replace_text(pilot, "2")
+        form.query_one("#effective_from").focus()
+        await pilot.pause()
+        await replace_text(pilot, "2027-01-01")
+        lines = panel_text(form).splitlines()
+        december = next(line for line in lines if "2026-12-01" in line)
+        january = next(line for line in lines if "2027-01-01" in line and "Prices change" not in line)
+        assert december.split()[-1] == "1.50"  # before the date: today's price
+        assert january.split()[-1] == "2.00"

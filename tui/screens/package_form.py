@@ -204,6 +204,21 @@ class PackageFormScreen(FormScreen):
         effect = price_effect(before, after, allocations, day, self.app.book.settings.precision)
         return effect, total, posted
 
+    def _priced(self, draft: PackageDraft | None, terms):
+        """The terms the panel's next charges use: the package's price
+        versions, with the typed prices from the date asked (or, on a package
+        without allocations, in place of the old ones)."""
+        if terms is None or not self._versions:
+            return terms
+        if self._asks_when(draft):
+            try:
+                return terms_with_change(terms, self._versions, version_of(draft, self._effective()))
+            except FieldError:
+                return terms
+        if draft is not None and prices_differ(draft, self.package):
+            return terms
+        return with_prices(terms, self._versions)
+
     # --- live updates -------------------------------------------------
 
     def refresh_panel(self) -> None:
@@ -217,6 +232,7 @@ class PackageFormScreen(FormScreen):
             # Only non-billing fields are wrong: the charges are still known.
             partial, _ = parse_package(raw | {"name": "x", "description": "", "upstream_service": ""})
             terms = partial.terms() if partial else None
+        terms = self._priced(draft, terms)
         settings = self.app.book.settings
         change = self._change(draft)
         # The panel's size is fixed by the stylesheet: no layout pass needed.
