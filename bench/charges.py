@@ -76,9 +76,10 @@ def _run_cli(args: list[str], timeout: float | None) -> dict:
         reader = threading.Thread(target=count, daemon=True)
         reader.start()
         stopped = False
-        peak_kb = 0
+        peaks: dict[int, int] = {}
         while True:
-            peak_kb = max(peak_kb, _high_water_kb(proc.pid))
+            for pid in _tree(proc.pid):  # the CLI and the processes it starts
+                peaks[pid] = max(peaks.get(pid, 0), _high_water_kb(pid))
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
@@ -89,11 +90,27 @@ def _run_cli(args: list[str], timeout: float | None) -> dict:
                 break
             time.sleep(0.01)
         wall = time.perf_counter() - t0
+        peak_kb = sum(peaks.values())  # each process's own peak, added up: an upper bound
         reader.join(5)
         proc.returncode = os.waitstatus_to_exitcode(status)
         err.seek(0)
         stderr = err.read().decode(errors="replace").strip()
     return {"wall": wall, "stopped": stopped, "exit": proc.returncode, "rss_mb": peak_kb / 1024, "stderr": stderr, "lines": max(0, lines[0] - 1)}
+
+
+def _tree(pid: int) -> list[int]:
+    """`pid` and its descendants, as /proc lists them now."""
+    found, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        found.append(current)
+        try:
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as children:
+                    queue.extend(int(child) for child in children.read().split())
+        except OSError:
+            pass
+    return found
 
 
 def _high_water_kb(pid: int) -> int:
@@ -141,7 +158,7 @@ def charges(cli_timeout: float | None) -> dict:
     limit = f"stopped after {cli_timeout:.0f} s" if cli_timeout else "no time limit"
     print(f"  `python -m tui.cli {' '.join(args)}`, its CSV counted and dropped ({limit}):")
     cli = _run_cli(args, cli_timeout)
-    rss = f", peak RSS {cli['rss_mb']:,.0f} MB" if cli["rss_mb"] else ""
+    rss = f", peak RSS {cli['rss_mb']:,.0f} MB (its processes together)" if cli["rss_mb"] else ""
     if cli["stopped"]:
         print(f"    not finished after {cli['wall']:.1f} s{rss} (--cli-timeout 0 lets it finish)")
     elif cli["exit"]:

@@ -48,6 +48,7 @@ def charges_by_customer(
     *,
     include_nothing: bool = False,
     by_customer: bool = True,
+    names: tuple[str | None, str | None] = (None, None),
 ) -> Iterator[tuple[AllocationRow, list[Charge]]]:
     """The charges of [since, until] allocation by allocation (each with its
     list of lines; those with none are left out), in the order
@@ -58,7 +59,7 @@ def charges_by_customer(
     allocations' true-ups are worked out a batch of rows at a time. Without
     `by_customer` the allocations come in id order (the first lines come
     sooner: no index walk by name)."""
-    batches = iter_by_customer(customer_id) if by_customer else (rows for rows, _raw in iter_raw(customer_id, 5000))
+    batches = iter_by_customer(customer_id, names=names) if by_customer else (rows for rows, _raw in iter_raw(customer_id, 5000))
     for batch in batches:
         owed: dict[int, list[Charge]] = {}
         if today is not None:

@@ -153,15 +153,28 @@ def iter_raw(
         after = raw[-1][0]
 
 
-def iter_by_customer(customer_id: int | None = None, batch: int = 5000) -> Iterator[list[AllocationRow]]:
+def iter_by_customer(
+    customer_id: int | None = None, batch: int = 5000, names: tuple[str | None, str | None] = (None, None)
+) -> Iterator[list[AllocationRow]]:
     """Every allocation (or one customer's), in batches, in the order a run
     lists them: customer name (billing.run.customer_key: SQLite's NOCASE),
     then id. The customer-name index and the (customer, id) index give that
-    order without sorting, and the rows stream from one cursor."""
+    order without sorting, and the rows stream from one cursor. `names`
+    keeps to the customers from the first name (included) to the second
+    (left out), in that order: a share of the book (see customer_cuts)."""
     cache = RowCache()
-    where, params = "", []
+    conditions, params = [], []
     if customer_id is not None:
-        where, params = "WHERE a.customer_id = ?", [customer_id]
+        conditions.append("a.customer_id = ?")
+        params.append(customer_id)
+    low, high = names
+    if low is not None:
+        conditions.append("c.name >= ? COLLATE NOCASE")
+        params.append(low)
+    if high is not None:
+        conditions.append("c.name < ? COLLATE NOCASE")
+        params.append(high)
+    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
     cursor = database.execute_sql(
         f"SELECT {ROW_COLUMNS} FROM allocation a JOIN customer c ON c.id = a.customer_id {where} "
         "ORDER BY c.name COLLATE NOCASE, a.id",
@@ -174,6 +187,26 @@ def iter_by_customer(customer_id: int | None = None, batch: int = 5000) -> Itera
         yield cache.rows(raw)
 
 
+def customer_cuts(parts: int) -> list[tuple[str | None, str | None]]:
+    """The book's customers in `parts` name ranges of about as many
+    allocations each, in run order (for iter_by_customer's `names`): every
+    customer falls in exactly one (names equal but for case fall together:
+    the ranges compare as NOCASE)."""
+    rows = database.execute_sql(
+        "SELECT c.name, COUNT(*) FROM allocation a JOIN customer c ON c.id = a.customer_id "
+        "GROUP BY c.id ORDER BY c.name COLLATE NOCASE"
+    ).fetchall()
+    total = sum(count for _name, count in rows)
+    cuts: list[str] = []
+    seen = 0
+    for name, count in rows:
+        if len(cuts) < parts - 1 and seen >= total * (len(cuts) + 1) / parts:
+            cuts.append(name)
+        seen += count
+    bounds = [None, *cuts, None]
+    return [(bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1)]
+
+
 def rows_by_ids(ids: list[int], cache: RowCache | None = None) -> tuple[list[AllocationRow], list[tuple]]:
     """The allocations `ids` (in id order) and their raw tuples."""
     cache = cache or RowCache()
@@ -182,3 +215,8 @@ def rows_by_ids(ids: list[int], cache: RowCache | None = None) -> tuple[list[All
         sql = f"SELECT {ROW_COLUMNS} FROM allocation a WHERE a.id IN ({marks(len(part))}) ORDER BY a.id"
         raw.extend(database.execute_sql(sql, list(part)).fetchall())
     return cache.rows(raw), raw
+
+
+def allocation_count() -> int:
+    """How many allocations the book has."""
+    return database.execute_sql("SELECT COUNT(*) FROM allocation").fetchone()[0]

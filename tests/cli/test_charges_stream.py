@@ -12,7 +12,7 @@ import pytest
 
 from billing.run import customer_key
 from billing.schedule import Frequency
-from tui.cli import charges as charges_cli
+from tui.cli import charge_lines as charges_cli
 
 from tests.helpers.books import allocate, customer, opened, package
 from tests.helpers.cli import TODAY, cli
@@ -70,3 +70,31 @@ def test_csv_lines_come_in_run_order_with_every_field(db, capsys, monkeypatch):
     ]
     setups = [r for r in rows if r["kind"] == "setup"]
     assert {(r["date"], r["amount"]) for r in setups} == {("2025-03-04", "5.00")}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "table"])
+def test_several_processes_print_what_one_prints(db, capsys, monkeypatch, fmt):
+    from tui.cli import charges_parallel
+
+    _book(db)
+    one = _charges(capsys, db, fmt)
+    monkeypatch.setattr(charges_parallel, "share_count", lambda: 3)
+    monkeypatch.setattr(charges_cli, "SPILL_EVERY", 40)  # the spill files are part of it
+    shared = _charges(capsys, db, fmt)
+    assert shared == one
+
+
+def test_customer_cuts_cover_every_customer_once_in_run_order(db):
+    from store.scan import customer_cuts, iter_by_customer
+
+    _book(db)
+    with opened(db):
+        everyone = [row.id for batch in iter_by_customer() for row in batch]
+        for parts in (1, 2, 3, 4, 9):
+            cuts = customer_cuts(parts)
+            assert 1 <= len(cuts) <= parts
+            assert cuts[0][0] is None and cuts[-1][1] is None
+            joined = [row.id for names in cuts for batch in iter_by_customer(names=names) for row in batch]
+            assert joined == everyone  # nothing lost, nothing twice, the same order
+        halves = customer_cuts(2)
+        assert len(halves) == 2 and halves[0][1] == halves[1][0] == "Mid co"

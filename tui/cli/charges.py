@@ -1,259 +1,17 @@
-"""`packdesk charges`, and the charge listing it and `run` write: a table,
-CSV or JSON, in run order (billing.run.run_order), written as it comes.
-
-`charges` streams: the book gives each allocation's lines in customer order;
-they are filed by date into spill files (one per date) and written out date
-by date, up to a year at a time, so a year of a whole book runs in a few
-megabytes of memory, reading each allocation once.
-"""
+"""`packdesk charges`: every charge of a date range, in run order, as a
+table, CSV or JSON (charge_lines), a year at a time, on every core for a
+whole large book (charges_parallel)."""
 
 from __future__ import annotations
 
-import json
-import tempfile
-from datetime import date, timedelta
-from decimal import Decimal
-from typing import Iterable, TextIO
+from datetime import timedelta
 
-from billing.labels import ESTIMATE_MARK, field_label
-from billing.money import round_money
 from billing.projection import add_months
-from billing.run import run_order
 from store.charges import charges_by_customer
-from store.csvio import escape_cell
 
+from .charge_lines import ChargeWriter, write_window
+from .charges_parallel import share_count, write_window_shared
 from .common import EXIT_FAILED, EXIT_USAGE, customer_id, range_reversed, to_stdout, today
-
-CHARGE_COLUMNS = (
-    "date",
-    "customer",
-    "package",
-    "allocation",
-    "kind",
-    "quantity",
-    "period_start",
-    "period_end",
-    "amount",
-    "cost",
-)
-
-
-def _csv_cell(value: str) -> str:
-    """One CSV cell as csv.writer writes it (quoted when it must be), with
-    formula-looking text escaped for spreadsheets."""
-    value = escape_cell(value)
-    if any(c in value for c in ',"\n\r'):
-        return '"' + value.replace('"', '""') + '"'
-    return value
-
-
-def _table_header() -> str:
-    date_, customer, package, amount, cost = map(field_label, ("date", "customer", "package", "amount", "cost"))
-    return f"{date_:<10} {customer:<18} {package:<20} {'kind':<13} {'qty':>5} {amount:>11} {cost:>11}"
-
-
-class LineFormat:
-    """One charge as one line of the chosen format. Repeated pieces (dates,
-    amounts, an allocation's names) are worked out once: a year of a large
-    book is millions of lines."""
-
-    def __init__(self, fmt: str, precision: int):
-        self.fmt = fmt
-        self.precision = precision
-        self._dates: dict[date, str] = {}
-        self._money: dict[Decimal, str] = {}
-
-    def day(self, value: date) -> str:
-        text = self._dates.get(value)
-        if text is None:
-            text = self._dates[value] = value.isoformat()
-        return text
-
-    def money(self, value: Decimal) -> str:
-        text = self._money.get(value)
-        if text is None:
-            text = self._money[value] = format(round_money(value, self.precision), "f")
-        return text
-
-    def file(self, row, charges, held: dict[date, list[str]]) -> None:
-        """Each of one allocation's charges as a line, appended to its date's
-        list in `held` (the hot path of `charges`: millions of lines)."""
-        if self.fmt != "csv":
-            for charge in charges:
-                _append(held, charge.date, self.line(row, charge))
-            return
-        prefix = f"{_csv_cell(row.customer)},{_csv_cell(row.package)},{row.id}"
-        dates, money, day, amount_text = self._dates, self._money, self.day, self.money
-        last_key, middle, tail = None, "", ""
-        for when, kind, ps, pe, qty, amount, cost, _allocation, _basis in charges:
-            key = (kind, qty, amount, cost)
-            if key != last_key:  # an allocation's lines mostly share all of these
-                last_key = key
-                middle = f",{prefix},{kind},{qty},"
-                tail = f",{money.get(amount) or amount_text(amount)},{money.get(cost) or amount_text(cost)}\n"
-            d = dates.get(when) or day(when)
-            line = f"{d}{middle}{d if ps == when else dates.get(ps) or day(ps)},{dates.get(pe) or day(pe)}{tail}"
-            lines = held.get(when)
-            if lines is None:
-                held[when] = [line]
-            else:
-                lines.append(line)
-
-    def line(self, row, charge) -> str:
-        fmt = self.fmt
-        if fmt == "csv":
-            held: dict[date, list[str]] = {}
-            self.file(row, (charge,), held)
-            return held[charge.date][0]
-        record = {
-            "date": self.day(charge.date), "customer": row.customer, "package": row.package, "allocation": row.id,
-            "kind": charge.kind, "quantity": charge.quantity, "period_start": self.day(charge.period_start),
-            "period_end": self.day(charge.period_end), "amount": self.money(charge.amount), "cost": self.money(charge.cost),
-        }
-        if fmt == "json":
-            return json.dumps(record, ensure_ascii=False) + "\n"
-        mark = ESTIMATE_MARK if is_estimate(charge) else ""
-        r = record
-        return (
-            f"{r['date']:<10} {r['customer'][:18]:<18} {r['package'][:20]:<20} {r['kind']:<13} "
-            f"{r['quantity']:>5} {r['amount'] + mark:>11} {r['cost']:>11}\n"
-        )
-
-
-def is_estimate(charge) -> bool:
-    return charge.basis is not None and getattr(charge.basis, "estimate", False)
-
-
-class ChargeWriter:
-    """Writes charges in the chosen format, with the header, the JSON
-    brackets and the table's totals; `write` takes lines in run order."""
-
-    def __init__(self, out: TextIO, fmt: str, settings):
-        self.out, self.fmt, self.settings = out, fmt, settings
-        self.precision = settings.precision
-        self.format = LineFormat(fmt, settings.precision)
-        self.count = 0
-        self.estimates = 0
-        self.retail = Decimal(0)
-        self.cost = Decimal(0)
-        if fmt == "json":
-            out.write("[")
-        elif fmt == "csv":
-            out.write(",".join(CHARGE_COLUMNS) + "\n")
-        else:
-            self.header = _table_header()
-            out.write(self.header + "\n" + "-" * len(self.header) + "\n")
-
-    def count_in(self, charge) -> None:
-        self.retail += charge.amount
-        self.cost += charge.cost
-        self.count += 1
-        if is_estimate(charge):
-            self.estimates += 1
-
-    def put(self, line: str) -> None:
-        """One formatted line, in order."""
-        if self.fmt == "json":
-            self.out.write(("," if self._written else "") + "\n  " + line.rstrip("\n"))
-            self._written = True
-        else:
-            self.out.write(line)
-
-    _written = False
-
-    def write(self, pairs: Iterable) -> None:
-        """Lines already in run order (a run's plan), or any order (sorted here)."""
-        line = self.format.line
-        for row, charge in sorted(pairs, key=lambda pair: run_order(pair[0].customer, pair[0].id, pair[1])):
-            self.count_in(charge)
-            self.put(line(row, charge))
-
-    def close(self) -> int:
-        if self.fmt == "json":
-            self.out.write("\n]\n" if self.count else "]\n")
-        elif self.fmt == "table":
-            money = self.format.money
-            self.out.write("-" * len(self.header) + "\n")
-            self.out.write(
-                f"{self.count} charge(s)   total {self.settings.currency} {money(self.retail)}   "
-                f"cost {money(self.cost)}   margin {money(self.retail - self.cost)}\n"
-            )
-            if self.estimates:
-                self.out.write(
-                    f"{ESTIMATE_MARK} {self.estimates} minimum-spend true-up(s) of periods not ended yet: estimated "
-                    "from usage known so far plus the last 30 days' run rate.\n"
-                )
-        return self.count
-
-
-def write_charges(lines: Iterable, out: TextIO, fmt: str, settings) -> int:
-    """All of `lines` as one block in run order; the table ends with totals."""
-    writer = ChargeWriter(out, fmt, settings)
-    writer.write(lines)
-    return writer.close()
-
-
-def _append(held: dict[date, list[str]], day: date, line: str) -> None:
-    lines = held.get(day)
-    if lines is None:
-        held[day] = [line]
-    else:
-        lines.append(line)
-
-
-#: Lines held in memory, all dates together, before they go to the spill files.
-SPILL_EVERY = 100_000
-
-
-def write_window(writer: ChargeWriter, groups: Iterable, start: date) -> None:
-    """Lines of one window (up to a year) that come allocation by allocation
-    in customer order: filed by date, held in memory up to SPILL_EVERY lines
-    and then moved to one spill file a date, then written date by date: run
-    order, with memory bounded whatever the book's size."""
-    held: dict[date, list[str]] = {}
-    spills: dict[date, object] = {}
-
-    def spill() -> None:
-        for day, lines in held.items():
-            if lines:
-                handle = spills.get(day)
-                if handle is None:
-                    handle = spills[day] = tempfile.TemporaryFile("w+", encoding="utf-8")
-                handle.write("".join(lines))
-                lines.clear()
-
-    totals = writer.fmt == "table"  # only the table shows sums: CSV and JSON just count
-    file = writer.format.file
-    count = waiting = 0
-    for row, charges in groups:
-        file(row, charges, held)
-        waiting += len(charges)
-        if waiting >= SPILL_EVERY:
-            spill()
-            waiting = 0
-        if totals:
-            for charge in charges:
-                writer.count_in(charge)
-        else:
-            count += len(charges)
-    writer.count += count
-    json_lines = writer.fmt == "json"
-    for day in sorted(held):
-        handle = spills.pop(day, None)
-        if handle is not None:
-            handle.seek(0)
-            if json_lines:
-                for text in handle:
-                    writer.put(text)
-            else:
-                for chunk in iter(lambda: handle.read(1 << 20), ""):
-                    writer.out.write(chunk)
-            handle.close()
-        if json_lines:
-            for text in held[day]:
-                writer.put(text)
-        else:
-            writer.out.write("".join(held[day]))
 
 
 def cmd_charges(args, book) -> int:
@@ -265,12 +23,17 @@ def cmd_charges(args, book) -> int:
     as_of = today(args, book)
     precision = book.settings.precision
 
+    shares = 1 if customer is not None else share_count()
+
     def write(out) -> None:
         writer = ChargeWriter(out, args.format, book.settings)
         start = args.date_from
         while start <= args.date_to:
             stop = min(add_months(start, 12) - timedelta(days=1), args.date_to)  # one spill file a date: at most 366 open
-            write_window(writer, charges_by_customer(start, stop, precision, customer, as_of), start)
+            if shares > 1:
+                write_window_shared(writer, book.path, start, stop, as_of, shares)
+            else:
+                write_window(writer, charges_by_customer(start, stop, precision, customer, as_of), start)
             start = stop + timedelta(days=1)
         writer.close()
 

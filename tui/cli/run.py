@@ -9,7 +9,7 @@ from store.errors import RunRefused
 from store.runs import commit_run, plan_run
 from store.settings import posting_limit
 
-from .charges import ChargeWriter, is_estimate, write_charges
+from .charge_lines import ChargeWriter, is_estimate, write_charges
 from .common import EXIT_FAILED, EXIT_USAGE, customer_id, err, given_today, to_stdout, today
 
 
