@@ -98,3 +98,48 @@ def totals(charges: Iterable[Charge]) -> tuple[Decimal, Decimal]:
         retail += charge.amount
         cost += charge.cost
     return retail, cost
+
+
+class BookTotals:
+    """Running totals of the book projection: per month and per package."""
+
+    def __init__(self, start: date, end: date) -> None:
+        self.months = {m: [ZERO, ZERO] for m in months_between(start, end)}
+        self.packages: dict[str, list] = {}
+        self.lines = 0
+
+    def add(self, package: str, charges) -> None:
+        months = self.months
+        entry = self.packages.get(package)
+        if entry is None:
+            entry = self.packages[package] = [ZERO, ZERO, 0]
+        for charge in charges:
+            month = months[charge.date.replace(day=1)]
+            month[0] += charge.amount
+            month[1] += charge.cost
+            entry[0] += charge.amount
+            entry[1] += charge.cost
+        entry[2] += len(charges)
+        self.lines += len(charges)
+
+    def state(self) -> tuple[dict, dict, int, int]:
+        """Plain values another process can send: (months, packages, lines, allocations)."""
+        return ({m: tuple(v) for m, v in self.months.items()}, {k: tuple(v) for k, v in self.packages.items()}, self.lines, 0)
+
+    def merge(self, months: dict, packages: dict, lines: int, allocations: int) -> int:
+        """Add another share's totals (state()); returns its allocations read."""
+        for month, (retail, cost) in months.items():
+            mine = self.months[month]
+            mine[0] += retail
+            mine[1] += cost
+        for name, (retail, cost, count) in packages.items():
+            entry = self.packages.setdefault(name, [ZERO, ZERO, 0])
+            entry[0] += retail
+            entry[1] += cost
+            entry[2] += count
+        self.lines += lines
+        return allocations
+
+    def snapshot(self):
+        months = [MonthTotal(m, r, c) for m, (r, c) in self.months.items()]
+        return months, {k: tuple(v) for k, v in self.packages.items()}, self.lines

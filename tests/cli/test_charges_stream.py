@@ -74,11 +74,11 @@ def test_csv_lines_come_in_run_order_with_every_field(db, capsys, monkeypatch):
 
 @pytest.mark.parametrize("fmt", ["csv", "json", "table"])
 def test_several_processes_print_what_one_prints(db, capsys, monkeypatch, fmt):
-    from tui.cli import charges_parallel
+    from tui import shares
 
     _book(db)
     one = _charges(capsys, db, fmt)
-    monkeypatch.setattr(charges_parallel, "share_count", lambda: 3)
+    monkeypatch.setattr(shares, "share_count", lambda: 3)
     monkeypatch.setattr(charges_cli, "SPILL_EVERY", 40)  # the spill files are part of it
     shared = _charges(capsys, db, fmt)
     assert shared == one

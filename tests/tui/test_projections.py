@@ -221,12 +221,18 @@ async def test_a_customer_with_nothing_to_charge_shows_empty_months(projection_b
 # --- the book projection ------------------------------------------------------------------
 
 
-async def test_f4_shows_the_book_per_month_and_per_package(projection_book, make_app):
+@pytest.mark.parametrize("processes", [1, 2])
+async def test_f4_shows_the_book_per_month_and_per_package(projection_book, make_app, monkeypatch, processes):
+    from tui import shares
+
+    # Two: another process totals the second half of the customers (as on a large book).
+    monkeypatch.setattr(shares, "share_count", lambda: processes)
     app = make_app(projection_book)
     async with running(app) as pilot:
         await pilot.press("f4")
         await settle(pilot)
         screen = app.screen
+        assert screen.shown is not None and screen.shown[1]  # finished
         assert isinstance(screen, BookProjectionScreen)
         assert str(screen.query_one("#title").content) == "packdesk · Book projection"
 

@@ -10,7 +10,8 @@ from billing.projection import add_months
 from store.charges import charges_by_customer
 
 from .charge_lines import ChargeWriter, write_window
-from .charges_parallel import share_count, write_window_shared
+from .. import shares as sharing
+from .charges_parallel import write_window_shared
 from .common import EXIT_FAILED, EXIT_USAGE, customer_id, range_reversed, to_stdout, today
 
 
@@ -23,7 +24,7 @@ def cmd_charges(args, book) -> int:
     as_of = today(args, book)
     precision = book.settings.precision
 
-    shares = 1 if customer is not None else share_count()
+    shares = 1 if customer is not None else sharing.share_count()
 
     def write(out) -> None:
         writer = ChargeWriter(out, args.format, book.settings)

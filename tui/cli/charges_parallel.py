@@ -1,4 +1,4 @@
-"""`packdesk charges` on a large book, on every core: the book's customers are
+"""`packdesk charges` on a large book, on every core (tui/shares.py): the book's customers are
 cut into name ranges of about as many allocations each
 (store.scan.customer_cuts); this process files the first range's lines by date
 while one process a range files the others' into spill files; then every
@@ -7,8 +7,6 @@ output is the same, byte for byte and in run order, as one process gives."""
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
@@ -16,27 +14,10 @@ from decimal import Decimal
 from pathlib import Path
 
 from store.charges import charges_by_customer
-from store.scan import allocation_count, customer_cuts
+from store.scan import customer_cuts
 
+from ..shares import spawning
 from .charge_lines import ChargeWriter, Filed, add_counts, emit
-
-#: Below this many allocations one process is quicker than starting others.
-SHARED_FROM = 50_000
-#: At most this many processes (each holds a few hundred thousand lines at most).
-MOST_SHARES = 2
-
-
-def share_count() -> int:
-    """How many processes `charges` uses for the whole book: one per core the
-    process may use, up to MOST_SHARES, on a book big enough to gain."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        cores = os.cpu_count() or 1
-    if cores < 2 or allocation_count() < SHARED_FROM:
-        return 1
-    return min(cores, MOST_SHARES)
-
 
 def _file_share(path: str, fmt: str, precision: int, start: date, stop: date, as_of: date,
                 names: tuple[str | None, str | None], folder: str) -> tuple[dict, int, Decimal, Decimal, int]:
@@ -57,8 +38,7 @@ def write_window_shared(writer: ChargeWriter, path: Path, start: date, stop: dat
     (this one included), written in run order."""
     cuts = customer_cuts(shares)
     with tempfile.TemporaryDirectory(prefix="packdesk-charges-") as folder:
-        context = multiprocessing.get_context("spawn")  # a fresh process: no SQLite connection crosses a fork
-        with ProcessPoolExecutor(max_workers=len(cuts) - 1, mp_context=context) as pool:
+        with ProcessPoolExecutor(max_workers=len(cuts) - 1, mp_context=spawning()) as pool:
             others = [
                 pool.submit(_file_share, str(path), writer.fmt, writer.precision, start, stop, as_of, names, folder)
                 for names in cuts[1:]

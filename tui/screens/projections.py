@@ -7,7 +7,6 @@ every key while it computes and `escape` leaves at once, stopping the work."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
@@ -21,10 +20,11 @@ from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
 from billing.money import format_money
-from billing.projection import MonthTotal, months_between
+from billing.projection import BookTotals
 from store.charges import charges_by_customer, iter_charges
 from store.customers import CustomerRow
 
+from ..shares import OtherShare
 from ..widgets.line_table import LineTable
 from ..widgets.projection_tables import (
     TRUE_UP_COLUMNS,
@@ -175,13 +175,23 @@ class BookProjectionScreen(ProjectionScreen):
         totals = BookTotals(start, end)
         seen = 0
         shown_at = FIRST_SHOW
-        for allocation, charges in charges_by_customer(start, end, precision, today=app.today, by_customer=False):
-            totals.add(allocation.package, charges)
-            seen += 1
-            if seen >= shown_at:
-                shown_at += SHOW_EVERY
+        # A large book: another process totals the second half of the customers meanwhile.
+        with OtherShare(app.book.path, start, end, precision, app.today) as other:
+            found = charges_by_customer(start, end, precision, today=app.today, by_customer=other.active, names=other.mine)
+            for allocation, charges in found:
+                totals.add(allocation.package, charges)
+                seen += 1
+                if seen >= shown_at:
+                    shown_at += SHOW_EVERY
+                    if not self.deliver(self._show, totals.snapshot(), start, end, precision, seen, False):
+                        return
+            if other.active:
                 if not self.deliver(self._show, totals.snapshot(), start, end, precision, seen, False):
                     return
+                result = other.wait(lambda: get_current_worker().is_cancelled)
+                if result is None:
+                    return
+                seen += totals.merge(*result)
         self.deliver(self._show, totals.snapshot(), start, end, precision, seen, True)
 
     #: (allocations read, finished) as last shown.
@@ -206,29 +216,4 @@ class BookProjectionScreen(ProjectionScreen):
             margin = r - c
             rows.append((name, str(n), money(r), money(c), (money(margin), RED if margin < 0 else None), percent(r, c).removesuffix("%")))
         self.query_one("#packages", LineTable).set_rows(PACKAGE_COLUMNS, rows, "Per package (what sells, what loses money)")
-
-
-class BookTotals:
-    """Running totals of the book projection: per month and per package."""
-
-    def __init__(self, start: date, end: date) -> None:
-        self.months = {m: [ZERO, ZERO] for m in months_between(start, end)}
-        self.packages: dict[str, list] = defaultdict(lambda: [ZERO, ZERO, 0])
-        self.lines = 0
-
-    def add(self, package: str, charges) -> None:
-        months = self.months
-        entry = self.packages[package]
-        for charge in charges:
-            month = months[charge.date.replace(day=1)]
-            month[0] += charge.amount
-            month[1] += charge.cost
-            entry[0] += charge.amount
-            entry[1] += charge.cost
-        entry[2] += len(charges)
-        self.lines += len(charges)
-
-    def snapshot(self):
-        months = [MonthTotal(m, r, c) for m, (r, c) in self.months.items()]
-        return months, {k: tuple(v) for k, v in self.packages.items()}, self.lines
 
