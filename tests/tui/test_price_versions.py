@@ -28,6 +28,18 @@ async def to_row(pilot, name: str) -> None:
     await pilot.pause()
 
 
+async def new_retail_from(pilot, retail: str, day: str):
+    """On the package list: open UK DID rental, type `retail` and the date it takes effect; the form."""
+    await to_row(pilot, "UK DID rental")
+    form = await opens(pilot, PackageFormScreen, "enter")
+    await pilot.press("tab")
+    await replace_text(pilot, retail)
+    form.query_one("#effective_from").focus()
+    await pilot.pause()
+    await replace_text(pilot, day)
+    return form
+
+
 async def test_raising_retail_from_the_first_of_next_month(run_book, make_app):
     app = make_app(run_book)
     async with running(app) as pilot:
@@ -81,13 +93,7 @@ async def test_a_package_without_allocations_asks_no_date(run_book, make_app):
 async def test_a_bad_date_is_refused_and_nothing_is_saved(run_book, make_app):
     app = make_app(run_book)
     async with running(app) as pilot:
-        await to_row(pilot, "UK DID rental")
-        form = await opens(pilot, PackageFormScreen, "enter")
-        await pilot.press("tab")
-        await replace_text(pilot, "2")
-        form.query_one("#effective_from").focus()
-        await pilot.pause()
-        await replace_text(pilot, "2026-02-30")
+        form = await new_retail_from(pilot, "2", "2026-02-30")
         await press(pilot, "ctrl+s")
         assert app.screen is form
         assert "February 2026 has 28 days" in str(form.query_one("#effective_from-error").render())
@@ -129,13 +135,7 @@ async def test_the_allocation_form_projects_a_price_that_starts_later(run_book, 
 async def test_the_panel_next_charges_keep_the_old_price_until_the_date(run_book, make_app):
     app = make_app(run_book)
     async with running(app) as pilot:
-        await to_row(pilot, "UK DID rental")
-        form = await opens(pilot, PackageFormScreen, "enter")
-        await pilot.press("tab")
-        await replace_text(pilot, "2")
-        form.query_one("#effective_from").focus()
-        await pilot.pause()
-        await replace_text(pilot, "2027-01-01")
+        form = await new_retail_from(pilot, "2", "2027-01-01")
         lines = panel_text(form).splitlines()
         december = next(line for line in lines if "2026-12-01" in line)
         january = next(line for line in lines if "2027-01-01" in line and "Prices change" not in line)
