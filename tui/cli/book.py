@@ -16,6 +16,7 @@ from store.files import SHARED_FILE_MODE, SHARED_FOLDER_MODE, share
 from store.ledger import check_balances
 from store.run_log import list_runs
 from store.runs import marks_differences, rebuild_marks
+from store.dialect import is_url
 
 from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, book_path, err, given_today
 
@@ -125,7 +126,10 @@ def cmd_init(args, config) -> int:
     others out of still opens after), then says what changed."""
     path, _source = book_path(config)
     group = args.group
-    existed = path.exists()
+    if group and is_url(path):
+        err("--group shares a book file; a PostgreSQL book's access is given by its database roles")
+        return EXIT_USAGE
+    existed = not is_url(path) and path.exists()
     try:
         changes = share(path, group) if group and existed else []
         book = Book.open(path, create=True, group=group)
