@@ -103,3 +103,11 @@ def lock_ledger() -> None:
     not read the same head). One lock, always taken first: no deadlock."""
     if engine() == "postgresql":
         database.execute_sql("SELECT pg_advisory_xact_lock(%s)" % LEDGER_LOCK)
+
+
+def set_bulk(on: bool) -> None:
+    """Tell the triggers a file import is writing (store.audit.bulk): on
+    SQLite packdesk_bulk() reads the process's flag; on PostgreSQL it reads
+    the transaction's `packdesk.bulk` setting, set here."""
+    if engine() == "postgresql":
+        database.execute_sql("SELECT set_config('packdesk.bulk', ?, true)", ("1" if on else "0",))

@@ -133,8 +133,11 @@ def _call(name: str, args: list[str], original: str) -> str:
         return f"right({args[0]}, {args[1][1:]})"
     if name == "substr":
         return f"substr({joined})"
-    if name == "json_object":
-        return f"json_build_object({joined})::text"
+    if name == "json_object":  # as SQLite writes it: {"a":1,"b":"x"}, keys in the order given
+        pairs = [
+            f"('\"' || {key} || '\":' || COALESCE(to_json({value})::text, 'null'))" for key, value in zip(args[::2], args[1::2])
+        ]
+        return f"('{{' || concat_ws(',', {', '.join(pairs)}) || '}}')"
     if name == "group_concat":
         return f"string_agg(({args[0]})::text, ',')" if not args[0].upper().startswith("DISTINCT") else (
             f"string_agg(DISTINCT ({args[0][8:].strip()})::text, ',')"
