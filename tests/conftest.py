@@ -29,11 +29,15 @@ _SERVER: list[pg.Server] = []
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "both_engines: run the module's book tests on SQLite and on PostgreSQL")
+    config.addinivalue_line(
+        "markers", "sqlite_only(why): in a both_engines module, a test of what only an SQLite book has (says why)"
+    )
 
 
 def pytest_generate_tests(metafunc):
     if "engine" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_engines"):
-        metafunc.parametrize("engine", ENGINES, indirect=True)
+        only = metafunc.definition.get_closest_marker("sqlite_only")
+        metafunc.parametrize("engine", ENGINES[:1] if only else ENGINES, indirect=True)
 
 
 def _server() -> pg.Server:
@@ -75,6 +79,21 @@ def engine(request) -> str:
                 pytest.fail(f"PACKDESK_REQUIRE_PG=1 and {server.missing}")
             pytest.skip(server.missing)
     return name
+
+
+@pytest.fixture
+def empty_pg():
+    """A new, empty PostgreSQL database's URL (no book in it), dropped after."""
+    server = _server()
+    if server.missing:
+        if pg.required():
+            pytest.fail(f"PACKDESK_REQUIRE_PG=1 and {server.missing}")
+        pytest.skip(server.missing)
+    url = server.new_empty()
+    try:
+        yield url
+    finally:
+        server.drop(url)
 
 
 @pytest.fixture

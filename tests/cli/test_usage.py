@@ -25,6 +25,8 @@ from tests.helpers.books import ACME, BLUE, BUNDLE, acme, blue, give_bundle, mak
 from tests.helpers.cli import TODAY, charges, charges_json, cli, write
 from tests.helpers.raw import rows as table
 
+pytestmark = pytest.mark.both_engines
+
 D = Decimal
 MARCH = (date(2025, 3, 1), date(2025, 4, 1))
 EVERYTHING = (date(2000, 1, 1), date(2100, 1, 1))

@@ -72,6 +72,14 @@ class Server:
         self._admin(f"CREATE DATABASE {name} TEMPLATE {self.template}")
         return with_database(self.url, name)
 
+    def new_empty(self) -> str:
+        """The URL of a new, empty database (no book in it)."""
+        self.count += 1
+        self.used += 1
+        name = f"{self.prefix}_{self.count}"
+        self._admin(f"CREATE DATABASE {name}")
+        return with_database(self.url, name)
+
     def drop(self, url: str) -> None:
         name = urlsplit(url).path.lstrip("/")
         self._admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
