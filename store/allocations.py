@@ -10,6 +10,7 @@ from peewee import fn
 from billing.accounts import AllocationDraft, largest_price, line_limit_problem, minimum_days_problem, removal_problem
 
 from .errors import AllocationConflict, FieldError, MinimumDays, NotFound, StoreError
+from .dialect import now_text
 from .models import Allocation, Customer, Package, UpstreamService, database
 from .packages import PackageQuery, list_packages
 from .scan import ROW_COLUMNS, AllocationRow, RowCache
@@ -73,7 +74,7 @@ def _values(customer_id: int, package_id: int, draft: AllocationDraft) -> dict:
         Allocation.auto_decrement: draft.auto_decrement,
         Allocation.prorate: draft.prorate,
         Allocation.reference: draft.reference,
-        Allocation.updated_at: fn.strftime("%Y-%m-%dT%H:%M:%SZ", "now"),
+        Allocation.updated_at: now_text(),
     }
 
 

@@ -11,6 +11,7 @@ from billing.money import format_price, from_micros
 
 from .models import database
 from .csvio import write_records
+from .dialect import set_bulk
 from .sql import like_pattern
 
 MONEY = {
@@ -31,12 +32,16 @@ def bulk_flag() -> int:
 
 @contextmanager
 def bulk():
-    """Mark the writes inside as a file import's (see migration 0008)."""
+    """Mark the writes inside as a file import's (see migration 0008); inside
+    the import's transaction (on PostgreSQL the triggers read it there)."""
     _BULK[0] += 1
+    set_bulk(True)
     try:
         yield
     finally:
         _BULK[0] -= 1
+        if not _BULK[0]:
+            set_bulk(False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,5 @@
-"""Opening a book: one SQLite file, its settings, its schema kept current."""
+"""Opening a book: one SQLite file (or a PostgreSQL database: store.pg_book),
+its settings, its schema kept current."""
 
 from __future__ import annotations
 
@@ -8,8 +9,7 @@ from pathlib import Path
 
 from peewee import SqliteDatabase
 
-from . import settings
-from . import files
+from . import dialect, files, pg_book, settings
 from .errors import DATABASE_ERRORS, BookError, explain
 from .settings import BookSettings
 from .models import MODELS, database
@@ -31,9 +31,11 @@ def default_book_path() -> Path:
     return Path(user_data_dir("packdesk", appauthor=False)) / "book.db"
 
 
-def resolve_book_path(cli_value: str | None) -> Path:
-    """--db beats PACKDESK_DB beats the default."""
+def resolve_book_path(cli_value: str | None) -> Path | str:
+    """--db beats PACKDESK_DB beats the default (a postgresql:// URL stays a URL)."""
     value = cli_value or os.environ.get("PACKDESK_DB")
+    if dialect.is_url(value):
+        return value
     return Path(value).expanduser() if value else default_book_path()
 
 
@@ -41,7 +43,7 @@ class Book:
     """An open book: `Book.open(path)` (creating it when `create`), then
     `close()`. A book someone may read but not write opens `read_only`."""
 
-    def __init__(self, path: Path, db: SqliteDatabase, read_only: bool = False):
+    def __init__(self, path: Path | str, db: SqliteDatabase, read_only: bool = False):
         self.path = path
         self.db = db
         self.read_only = read_only
@@ -57,7 +59,14 @@ class Book:
         (0600 in a 0700 folder), or with `group` shared by that group's members
         (0660 in a setgid 2770 folder, see store.files.share). Anything that is
         not a packdesk book is refused, saying why. A book this user may read
-        but not write opens `read_only` and creates nothing beside it."""
+        but not write opens `read_only` and creates nothing beside it.
+
+        A postgresql:// URL opens a PostgreSQL book: `create` makes the schema
+        in an empty database (`group` does not apply)."""
+        if dialect.is_url(path):
+            known = {p.stem for p in MIGRATIONS.glob("[0-9]*.py")}
+            db = pg_book.connect(str(path), create, migrate, known)
+            return cls(pg_book.shown(str(path)), db)
         path = Path(path).expanduser()
         files.check_reachable(path)
         if not path.exists():
@@ -244,7 +253,10 @@ def stored_precision() -> int:
 
 def current_user() -> str:
     """The operating-system user of this process (its real user id), over SSH
-    the operator. Never LOGNAME or USER: any process can set those."""
+    the operator. Never LOGNAME or USER: any process can set those. On a
+    PostgreSQL book: the session's database role."""
+    if dialect.engine() == "postgresql":
+        return pg_book.session_user()
     return files.current_user()
 
 

@@ -13,6 +13,7 @@ from billing.changes import ChangeFacts, change_problem, commitments_warning
 
 from .allocations import get_allocation
 from .errors import AllocationConflict, FieldError, NotFound, StoreError
+from .dialect import now_text
 from .models import Allocation, Package, database
 from .scan import AllocationRow
 from .sql import as_date
@@ -85,7 +86,7 @@ def change_allocation(
             problem = minimum_days_problem(current.first_start, current.end, package.minimum_days)
             if problem:
                 raise FieldError("end_date", f"{problem} (counted from the first start, {current.first_start})")
-        now = fn.strftime("%Y-%m-%dT%H:%M:%SZ", "now")
+        now = now_text()
         Allocation.update(
             {Allocation.end_date: day - ONE_DAY, Allocation.version: Allocation.version + 1, Allocation.updated_at: now}
         ).where(Allocation.id == allocation_id).execute()

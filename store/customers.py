@@ -12,6 +12,7 @@ from peewee import IntegrityError, Tuple, Value, fn
 from billing.accounts import CUSTOMER_FIELDS, CustomerDraft, parse_customer
 from billing.money import format_price, from_micros, to_micros
 
+from .dialect import now_text
 from .models import Customer, database
 from .sql import contains
 from .errors import CustomerConflict, CustomerNameTaken, ImportFailed, NotFound, RowProblem, StoreError
@@ -97,7 +98,7 @@ def _values(draft: CustomerDraft) -> dict:
         Customer.status: draft.status,
         Customer.tax_percent: draft.tax_percent,
         Customer.notes: draft.notes,
-        Customer.updated_at: fn.strftime("%Y-%m-%dT%H:%M:%SZ", "now"),
+        Customer.updated_at: now_text(),
     }
 
 

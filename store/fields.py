@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from peewee import BigIntegerField
+from peewee import BigIntegerField, IntegerField
 
 from billing.money import from_micros, to_micros
 
@@ -30,3 +30,15 @@ class MoneyField(BigIntegerField):
         if value is None:
             return None
         return from_micros(value)
+
+
+class FlagField(IntegerField):
+    """A yes/no column stored as 0 or 1 (the schema's CHECK (x IN (0, 1))), on
+    every engine: a bool bound as such is refused by an integer column on
+    PostgreSQL, and SQLite stores it as 0/1 anyway."""
+
+    def db_value(self, value):
+        return None if value is None else (1 if value else 0)
+
+    def python_value(self, value):
+        return None if value is None else bool(value)

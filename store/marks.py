@@ -18,6 +18,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Iterable
 
+from .dialect import connection
 from .models import database
 from .sql import as_date, chunks, iso, marks
 
@@ -78,8 +79,7 @@ def move(new_marks: dict[int, tuple[date | None, date | None]], seqs: dict[int, 
     rows = [(iso(cf), iso(tf), aid, seqs[aid]) for aid, (cf, tf) in new_marks.items() if aid in seqs]
     for part in chunks(rows, MARKS_BATCH):
         with database.atomic():
-            cursor = database.cursor()
-            cursor.executemany(
+            cursor = connection().executemany(
                 "UPDATE allocation SET charges_from = ?, true_ups_from = ? WHERE id = ? AND marks_seq = ?", part
             )
             moved += cursor.rowcount if cursor.rowcount is not None and cursor.rowcount >= 0 else 0
@@ -91,7 +91,7 @@ def write(new_marks: dict[int, tuple[date | None, date | None]]) -> None:
     rows = [(iso(cf), iso(tf), aid) for aid, (cf, tf) in new_marks.items()]
     for part in chunks(rows, MARKS_BATCH):
         with database.atomic():
-            database.cursor().executemany(
+            connection().executemany(
                 "UPDATE allocation SET charges_from = ?, true_ups_from = ?, marks_seq = marks_seq + 1 WHERE id = ?", part
             )
 

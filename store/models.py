@@ -4,7 +4,6 @@ plain values back."""
 from __future__ import annotations
 
 from peewee import (
-    BooleanField,
     DatabaseProxy,
     DateField,
     ForeignKeyField,
@@ -13,7 +12,7 @@ from peewee import (
     TextField,
 )
 
-from .fields import MoneyField
+from .fields import FlagField, MoneyField
 
 database = DatabaseProxy()
 
@@ -44,9 +43,9 @@ class Package(BaseModel):
     frequency_match = TextField(default="")
     description = TextField(default="")
     upstream_service = ForeignKeyField(UpstreamService, null=True, backref="packages", on_delete="RESTRICT")
-    minimum_spend = BooleanField(default=False)
+    minimum_spend = FlagField(default=False)
     minimum_days = IntegerField(default=0)
-    archived = BooleanField(default=False)
+    archived = FlagField(default=False)
     monthly_retail = MoneyField(default=0)
     version = IntegerField(default=1)
     created_at = TextField()
@@ -83,8 +82,8 @@ class Allocation(BaseModel):
     quantity = IntegerField(default=1)
     start_date = DateField()
     end_date = DateField(null=True)
-    auto_decrement = BooleanField(default=False)
-    prorate = BooleanField(default=False)
+    auto_decrement = FlagField(default=False)
+    prorate = FlagField(default=False)
     reference = TextField(default="")
     version = IntegerField(default=1)
     created_at = TextField()
@@ -146,7 +145,7 @@ class Ledger(BaseModel):
     cost_price = MoneyField()
     setup_retail_price = MoneyField()
     setup_cost_price = MoneyField()
-    auto_decrement = BooleanField()
+    auto_decrement = FlagField()
     run = ForeignKeyField(BillingRun, null=True)
     posted_at = TextField()
     posted_by = TextField(default="")

@@ -20,6 +20,7 @@ from billing.summary import monthly_equivalent
 
 from . import prices, settings
 from .errors import Conflict, NameTaken, NotFound, StoreError
+from .dialect import now_text
 from .models import Allocation, Package, UpstreamService, database
 from .sql import contains, match_from_text, match_to_text
 
@@ -239,7 +240,7 @@ def _values(draft: PackageDraft, *, create_service: bool = False) -> dict:
         Package.minimum_spend: draft.minimum_spend,
         Package.minimum_days: draft.minimum_days,
         Package.monthly_retail: per_month.quantize(Decimal("0.000001")),
-        Package.updated_at: fn.strftime("%Y-%m-%dT%H:%M:%SZ", "now"),
+        Package.updated_at: now_text(),
     }
 
 
@@ -359,7 +360,7 @@ def set_archived(package_id: int, version: int, archived: bool) -> PackageRow:
                 {
                     Package.archived: archived,
                     Package.version: Package.version + 1,
-                    Package.updated_at: fn.strftime("%Y-%m-%dT%H:%M:%SZ", "now"),
+                    Package.updated_at: now_text(),
                 }
             )
             .where((Package.id == package_id) & (Package.version == version))

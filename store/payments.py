@@ -12,6 +12,7 @@ from billing.ledger import PAYMENT_KINDS, payment_effect
 from billing.money import MAX_LINE, format_grouped, from_micros, round_money, to_micros
 
 from . import chain
+from .dialect import insert_id, lock_ledger
 from .book import current_user, stored_precision
 from .errors import StoreError
 from .models import database
@@ -38,8 +39,8 @@ _INSERT = f"INSERT INTO payment ({', '.join(chain.PAYMENT_COLUMNS)}, hash) VALUE
 def _insert(customer_id: int, day: date, amount: Decimal, kind: str, description: str, reference: str, reverses: int | None) -> int:
     """Append one payment line, chained to the one before (store.chain)."""
     values = (customer_id, day.isoformat(), to_micros(amount), kind, description, reference, reverses, chain.now_text(), current_user())
-    cursor = database.execute_sql(_INSERT, (*values, chain.link(chain.head("payment"), values)))
-    return cursor.lastrowid
+    lock_ledger()
+    return insert_id(_INSERT, (*values, chain.link(chain.head("payment"), values)))
 
 
 def _move_balance(customer_id: int, kind: str, amount: Decimal) -> None:

@@ -8,6 +8,7 @@ import socket
 from dataclasses import dataclass
 from datetime import date
 
+from .dialect import connection
 from .models import database
 from .sql import as_date
 
@@ -67,7 +68,7 @@ def close_interrupted() -> list[RunRow]:
     gone = [r for r in rows if r.status == "interrupted"]
     if gone:
         with database.atomic():
-            database.cursor().executemany(
+            connection().executemany(
                 "UPDATE billing_run SET ended = 'interrupted' WHERE id = ? AND ended IS NULL", [(r.id,) for r in gone]
             )
     return gone

@@ -25,6 +25,7 @@ from billing.money import to_micros
 from billing.run import Candidate, PlanBuilder, RunPlan, periods_listed, rebuilt_marks
 
 from . import chain, marks, settings
+from .dialect import connection, insert_id, lock_ledger
 from .run_log import RunRow, close_interrupted, list_runs
 from .book import PRAGMAS, current_user
 from .charges import true_ups_for
@@ -83,7 +84,7 @@ def _posted_keys(candidates: list[Candidate], until: date) -> set[tuple[int, str
     for c in candidates:
         lows = [d for d in (c.charges_from, c.true_ups_from) if d is not None]
         if lows and min(lows) <= until:
-            values.append("(?, ?)")
+            values.append("(?, date(?))")  # a date on every engine (a VALUES text stays text on PostgreSQL)
             params += [c.id, iso(min(lows))]
     if not values:
         return set()
@@ -213,7 +214,8 @@ def _post_batch(rows: list[tuple]) -> list[int]:
     if another run posted some of them meanwhile (the unique key skipped
     them, so the chain would have a gap), that is undone and the batch is
     chained again without them."""
-    conn = database.connection()
+    conn = connection()
+    lock_ledger()
     previous = chain.head()
     conn.execute("SAVEPOINT batch")
     if conn.executemany(_INSERT, chain.chained_plain(previous, rows)).rowcount == len(rows):
@@ -222,7 +224,7 @@ def _post_batch(rows: list[tuple]) -> list[int]:
     else:
         conn.execute("ROLLBACK TO batch")
         conn.execute("RELEASE batch")
-        values = ",".join("(?, ?, ?)" for _ in rows)
+        values = ",".join("(?, ?, date(?))" for _ in rows)
         params = [v for r in rows for v in (r[0], r[3], r[4])]
         held = {(a, k, str(d)) for a, k, d in conn.execute(_HELD.format(values=values), params).fetchall()}
         fresh = [i for i, r in enumerate(rows) if (r[0], r[3], r[4]) not in held]
@@ -296,11 +298,10 @@ def commit_run(
     user = current_user()
     interrupted = close_interrupted()
     with database.atomic():
-        cursor = database.execute_sql(
+        run_id = insert_id(
             "INSERT INTO billing_run (run_date, since, customer_id, posted_by, pid, host) VALUES (?, ?, ?, ?, ?, ?)",
             (plan.run_date.isoformat(), iso(plan.since), customer_id, user, os.getpid(), socket.gethostname()),
         )
-        run_id = cursor.lastrowid
     lines = plan.lines
     # Fewer, larger checkpoints while the run writes (the WAL folds the many
     # writes to the same index pages); the book's usual setting after.

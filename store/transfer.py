@@ -16,6 +16,7 @@ from billing.catalogue import PACKAGE_COLUMNS, PackageDraft, package_texts, pars
 from billing.prices import PRICE_FIELDS, parse_effective_from
 
 from .audit import bulk
+from .dialect import connection
 from .csvio import read_table, write_records
 from .errors import FieldError, ImportFailed, RowProblem
 from .models import UpstreamService, database
@@ -113,7 +114,7 @@ def import_packages(source: str | Path | TextIO, *, add_services: bool = False, 
     columns = ", ".join(ROW_COLUMNS)
     with database.atomic(), bulk():
         services = _services(new_services)
-        conn = database.connection()
+        conn = connection()
         conn.executemany(
             f"INSERT INTO package ({columns}) VALUES ({', '.join('?' * len(ROW_COLUMNS))})",
             [_with_service(values, services) for values in inserts],

@@ -17,6 +17,7 @@ from billing.usage import USAGE_FIELDS, parse_source, parse_usage_amount, parse_
 
 from . import marks
 from .book import current_user
+from .dialect import connection, now_text
 from .models import Customer, Usage, UsageImport, database
 from .sql import as_date, chunks, marks as placeholders
 from .errors import ImportFailed, NotFound, RowProblem, StoreError
@@ -221,8 +222,8 @@ def import_usage(source: str | Path, *, replace: bool = False, today: date | Non
             )
             replaced += Usage.delete().where(Usage.import_ref == e.id).execute()
             UsageImport.delete().where(UsageImport.id == e.id).execute()
-        import_id = UsageImport.insert(file_name=name, sha256=digest, rows=len(ready), imported_at=fn.strftime("%Y-%m-%dT%H:%M:%SZ", "now"), imported_by=current_user()).execute()
-        database.cursor().executemany(
+        import_id = UsageImport.insert(file_name=name, sha256=digest, rows=len(ready), imported_at=now_text(), imported_by=current_user()).execute()
+        connection().executemany(
             "INSERT INTO usage (customer_id, date, amount, source, import_id) VALUES (?, ?, ?, ?, ?)",
             [(*row, import_id) for row in prepared],
         )

@@ -124,7 +124,7 @@ def _take(config: Config, path: Path, table: dict, environ) -> None:
             if not isinstance(value, str) or not value.strip():
                 raise ConfigError(f"{path}: db must be the book's path as a string, such as db = \"~/books/main.db\" (it is {_shown(value)})")
             book = _expand(value, environ)
-            config.db = Setting(str(book if book.is_absolute() else path.parent / book), str(path))
+            config.db = Setting(str(book if isinstance(book, str) or book.is_absolute() else path.parent / book), str(path))
         else:
             if not isinstance(value, dict):
                 raise ConfigError(f"{path}: keymap must be a table, [keymap], of binding ids and keys (it is {_shown(value)})")
@@ -137,8 +137,14 @@ def _take(config: Config, path: Path, table: dict, environ) -> None:
                 config.keymap[binding_id] = Setting(",".join(k.strip() for k in keys.split(",")), str(path))
 
 
-def _expand(value: str, environ) -> Path:
-    """`~` as the home directory ($HOME, as the shell expands it)."""
+#: A book named by URL (a PostgreSQL database) is no path: kept as written.
+URL_SCHEMES = ("postgresql://", "postgres://")
+
+
+def _expand(value: str, environ) -> Path | str:
+    """`~` as the home directory ($HOME, as the shell expands it); a URL as it is."""
+    if value.startswith(URL_SCHEMES):
+        return value
     if value == "~" or value.startswith("~/"):
         home = environ.get("HOME") or str(Path.home())
         return Path(home + value[1:])

@@ -14,6 +14,7 @@ from typing import Callable
 
 from billing.projection import BookTotals
 from store.charges import charges_by_customer
+from store.dialect import engine
 from store.scan import allocation_count, customer_cuts
 
 #: Below this many allocations one process is quicker than starting another.
@@ -24,11 +25,13 @@ MOST_SHARES = 2
 
 def share_count() -> int:
     """How many processes work on the whole book: one per core this process
-    may use, up to MOST_SHARES, on a book big enough to gain."""
+    may use, up to MOST_SHARES, on an SQLite book big enough to gain."""
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
         cores = os.cpu_count() or 1
+    if engine() != "sqlite":  # a PostgreSQL server works on its own cores; one connection reads
+        return 1
     if cores < 2 or allocation_count() < SHARED_FROM:
         return 1
     return min(cores, MOST_SHARES)

@@ -14,6 +14,8 @@ from tests.helpers.books import allocate, customer, opened, package
 from tests.helpers.cli import cli
 from tests.helpers.raw import tables
 
+pytestmark = pytest.mark.both_engines
+
 TABLES = ("allocation", "audit")
 
 

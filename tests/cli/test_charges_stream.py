@@ -17,6 +17,8 @@ from tui.cli import charge_lines as charges_cli
 from tests.helpers.books import allocate, customer, opened, package
 from tests.helpers.cli import TODAY, cli
 
+pytestmark = pytest.mark.both_engines
+
 START = date(2025, 3, 1)
 
 

@@ -18,6 +18,9 @@ from store.runs import list_runs
 from tests.helpers.books import allocate, customer, opened, package
 from tests.helpers.cli import ROOT, TODAY, cli, cli_command, cli_env
 from tests.helpers.raw import count, query, raw
+import pytest
+
+pytestmark = pytest.mark.both_engines
 
 
 def small_book(db):
@@ -30,6 +33,7 @@ def commit(capsys, db, day: date):
     return cli(capsys, "run", "--db", str(db), "--today", TODAY.isoformat(), "--date", day.isoformat(), "--commit")
 
 
+@pytest.mark.sqlite_only("expects SQLite's integrity check line")
 def test_a_committed_run_prints_the_head_and_check_proves_it_later(db, capsys):
     small_book(db)
     code, _out, err = commit(capsys, db, date(2025, 4, 5))
@@ -43,6 +47,7 @@ def test_a_committed_run_prints_the_head_and_check_proves_it_later(db, capsys):
     assert code == 1 and "does not extend head" in err
 
 
+@pytest.mark.sqlite_only("forges a line through sqlite3")
 def test_check_names_a_forged_line(db, capsys):
     small_book(db)
     commit(capsys, db, date(2025, 4, 5))
@@ -54,6 +59,7 @@ def test_check_names_a_forged_line(db, capsys):
     assert "the ledger chain breaks at line 3" in err
 
 
+@pytest.mark.sqlite_only("tampers through the sqlite3 shell")
 def test_tampering_with_sqlite_is_refused(db, capsys):
     small_book(db)
     commit(capsys, db, date(2025, 4, 5))
@@ -69,6 +75,7 @@ def test_tampering_with_sqlite_is_refused(db, capsys):
     assert count(db, "ledger") == 5
 
 
+@pytest.mark.sqlite_only("corrupts the book's file")
 def test_a_corrupt_book_is_not_called_well(db, capsys, tmp_path):
     small_book(db)
     commit(capsys, db, date(2025, 4, 5))

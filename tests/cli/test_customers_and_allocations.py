@@ -22,6 +22,8 @@ from tests.helpers.books import make_demo_db, opened
 from tests.helpers.cli import charges, charges_json, cli, write
 from tests.helpers.raw import rows, tables
 
+pytestmark = pytest.mark.both_engines
+
 D = Decimal
 CUSTOMER_HEADER = ",".join(CUSTOMER_FIELDS)
 ALLOCATION_HEADER = ",".join(ALLOCATION_FIELDS)

@@ -13,6 +13,8 @@ import store.book
 from store.book import Book
 from tests.helpers.cli import cli, cli_process, write
 
+pytestmark = pytest.mark.both_engines
+
 
 @pytest.fixture
 def db(db: Path, tmp_path) -> Path:

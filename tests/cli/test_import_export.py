@@ -20,6 +20,8 @@ from tests.helpers.cli import cli, cli_process, write
 from tests.helpers.raw import query
 from tests.helpers.raw import rows as table_rows
 
+pytestmark = pytest.mark.both_engines
+
 HEADER = ",".join(PACKAGE_FIELDS)
 #: What export writes: every field, then archived.
 EXPORT_HEADER = ",".join(PACKAGE_COLUMNS)

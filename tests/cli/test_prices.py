@@ -7,6 +7,9 @@ import json
 
 from tests.helpers.cli import cli, write
 from tests.helpers.raw import query
+import pytest
+
+pytestmark = pytest.mark.both_engines
 
 PACKAGES = "name,retail,cost,frequency,frequency_match\nSeat,10,4,monthly,1\nDID,1.5,0.5,daily,\n"
 ALLOCATIONS = "customer,package,quantity,start_date\nAcme,Seat,1,2025-01-01\n"

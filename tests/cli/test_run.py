@@ -29,6 +29,8 @@ from tests.helpers.books import allocate, balance_of, customer, days, opened, pa
 from tests.helpers.cli import TODAY, cli, key_of, run_json
 from tests.helpers.raw import count, ledger_keys, ledger_rows, query, raw
 
+pytestmark = pytest.mark.both_engines
+
 D = Decimal
 MAR = lambda day: date(2025, 3, day)  # noqa: E731
 APR = lambda day: date(2025, 4, day)  # noqa: E731

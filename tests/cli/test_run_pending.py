@@ -11,6 +11,9 @@ from store.usage import add_usage
 
 from tests.helpers.books import D, allocate, customer, opened, package
 from tests.helpers.cli import cli, run_json
+import pytest
+
+pytestmark = pytest.mark.both_engines
 
 
 def bundle_book(db) -> None:

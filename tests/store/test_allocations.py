@@ -23,6 +23,8 @@ from store.demo import PACKAGES
 from store.models import Allocation
 from store.packages import NotFound, find_package, set_archived
 
+pytestmark = pytest.mark.both_engines
+
 D = Decimal
 DEMO_TERMS = {p.name: p.terms() for p in PACKAGES}
 

@@ -13,6 +13,8 @@ from store.book import Book, BookError, BookSettings, default_book_path, resolve
 from store.models import Setting
 from tests.helpers.books import opened
 
+pytestmark = pytest.mark.both_engines
+
 
 def test_open_creates_owner_only_file(tmp_path):
     path = tmp_path / "new" / "book.db"
@@ -42,18 +44,22 @@ def _pragma(book, name):
     return book.db.execute_sql(f"PRAGMA {name}").fetchone()[0]
 
 
+@pytest.mark.sqlite_only("SQLite's journal mode (PRAGMA)")
 def test_wal_journal_mode(book):
     assert _pragma(book, "journal_mode").lower() == "wal"
 
 
+@pytest.mark.sqlite_only("SQLite's foreign_keys PRAGMA (PostgreSQL always enforces them)")
 def test_foreign_keys_on(book):
     assert _pragma(book, "foreign_keys") == 1
 
 
+@pytest.mark.sqlite_only("SQLite's busy timeout (PRAGMA)")
 def test_busy_timeout(book):
     assert _pragma(book, "busy_timeout") == 15000
 
 
+@pytest.mark.sqlite_only("SQLite's synchronous PRAGMA")
 def test_synchronous_full(book):
     assert _pragma(book, "synchronous") == 2  # FULL
 
@@ -142,6 +148,7 @@ def test_opening_a_directory_raises_book_error(tmp_path):
         Book.open(tmp_path)
 
 
+@pytest.mark.sqlite_only("reads sqlite_master")
 def test_migrations_recorded(book):
     names = [r[0] for r in book.db.execute_sql("SELECT name FROM schema_migration").fetchall()]
     assert "0001_initial" in names

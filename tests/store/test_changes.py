@@ -21,6 +21,8 @@ from tests.helpers.raw import query
 
 from .test_run_marks import assert_marks_miss_nothing
 
+pytestmark = pytest.mark.both_engines
+
 
 def lines(plan) -> list[tuple]:
     return [(a.id, c.kind, str(c.date), c.quantity, c.amount) for a, c in plan.lines]

@@ -17,6 +17,8 @@ from store.models import Customer, database
 from store.packages import NotFound
 from tests.helpers.paging import every_page
 
+pytestmark = pytest.mark.both_engines
+
 D = Decimal
 
 

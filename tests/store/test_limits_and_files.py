@@ -28,6 +28,8 @@ from store.packages import create_package, find_package, get_package, set_archiv
 from store.services import add_service
 from store.transfer import export_packages, import_packages
 
+pytestmark = pytest.mark.both_engines
+
 D = Decimal
 START = date(2026, 1, 1)
 
@@ -83,6 +85,7 @@ def test_the_allocation_import_refuses_a_line_past_the_limit(book):
     assert (problem.line, problem.column) == (2, "quantity") and "1,000,000,000,000" in problem.message
 
 
+@pytest.mark.sqlite_only("writes files beside the book's file")
 def test_export_carries_archived_and_import_then_export_gives_the_same_file(book):
     add_service("Telnyx DID")
     create_package(PackageDraft("UK DID", D("1.25"), D("0.40"), frequency=Frequency.MONTHLY, match=(1,), upstream_service="Telnyx DID"))

@@ -13,11 +13,14 @@ from store.fields import MoneyField
 from store.models import Package, database
 from store.packages import _values, create_package, get_package
 
+pytestmark = pytest.mark.both_engines
+
 
 def _raw(book, column: str, package_id: int):
     return book.db.execute_sql(f"SELECT {column}, typeof({column}) FROM package WHERE id = ?", (package_id,)).fetchone()
 
 
+@pytest.mark.sqlite_only("SQLite's typeof() of the stored value")
 def test_stores_integer_micro_units(book):
     row = create_package(PackageDraft("Micro", retail=Decimal("0.000125"), cost=Decimal("12.5"), setup_retail=Decimal("3")))
     value, kind = _raw(book, "retail", row.id)
@@ -70,6 +73,7 @@ def test_refuses_bool():
         MoneyField().db_value(True)
 
 
+@pytest.mark.sqlite_only("SQLite's typeof() of the stored value")
 def test_refuses_float_through_the_model_and_writes_nothing(book):
     row = create_package(PackageDraft("Floaty", retail=Decimal("1")))
     with pytest.raises(TypeError):
@@ -92,6 +96,7 @@ def test_refuses_seven_places_through_the_model_and_writes_nothing(book):
     assert get_package(row.id).retail == Decimal("2")
 
 
+@pytest.mark.sqlite_only("SQLite's typeof() of the stored value")
 def test_ten_thousand_ten_thousandths_sum_to_exactly_one(book):
     draft = PackageDraft("x", retail=Decimal("0.0001"))
     base = _values(draft)

@@ -19,6 +19,8 @@ from store.packages import (
 from store.services import add_service
 from tests.helpers.paging import every_page
 
+pytestmark = pytest.mark.both_engines
+
 D = Decimal
 
 

@@ -4,7 +4,6 @@ row per changed field, who made it, money as decimals)."""
 
 from __future__ import annotations
 
-import getpass
 from datetime import date
 from decimal import Decimal
 
@@ -21,7 +20,9 @@ from store.packages import StoreError, update_package
 from store.usage import add_usage, update_usage
 from tests.helpers.books import allocate, balance_of, customer, opened, package
 from tests.helpers.cli import run_json
-from tests.helpers.raw import count, query
+from tests.helpers.raw import count, query, who_writes
+
+pytestmark = pytest.mark.both_engines
 
 D = Decimal
 MAR = lambda day: date(2025, 3, day)  # noqa: E731
@@ -37,7 +38,7 @@ def test_record_payment_and_credit_move_the_balance(db):
         paid = record_payment(who.id, MAR(1), D("100.25"), "payment", " March ", " INV-7 ")
         credit = record_payment(who.id, MAR(2), D("0.000001"), "credit")
         assert (paid.kind, paid.amount, paid.description, paid.reference) == ("payment", D("100.25"), "March", "INV-7")
-        assert paid.created_by == getpass.getuser()
+        assert paid.created_by == who_writes(db)
         assert (credit.kind, credit.amount) == ("credit", D("0.000001"))
         assert get_customer(who.id).balance == D("100.250001") == ledger_balance(who.id)
         assert [p.id for p in list_payments(who.id)] == [paid.id, credit.id]
@@ -130,7 +131,7 @@ def test_a_package_edit_logs_each_changed_field_with_who_and_decimals(db):
         changed = update_package(
             daily.id, daily.version, daily.draft().with_(retail=D("12.5"), setup_cost=D("0.000001"), description="new text")
         )
-        me = getpass.getuser()
+        me = who_writes(db)
         assert updates("package", daily.id) == {
             "retail": (me, "10.00", "12.50"),
             "setup_cost": (me, "0.00", "0.000001"),
@@ -146,7 +147,7 @@ def test_a_package_edit_logs_each_changed_field_with_who_and_decimals(db):
 
 def test_customer_allocation_usage_and_payment_changes_are_logged(db):
     with opened(db):
-        me = getpass.getuser()
+        me = who_writes(db)
         who = customer("Acme Telecom")
         update_customer(who.id, who.version, CustomerDraft("Acme Telecom", "suspended", D("20"), "late payer"))
         assert updates("customer", who.id) == {

@@ -18,6 +18,9 @@ from store.runs import commit_run, marks_differences, plan_run
 
 from tests.helpers.books import D, allocate, customer, opened, package
 from tests.helpers.raw import query, raw
+import pytest
+
+pytestmark = pytest.mark.both_engines
 
 JAN1 = date(2025, 1, 1)
 

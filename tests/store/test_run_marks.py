@@ -24,6 +24,9 @@ from store.usage import add_usage, delete_usage
 
 from tests.helpers.books import D, allocate, customer, opened, package
 from tests.helpers.raw import ledger_keys, query
+import pytest
+
+pytestmark = pytest.mark.both_engines
 
 JAN1 = date(2025, 1, 1)
 

@@ -16,6 +16,8 @@ from store.usage import add_usage
 from tests.helpers.books import D, allocate, customer, opened, package
 from tests.helpers.raw import query
 
+pytestmark = pytest.mark.both_engines
+
 
 def pending(plan) -> list[tuple]:
     return [(str(c.date), c.amount, c.basis.estimate, str(due)) for _, c, due in plan.pending]

@@ -11,6 +11,8 @@ from store.models import UpstreamService
 from store.packages import StoreError, create_package, get_package
 from store.services import ServiceRow, add_service, list_services, remove_service, rename_service, service_names
 
+pytestmark = pytest.mark.both_engines
+
 
 def test_add_service(book):
     row = add_service("  SIP   Trunk ", "  Wholesale channels ")

@@ -21,6 +21,8 @@ from store.payments import record_payment, reverse_payment
 from store.runs import commit_run, plan_run
 from tests.helpers.raw import raw
 
+pytestmark = pytest.mark.both_engines
+
 D = Decimal
 RUN = date(2026, 1, 10)
 
@@ -36,6 +38,7 @@ def posted(book):
     return result
 
 
+@pytest.mark.sqlite_only("tampers through sqlite3 (executescript, SQLite's error text)")
 def test_posted_lines_and_payments_refuse_update_and_delete(book, posted):
     con = raw(book, user="mallory")
     for sql in (
@@ -57,6 +60,7 @@ def test_a_run_gives_the_head_and_the_chain_verifies(book, posted):
     assert chain.verify("payment").lines == 2
 
 
+@pytest.mark.sqlite_only("forges a line by dropping SQLite's triggers with sqlite3")
 def test_a_forged_line_is_named(book, posted):
     con = raw(book, user="mallory")
     con.executescript(
@@ -67,6 +71,7 @@ def test_a_forged_line_is_named(book, posted):
     assert not verdict.ok and verdict.broken_at == 4 and verdict.lines == 3
 
 
+@pytest.mark.sqlite_only("rewrites history through sqlite3")
 def test_history_rewritten_with_every_hash_redone_no_longer_extends_the_kept_head(book, posted):
     kept = posted.head
     con = raw(book, user="mallory")

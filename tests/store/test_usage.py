@@ -21,6 +21,8 @@ from store.packages import NotFound, StoreError
 
 from tests.helpers.books import acme, blue, give_bundle
 
+pytestmark = pytest.mark.both_engines
+
 D = Decimal
 ZERO = D(0)
 DAY = date(2025, 3, 10)
@@ -153,6 +155,7 @@ def test_money_is_exact_ten_thousand_times_0_0001_is_1(demo_customers_book, tmp_
     assert usage.usage_sum(c.id, date(2025, 3, 1), date(2025, 4, 1)) == D("1.000001")
 
 
+@pytest.mark.sqlite_only("SQLite's typeof() of the stored value")
 def test_amounts_are_stored_as_whole_micro_units(demo_customers_book):
     row = usage.add_usage(acme().id, DAY, D("0.1"), "")
     con = sqlite3.connect(demo_customers_book.path)

@@ -16,6 +16,7 @@ from store.files import SHARED_FILE_MODE, SHARED_FOLDER_MODE, share
 from store.ledger import check_balances
 from store.run_log import list_runs
 from store.runs import marks_differences, rebuild_marks
+from store.dialect import engine, is_url
 
 from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, book_path, err, given_today
 
@@ -41,9 +42,10 @@ def _chains(args) -> list[str]:
 
 
 def cmd_check(args, book) -> int:
-    problems = [f"SQLite integrity check: {p}" for p in integrity_problems()]
+    what = "SQLite integrity check" if engine() == "sqlite" else "PostgreSQL (the server checks its own pages)"
+    problems = [f"{what}: {p}" for p in integrity_problems()]
     if not problems:
-        print("SQLite integrity check: ok.")
+        print(f"{what}: ok.")
         problems += _chains(args)
     p = book.settings.precision
     differences = check_balances() if not problems else []
@@ -125,7 +127,10 @@ def cmd_init(args, config) -> int:
     others out of still opens after), then says what changed."""
     path, _source = book_path(config)
     group = args.group
-    existed = path.exists()
+    if group and is_url(path):
+        err("--group shares a book file; a PostgreSQL book's access is given by its database roles")
+        return EXIT_USAGE
+    existed = not is_url(path) and path.exists()
     try:
         changes = share(path, group) if group and existed else []
         book = Book.open(path, create=True, group=group)

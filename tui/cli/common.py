@@ -12,6 +12,7 @@ from pathlib import Path
 from billing.dates import parse_date
 from store.book import Book, default_book_path
 from store.customers import find_customer
+from store.dialect import is_url
 from store.errors import BookError
 
 from ..config import DEFAULT, Config
@@ -28,11 +29,13 @@ def err(message: str) -> None:
     print(f"packdesk: {message}", file=sys.stderr)
 
 
-def book_path(config: Config) -> tuple[Path, str]:
-    """The book's path and where it came from: --db, PACKDESK_DB, a
-    configuration file, else the default book."""
+def book_path(config: Config) -> tuple[Path | str, str]:
+    """The book's path (or a PostgreSQL book's URL) and where it came from:
+    --db, PACKDESK_DB, a configuration file, else the default book."""
     if config.db is None:
         return default_book_path(), DEFAULT
+    if is_url(config.db.value):
+        return config.db.value, config.db.source
     return Path(config.db.value), config.db.source
 
 
@@ -40,7 +43,10 @@ def open_book(args, config: Config) -> Book | None:
     """The book of --db / PACKDESK_DB / the configuration files, or None once the reason is printed."""
     path, source = book_path(config)
     try:
-        return Book.open(path, create=args.command in CREATES_BOOK)
+        # A PostgreSQL book's schema is made by `init` alone: an empty database
+        # is refused as a missing book file is (the app would make one).
+        create = args.command == "init" if is_url(path) else args.command in CREATES_BOOK
+        return Book.open(path, create=create)
     except BookError as exc:
         err(f"{exc}; the path is db in {source}" if config.db and config.db.from_file else str(exc))
         return None

@@ -36,7 +36,7 @@ def _common() -> argparse.ArgumentParser:
         "--db",
         metavar="PATH",
         default=argparse.SUPPRESS,
-        help="the book (SQLite file); default $PACKDESK_DB, else db in packdesk.toml, else book.db in your data directory",
+        help="the book (SQLite file, or postgresql://user@host:port/dbname); default $PACKDESK_DB, else db in packdesk.toml, else book.db in your data directory",
     )
     common.add_argument(
         "--today",
@@ -161,7 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser(
         "check",
         parents=[common],
-        help="check the book: SQLite's integrity check, the ledger's and payments' hash chains, every balance",
+        help="check the book: SQLite's integrity check (on an SQLite book), the ledger's and payments' hash chains, every balance",
     )
     check.add_argument("--head", metavar="HASH", help="also prove the ledger still extends this head (printed by a committed run)")
     check.add_argument("--marks", action="store_true", help="also compare each allocation's run marks with its whole history (slow on a large book)")

@@ -1,0 +1,113 @@
+"""Where SQLite and PostgreSQL differ, in one place.
+
+The book's SQL is written once, in SQLite's spelling (`?` parameters,
+`COLLATE NOCASE`, `strftime('...', 'now')`, triggers with `BEGIN ... END`).
+On SQLite it runs as written. On PostgreSQL, `PgDatabase` hands every raw
+statement to `store.pg_sql.translate` first, so no query elsewhere asks which
+engine it runs on. What can't be a translation of a statement (the id of a
+row just inserted, the connection for `executemany`, "now" as a query node,
+the write lock a run takes) is a function here.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from peewee import SQL, PostgresqlDatabase
+
+from .models import database
+
+SCHEMES = ("postgresql://", "postgres://")
+
+#: Timestamps as the book stores them (UTC, ISO 8601).
+_NOW = {
+    "sqlite": ("strftime('%Y-%m-%dT%H:%M:%SZ', 'now')", "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"),
+    "postgresql": (
+        "to_char(statement_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')",
+        "to_char(statement_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
+    ),
+}
+
+
+def is_url(value) -> bool:
+    """True for a PostgreSQL book (`postgresql://user@host:port/dbname`)."""
+    return isinstance(value, str) and value.startswith(SCHEMES)
+
+
+def engine() -> str:
+    """'postgresql' or 'sqlite': the engine of the open book."""
+    return "postgresql" if isinstance(database.obj, PostgresqlDatabase) else "sqlite"
+
+
+def now_text(millis: bool = False):
+    """A query node: the current UTC time as the book's timestamp text."""
+    return SQL(_NOW[engine()][1 if millis else 0])
+
+
+@lru_cache(maxsize=4096)
+def _translated(sql: str, with_params: bool) -> str:
+    from .pg_sql import translate
+
+    return translate(sql, with_params)
+
+
+class PgDatabase(PostgresqlDatabase):
+    """PostgreSQL that takes the book's SQL (see the module's docstring)."""
+
+    def execute_sql(self, sql, params=None, *args, **kwargs):
+        return super().execute_sql(_translated(sql, bool(params)), params, *args, **kwargs)
+
+
+class _PgConnection:
+    """What runs and imports use of an SQLite connection: execute and
+    executemany (rowcount: rows changed in all), the book's SQL translated."""
+
+    def __init__(self, db: PgDatabase):
+        self.db = db
+
+    def execute(self, sql: str, params=()):
+        cursor = self.db.cursor()
+        cursor.execute(_translated(sql, bool(params)), params or ())
+        return cursor
+
+    def executemany(self, sql: str, rows):
+        cursor = self.db.cursor()
+        cursor.executemany(_translated(sql, True), list(rows))
+        return cursor
+
+
+def connection():
+    """The open book's connection, for execute/executemany of the book's SQL."""
+    db = database.obj
+    if isinstance(db, PgDatabase):
+        return _PgConnection(db)
+    return db.connection()
+
+
+def insert_id(sql: str, params) -> int:
+    """Run an INSERT of one row; the new row's id."""
+    if engine() == "postgresql":
+        return database.execute_sql(f"{sql} RETURNING id", params).fetchone()[0]
+    return database.execute_sql(sql, params).lastrowid
+
+
+#: Advisory lock key for the ledger's hash chain (any constant: "packdesk").
+LEDGER_LOCK = 0x7061636B
+
+
+def lock_ledger() -> None:
+    """Inside a transaction that posts lines or payments: wait for any other
+    poster. SQLite's BEGIN IMMEDIATE already holds the book's one write lock;
+    on PostgreSQL one transaction-scoped advisory lock serializes posting
+    (the hash chain links each line to the one before, so two posters must
+    not read the same head). One lock, always taken first: no deadlock."""
+    if engine() == "postgresql":
+        database.execute_sql("SELECT pg_advisory_xact_lock(%s)" % LEDGER_LOCK)
+
+
+def set_bulk(on: bool) -> None:
+    """Tell the triggers a file import is writing (store.audit.bulk): on
+    SQLite packdesk_bulk() reads the process's flag; on PostgreSQL it reads
+    the transaction's `packdesk.bulk` setting, set here."""
+    if engine() == "postgresql":
+        database.execute_sql("SELECT set_config('packdesk.bulk', ?, true)", ("1" if on else "0",))

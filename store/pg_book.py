@@ -1,0 +1,114 @@
+"""Opening a PostgreSQL book (`postgresql://user@host:port/dbname`).
+
+The schema is the SQLite book's (the same migrations, translated by
+store.pg_sql), made by `packdesk init` in an empty database; every other
+command refuses a database without it. The SQL functions an SQLite book's
+connection registers in Python are SQL functions of the database here:
+`packdesk_user()` is the session's database role (session_user),
+`packdesk_bulk()` the transaction's `packdesk.bulk` setting (store.audit.bulk)
+and `packdesk_money(text)` micro-units as the screens show money.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .errors import DATABASE_ERRORS, BookError
+from .models import database
+
+#: The database's own functions the triggers and queries call.
+FUNCTIONS = [
+    "CREATE EXTENSION IF NOT EXISTS citext",
+    "CREATE OR REPLACE FUNCTION packdesk_user() RETURNS text LANGUAGE sql STABLE AS $$ SELECT session_user::text $$",
+    "CREATE OR REPLACE FUNCTION packdesk_bulk() RETURNS integer LANGUAGE sql STABLE AS "
+    "$$ SELECT COALESCE(NULLIF(current_setting('packdesk.bulk', true), ''), '0')::integer $$",
+    # 178510000 -> '178.51', 125000 -> '0.125': at least 2 places, more only if it has them.
+    "CREATE OR REPLACE FUNCTION packdesk_money(value text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ "
+    "SELECT CASE WHEN value !~ '^-?[0-9]+$' THEN value ELSE "
+    "(SELECT (CASE WHEN v < 0 THEN '-' ELSE '' END) || (abs(v) / 1000000)::text || '.' || "
+    "rpad(rtrim(lpad((abs(v) % 1000000)::text, 6, '0'), '0'), 2, '0') FROM (SELECT value::bigint AS v) x) END $$",
+]
+#: Session-level advisory lock key while a schema is made or brought up to date.
+SCHEMA_LOCK = 0x7064736D
+
+
+def shown(url: str) -> str:
+    """The URL without its password, for messages."""
+    return re.sub(r"^(\w+://[^:/@]*):[^@]*@", r"\1:***@", url)
+
+
+def connect(url: str, create: bool, migrate, known: set[str]):
+    """The open database of the book at `url`, its schema current (made first
+    when `create` and the database has none). `migrate(db)` applies the
+    migrations; `known` names those this packdesk has."""
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        raise BookError(
+            f"{shown(url)} is a PostgreSQL book, and the PostgreSQL driver (psycopg) is not installed: "
+            "pip install 'packdesk[postgres]'"
+        ) from None
+    from .dialect import PgDatabase
+
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    db = PgDatabase(url, connect_timeout=10, application_name="packdesk")
+    database.initialize(db)
+    try:
+        db.connect(reuse_if_open=True)
+    except DATABASE_ERRORS as exc:
+        raise BookError(f"can't open the PostgreSQL book {shown(url)}: {_reason(exc)}") from None
+    try:
+        _schema(db, url, create, migrate, known)
+    except BookError:
+        db.close()
+        raise
+    except DATABASE_ERRORS as exc:
+        db.close()
+        raise BookError(f"{shown(url)}: {_reason(exc)}") from None
+    return db
+
+
+def _reason(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    if "does not exist" in text and "database" in text:
+        return f"{text} (create it first: createdb, or CREATE DATABASE)"
+    if "refused" in text or "timeout" in text.lower() or "could not translate host" in text:
+        return f"the server is not reachable ({text})"
+    return text
+
+
+def _tables(db) -> set[str]:
+    return {t for (t,) in db.execute_sql("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()").fetchall()}
+
+
+def _schema(db, url: str, create: bool, migrate, known: set[str]) -> None:
+    tables = _tables(db)
+    if not tables and not create:
+        raise BookError(
+            f"{shown(url)} has no packdesk book in it (the database is empty): `packdesk init --db {shown(url)}` makes one"
+        )
+    if tables and not {"schema_migration", "setting"} <= tables:
+        raise BookError(f"{shown(url)} is a PostgreSQL database but not a packdesk book (it has no packdesk tables)")
+    applied = {n for (n,) in db.execute_sql("SELECT name FROM schema_migration").fetchall()} if tables else set()
+    newer = sorted(applied - known)
+    if newer:
+        raise BookError(
+            f"{shown(url)} was written by a newer packdesk (its schema has {newer[-1]}; this packdesk knows up to "
+            f"{max(known)}): upgrade packdesk to open it; nothing was changed"
+        )
+    if known <= applied:
+        return
+    db.execute_sql("SELECT pg_advisory_lock(%d)" % SCHEMA_LOCK)
+    try:
+        with db.atomic():
+            for statement in FUNCTIONS:
+                db.execute_sql(statement)
+        migrate(db)
+    finally:
+        db.execute_sql("SELECT pg_advisory_unlock(%d)" % SCHEMA_LOCK)
+
+
+def session_user() -> str:
+    """The database role of this session: who the audit and the ledger name."""
+    return database.execute_sql("SELECT session_user").fetchone()[0]
