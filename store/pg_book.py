@@ -37,12 +37,29 @@ def shown(url: str) -> str:
     return re.sub(r"^(\w+://[^:/@]*):[^@]*@", r"\1:***@", url)
 
 
+def _wire_driver() -> None:
+    """Give peewee the PostgreSQL driver (psycopg 3), which store/__init__.py
+    kept it from importing at start: what peewee would have set itself."""
+    import peewee
+    import psycopg
+    from psycopg.pq import TransactionStatus
+    from psycopg.types.json import Json, Jsonb
+
+    if peewee.psycopg is None:
+        peewee.psycopg, peewee.TransactionStatus = psycopg, TransactionStatus
+        peewee.Json_pg3, peewee.Jsonb_pg3 = Json, Jsonb
+        adapter = peewee.Psycopg3Adapter
+        adapter.txn_idle = TransactionStatus.IDLE
+        adapter.txn_inerror = TransactionStatus.INERROR
+        adapter.txn_unknown = TransactionStatus.UNKNOWN
+
+
 def connect(url: str, create: bool, migrate, known: set[str]):
     """The open database of the book at `url`, its schema current (made first
     when `create` and the database has none). `migrate(db)` applies the
     migrations; `known` names those this packdesk has."""
     try:
-        import psycopg  # noqa: F401
+        _wire_driver()
     except ImportError:
         raise BookError(
             f"{shown(url)} is a PostgreSQL book, and the PostgreSQL driver (psycopg) is not installed: "
