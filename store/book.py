@@ -83,9 +83,19 @@ class Book:
         if path.stat().st_size == 0:
             raise BookError(f"{path} is an empty file (0 bytes), not a packdesk book: remove it, then `packdesk init --db {path}`")
         read_only = not files.writable(path)
-        snapshot = read_only and _snapshot_only(path)
-        _check_book(path, snapshot)
-        db = _connect(path, read_only, snapshot)
+        if not read_only:
+            files.born_shared(path)
+        for attempt in range(3):
+            snapshot = read_only and _snapshot_only(path)
+            try:
+                _check_book(path, snapshot, read_only)
+                db = _connect(path, read_only, snapshot)
+                break
+            except BookError as exc:
+                # A reader between another process's last close (which takes
+                # the side files away) and its own open: look again.
+                if not read_only or snapshot or attempt == 2 or "unable to open" not in str(exc):
+                    raise
         try:
             if not read_only:
                 migrate(db)
@@ -162,13 +172,16 @@ def _functions(db: SqliteDatabase) -> None:
     db.register_function(shown_money, "packdesk_money", 1)
 
 
-def _check_book(path: Path, snapshot: bool = False) -> None:
+def _check_book(path: Path, snapshot: bool = False, read_only: bool = True) -> None:
     """Refuse what is not a packdesk book, or is one from a newer packdesk,
-    reading it without changing a byte."""
+    reading it without changing a byte. A writer reads it as a writer: a
+    read-only connection can't make the side files another process's last
+    close has just taken away, and would fail ("unable to open")."""
     import sqlite3
 
+    mode = "ro" if read_only else "rw"
     try:
-        con = sqlite3.connect(f"file:{path}?mode=ro" + ("&immutable=1" if snapshot else ""), uri=True, timeout=15)
+        con = sqlite3.connect(f"file:{path}?mode={mode}" + ("&immutable=1" if snapshot else ""), uri=True, timeout=15)
     except sqlite3.Error as exc:
         raise BookError(f"{path}: {explain(exc)}") from None
     try:

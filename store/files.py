@@ -196,3 +196,19 @@ def check_side_files(path: Path) -> None:
 def side_files_present(path: Path) -> bool:
     """Both side files exist: the book is open somewhere (or was left open)."""
     return all(Path(f"{path}{suffix}").exists() for suffix in SIDE_FILES)
+
+
+def born_shared(path: Path) -> None:
+    """On a book its group may write, let the side files be born with the
+    book's mode. SQLite creates `-wal` and `-shm` under the process umask and
+    only then widens them to the book's mode; in between (with a private
+    umask such as 077) another member's packdesk can't open them and fails
+    ("unable to open database file", or a read-only book mid-run). So the
+    umask leaves the group's read and write alone for this process."""
+    try:
+        if stat.S_IMODE(path.stat().st_mode) & 0o060 != 0o060:
+            return
+    except OSError:
+        return
+    current = os.umask(0)
+    os.umask(current & ~0o060)

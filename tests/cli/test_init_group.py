@@ -73,3 +73,21 @@ def test_run_date_today_is_the_book_today(demo_db, capsys):
     assert today == named
     code, _out, err = cli(capsys, "run", *base, "--date", "tomorrow")
     assert code == 2 and "not a date" in err
+
+
+def test_a_shared_book_lets_its_side_files_be_born_with_the_group(tmp_path):
+    from store.files import born_shared
+
+    shared, private = tmp_path / "shared.db", tmp_path / "private.db"
+    shared.write_bytes(b"")
+    shared.chmod(0o660)
+    private.write_bytes(b"")
+    private.chmod(0o600)
+    old = os.umask(0o077)
+    try:
+        born_shared(private)
+        assert os.umask(0o077) == 0o077  # a private book leaves the umask alone
+        born_shared(shared)
+        assert os.umask(0o077) == 0o017  # the group may read and write what SQLite makes beside it
+    finally:
+        os.umask(old)

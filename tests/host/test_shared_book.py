@@ -121,13 +121,16 @@ def test_4_operators_at_once_post_each_charge_once(host: Host):
     def work(user: str) -> list[int]:
         codes = []
         for n in range(3):
-            codes.append(host.run(user, "run", "--date", "today", "--commit").returncode)
-            codes.append(host.run(user, "pay", "--customer", "Acme Telecom", "--amount", f"1.0{n}").returncode)
+            for argv in (("run", "--date", "today", "--commit"), ("pay", "--customer", "Acme Telecom", "--amount", f"1.0{n}")):
+                done = host.run(user, *argv)
+                codes.append(done.returncode)
+                failures.extend([f"{user} {' '.join(argv)}: {done.stderr.strip()}"] if done.returncode else [])
         return codes
 
+    failures: list[str] = []
     with ThreadPoolExecutor(2) as pool:
         results = list(pool.map(work, (ALICE, BOB)))
-    assert results == [[0] * 6, [0] * 6]
+    assert results == [[0] * 6, [0] * 6], failures
     lines = _ledger(host)
     keys = [(r["allocation"], r["kind"], r["date"]) for r in lines if r.get("allocation")]
     assert len(keys) == len(set(keys))  # exactly once, whoever ran
