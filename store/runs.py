@@ -311,10 +311,10 @@ def commit_run(
     database.execute_sql(f"PRAGMA cache_size = -{RUN_CACHE_KIB}")
     try:
         posted_lines = _post_lines(lines, batch_size, run_id, user, progress)
+        marks.move(plan.marks, plan.versions)  # with the same cache: the allocation table's pages are in it
     finally:
         database.execute_sql("PRAGMA wal_autocheckpoint = 1000")
         database.execute_sql(f"PRAGMA cache_size = {PRAGMAS['cache_size']}")
-    marks.move(plan.marks, plan.versions)
     retail = sum((c.amount for _, c in posted_lines), ZERO)
     cost = sum((c.cost for _, c in posted_lines), ZERO)
     posted = len(posted_lines)
