@@ -10,7 +10,7 @@ from pathlib import Path
 from peewee import SqliteDatabase
 
 from . import dialect, files, pg_book, settings
-from .errors import DATABASE_ERRORS, BookError, explain
+from .errors import DATABASE_ERRORS, BookError, closed_on_failure, explain
 from .settings import BookSettings
 from .models import MODELS, database
 
@@ -96,15 +96,9 @@ class Book:
                 # the side files away) and its own open: look again.
                 if not read_only or snapshot or attempt == 2 or "unable to open" not in str(exc):
                     raise
-        try:
-            if not read_only:
+        if not read_only:
+            with closed_on_failure(db, str(path)):
                 migrate(db)
-        except BookError:
-            db.close()
-            raise
-        except DATABASE_ERRORS as exc:
-            db.close()
-            raise BookError(f"{path}: {explain(exc)}") from None
         book = cls(path, db, read_only)
         book.snapshot = snapshot
         return book

@@ -6,7 +6,9 @@ line show it as it is.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Callable, Iterator
 
 from billing.catalogue import FieldError
 
@@ -125,3 +127,17 @@ def explain(exc: BaseException) -> str:
     if "disk i/o" in lowered:
         return f"the book could not be read or written ({text}): check the disk and the file's permissions"
     return f"the book could not be used: {text}"
+
+
+@contextmanager
+def closed_on_failure(db, where: str, reason: Callable[[BaseException], str] = explain) -> Iterator[None]:
+    """Work on a just-opened database: if it fails, close it and say why in
+    one BookError ('{where}: {reason}'); a BookError passes as it is."""
+    try:
+        yield
+    except BookError:
+        db.close()
+        raise
+    except DATABASE_ERRORS as exc:
+        db.close()
+        raise BookError(f"{where}: {reason(exc)}") from None

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from .errors import DATABASE_ERRORS, BookError
+from .errors import DATABASE_ERRORS, BookError, closed_on_failure
 from .models import database
 
 #: The database's own functions the triggers and queries call.
@@ -75,14 +75,8 @@ def connect(url: str, create: bool, migrate, known: set[str]):
         db.connect(reuse_if_open=True)
     except DATABASE_ERRORS as exc:
         raise BookError(f"can't open the PostgreSQL book {shown(url)}: {_reason(exc)}") from None
-    try:
+    with closed_on_failure(db, shown(url), _reason):
         _schema(db, url, create, migrate, known)
-    except BookError:
-        db.close()
-        raise
-    except DATABASE_ERRORS as exc:
-        db.close()
-        raise BookError(f"{shown(url)}: {_reason(exc)}") from None
     return db
 
 
