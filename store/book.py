@@ -9,7 +9,7 @@ from pathlib import Path
 
 from peewee import SqliteDatabase
 
-from . import dialect, files, pg_book, settings
+from . import dialect, files, pg_book, roles, settings
 from .errors import DATABASE_ERRORS, BookError, closed_on_failure, explain
 from .settings import BookSettings
 from .models import MODELS, database
@@ -50,6 +50,9 @@ class Book:
         #: Read-only and nobody had the book open: read as the file was then
         #: (see _snapshot_only); reopen to see what others saved since.
         self.snapshot = False
+        #: What this session may do (store.roles): on PostgreSQL its role's
+        #: grants; on SQLite everything the file lets it.
+        self.access = roles.Access("", not read_only, not read_only, ())
         self.settings = self._load_settings()
 
     @classmethod
@@ -66,7 +69,11 @@ class Book:
         if dialect.is_url(path):
             known = {p.stem for p in MIGRATIONS.glob("[0-9]*.py")}
             db = pg_book.connect(str(path), create, migrate, known)
-            return cls(pg_book.shown(str(path)), db)
+            with closed_on_failure(db, pg_book.shown(str(path))):
+                found = roles.access()
+            book = cls(pg_book.shown(str(path)), db, read_only=not found.may_write)
+            book.access = found
+            return book
         path = Path(path).expanduser()
         files.check_reachable(path)
         if not path.exists():
@@ -102,6 +109,12 @@ class Book:
         book = cls(path, db, read_only)
         book.snapshot = snapshot
         return book
+
+    def why_read_only(self) -> str:
+        """Why this book refuses edits, for each refused edit."""
+        if dialect.is_url(self.path):
+            return self.access.why_not_write()
+        return files.why_read_only(self.path)
 
     def close(self) -> None:
         if not self.db.is_closed():

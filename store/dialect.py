@@ -111,3 +111,66 @@ def set_bulk(on: bool) -> None:
     the transaction's `packdesk.bulk` setting, set here."""
     if engine() == "postgresql":
         database.execute_sql("SELECT set_config('packdesk.bulk', ?, true)", ("1" if on else "0",))
+
+
+#: The channel a PostgreSQL book's tables notify on when a statement changes them.
+CHANNEL = "packdesk_changed"
+
+
+class ChangeWatch:
+    """Has another connection changed the book since the last look?
+
+    SQLite: `PRAGMA data_version` moves when another connection commits.
+    PostgreSQL: the tables' statement triggers NOTIFY on commit (store.pg_book),
+    and a second connection of this process LISTENs; what this process's own
+    connection changed is not news. `changed()` never waits and never raises:
+    a book that is busy or gone answers False, and is asked again next time."""
+
+    def __init__(self):
+        self._pg = engine() == "postgresql"
+        self._listener = None
+        self._own_pid = None
+        self._version = None if self._pg else self._data_version()
+        if self._pg:
+            self._listen()
+
+    def _data_version(self):
+        try:
+            return database.execute_sql("PRAGMA data_version").fetchone()[0]
+        except Exception:  # the book is busy or closed: next time
+            return None
+
+    def _listen(self) -> None:
+        import psycopg
+
+        db = database.obj
+        try:
+            self._own_pid = db.connection().info.backend_pid
+            self._listener = psycopg.connect(db.database, autocommit=True, **db.connect_params)
+            self._listener.execute(f"LISTEN {CHANNEL}")
+        except Exception:  # the server is away: try again next time
+            self.close()
+
+    def changed(self) -> bool:
+        if not self._pg:
+            version = self._data_version()
+            if version is None or version == self._version:
+                return False
+            self._version = version
+            return True
+        if self._listener is None:
+            self._listen()
+            return False
+        try:
+            return any(n.pid != self._own_pid for n in list(self._listener.notifies(timeout=0)))
+        except Exception:
+            self.close()
+            return False
+
+    def close(self) -> None:
+        if self._listener is not None:
+            try:
+                self._listener.close()
+            except Exception:
+                pass
+        self._listener = None

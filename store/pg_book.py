@@ -28,6 +28,15 @@ FUNCTIONS = [
     "(SELECT (CASE WHEN v < 0 THEN '-' ELSE '' END) || (abs(v) / 1000000)::text || '.' || "
     "rpad(rtrim(lpad((abs(v) % 1000000)::text, 6, '0'), '0'), 2, '0') FROM (SELECT value::bigint AS v) x) END $$",
 ]
+#: Tables whose changes don't notify: each change to them comes with a change
+#: to a table that does (a posted line moves a run's count and a balance), or
+#: no screen follows them.
+QUIET_TABLES = {"ledger", "audit", "schema_migration"}
+NOTIFY_FUNCTION = (
+    "CREATE OR REPLACE FUNCTION packdesk_notify() RETURNS trigger LANGUAGE plpgsql AS $fn$ BEGIN "
+    "PERFORM pg_notify('packdesk_changed', TG_TABLE_NAME); RETURN NULL; END $fn$"
+)
+
 #: Session-level advisory lock key while a schema is made or brought up to date.
 SCHEMA_LOCK = 0x7064736D
 
@@ -109,6 +118,11 @@ def _schema(db, url: str, create: bool, migrate, known: set[str]) -> None:
             f"{max(known)}): upgrade packdesk to open it; nothing was changed"
         )
     if known <= applied:
+        if not _notifying(db, tables):
+            try:  # a book made before packdesk notified: its owner adds the triggers on opening it
+                _notify_triggers(db)
+            except DATABASE_ERRORS:
+                pass  # another role: the book works, open apps refresh when the owner next opens it
         return
     db.execute_sql("SELECT pg_advisory_lock(%d)" % SCHEMA_LOCK)
     try:
@@ -116,8 +130,34 @@ def _schema(db, url: str, create: bool, migrate, known: set[str]) -> None:
             for statement in FUNCTIONS:
                 db.execute_sql(statement)
         migrate(db)
+        _notify_triggers(db)
+        from .roles import regrant_if_set_up  # tables a migration added get the groups' grants
+
+        with db.atomic():
+            regrant_if_set_up()
     finally:
         db.execute_sql("SELECT pg_advisory_unlock(%d)" % SCHEMA_LOCK)
+
+
+def _notifying(db, tables: set[str]) -> bool:
+    """Every table that should notify others of its changes does."""
+    have = {t for (t,) in db.execute_sql(
+        "SELECT c.relname FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid WHERE g.tgname = 'packdesk_changed'"
+    ).fetchall()}
+    return tables - QUIET_TABLES <= have
+
+
+def _notify_triggers(db) -> None:
+    """Each table's statements NOTIFY packdesk_changed on commit (PostgreSQL
+    folds a transaction's repeats into one), so an open app sees another
+    operator's save (store.dialect.ChangeWatch)."""
+    with db.atomic():
+        db.execute_sql(NOTIFY_FUNCTION)
+        for table in sorted(_tables(db) - QUIET_TABLES):
+            db.execute_sql(
+                f"CREATE OR REPLACE TRIGGER packdesk_changed AFTER INSERT OR UPDATE OR DELETE ON {table} "
+                "FOR EACH STATEMENT EXECUTE FUNCTION packdesk_notify()"
+            )
 
 
 def session_user() -> str:

@@ -51,12 +51,21 @@ def pytest_sessionfinish(session):
         _SERVER[0].close()
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Each report says which fixtures its test used (the summary counts the
+    tests of a PostgreSQL database made with `empty_pg` in the PostgreSQL half)."""
+    outcome = yield
+    outcome.get_result().fixturenames = tuple(getattr(item, "fixturenames", ()))
+
+
 def pytest_terminal_summary(terminalreporter):
     ran = {e: 0 for e in ENGINES}
     for outcome in ("passed", "failed", "error", "xfailed", "xpassed"):
         for report in terminalreporter.stats.get(outcome, []):
             if getattr(report, "when", "call") == "call" or outcome == "error":
-                engine = "postgresql" if "[postgresql" in report.nodeid else "sqlite"
+                on_pg = "[postgresql" in report.nodeid or "empty_pg" in getattr(report, "fixturenames", ())
+                engine = "postgresql" if on_pg else "sqlite"
                 ran[engine] += 1
     server = _SERVER[0] if _SERVER else None
     line = f"engines: SQLite half ran ({ran['sqlite']} tests); "

@@ -15,6 +15,7 @@ from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
 
 from store.book import Book
+from store.dialect import ChangeWatch
 
 from .config import Setting
 from .hangup import EXIT_HANGUP, HangupWatch, HungUp
@@ -77,9 +78,9 @@ class PackdeskApp(App[int]):
 
     def on_mount(self) -> None:
         self.push_screen(screen_class("packages")())
-        # Another operator's save shows here within a couple of seconds:
-        # PRAGMA data_version changes when another connection commits.
-        self._data_version = self._read_data_version()
+        # Another operator's save shows here within a couple of seconds
+        # (store.dialect.ChangeWatch: data_version, or LISTEN/NOTIFY).
+        self._changes = ChangeWatch()
         self.set_interval(1.5, self._poll_book)
         if not self.is_headless:
             self._hangup.install()
@@ -147,17 +148,14 @@ class PackdeskApp(App[int]):
             self._key_in_flight = following  # keys arriving meanwhile queue behind it
             self.call_later(self._start_key, following)
 
-    def _read_data_version(self) -> int | None:
-        try:
-            return self.book.db.execute_sql("PRAGMA data_version").fetchone()[0]
-        except Exception:  # the book is busy or closed: try again next tick
-            return None
+    def on_unmount(self) -> None:
+        changes = getattr(self, "_changes", None)
+        if changes is not None:
+            changes.close()
 
     def _poll_book(self) -> None:
-        version = self._read_data_version()
-        if version is None or version == self._data_version:
+        if not self._changes.changed():
             return
-        self._data_version = version
         refresh = getattr(self.screen, "refresh_from_book", None)
         if refresh is not None:
             refresh()

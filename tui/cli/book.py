@@ -106,6 +106,10 @@ def cmd_settings(args, book) -> int:
         changes["test_clock"] = args.test_clock == "on"
     if args.usage_grace_days is not None:
         changes["usage_grace_days"] = args.usage_grace_days
+    wanted = changes or any(v is not None for v in (args.currency, args.precision, args.timezone))
+    if wanted and not book.access.may_post and not book.read_only:
+        err(f"nothing was changed: the book's settings decide what runs post, and {book.access.why_not_post().split(': ', 1)[1]}")
+        return EXIT_FAILED
     try:
         settings = book.update_settings(args.currency, args.precision, args.timezone, **changes)
     except BookError as exc:
@@ -153,4 +157,31 @@ def cmd_init(args, config) -> int:
 def cmd_demo(args, book) -> int:
     added = load_demo()
     print(f"{added} demo package(s) added to {book.path}.")
+    return EXIT_OK
+
+
+def cmd_roles(args, book) -> int:
+    """`packdesk roles`: make the three groups and their grants (PostgreSQL);
+    with --grant USER GROUP, make USER a member of that group."""
+    from store import roles
+
+    try:
+        if args.grant:
+            user, short = args.grant
+            for line in roles.grant(user, short):
+                print(line)
+            return EXIT_OK
+        for line in roles.setup():
+            print(line)
+        found = roles.members()
+    except roles.RolesError as exc:
+        err(str(exc))
+        return EXIT_FAILED
+    print(f"Grants are set on {book.path}:")
+    for short, group in roles.GROUPS.items():
+        people = ", ".join(found[group]) or "no members yet"
+        print(f"  {group:<17} {roles.DOES[group]}")
+        print(f"  {'':<17} members: {people}")
+    print("Posted lines, payments and the audit log are append-only for all of them; only the owner holds more.")
+    print("Add a person: packdesk roles --grant NAME viewer|clerk|billing")
     return EXIT_OK

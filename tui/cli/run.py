@@ -60,6 +60,9 @@ def cmd_run(args, book) -> int:
     as_of = today(args, book)
     if args.run_date == "today":
         args.run_date = as_of
+    if args.commit and not book.access.may_post:
+        err(f"nothing was posted: {book.access.why_not_post()}; without --commit it shows what would be posted")
+        return EXIT_FAILED
     if args.commit:
         limit = posting_limit(given_today(args))
         if args.run_date > limit:

@@ -10,7 +10,6 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from store.errors import DATABASE_ERRORS, StoreError, explain
-from store.files import why_read_only
 
 from .dialogs import confirm
 from .help import HelpScreen, key_rows
@@ -60,21 +59,26 @@ KEY_CLEAR_FILTER = Binding("escape", "clear_filter", "Clear filter", show=False,
 #: Actions that write to the book, by name, wherever they are bound: on a
 #: read-only book each says why it can't instead (the app checks every action).
 WRITES = frozenset({"save", "commit", "new", "remove", "archive", "pay", "reverse", "load_demo"})
+#: Of those, the actions that post charges: a role may preview but not post.
+POSTS = frozenset({"commit"})
 
 
 def refuse_if_read_only(target: Any, action: str) -> bool:
     """True (and the reason said) when `action` of `target` would write to a
-    book opened read-only."""
+    book opened read-only, or would post where this role may only preview."""
     book = getattr(getattr(target, "app", None), "book", None)
-    if book is None or not book.read_only or not isinstance(target, Screen):
+    if book is None or not isinstance(target, Screen) or action not in getattr(target, "WRITES", WRITES):
         return False
-    if action not in getattr(target, "WRITES", WRITES):
-        return False
-    target.notify(
-        f"Nothing can be saved: {why_read_only(book.path)}. Lists, projections and previews still work.",
-        severity="error", timeout=10,
-    )
-    return True
+    if book.read_only:
+        target.notify(
+            f"Nothing can be saved: {book.why_read_only()}. Lists, projections and previews still work.",
+            severity="error", timeout=10,
+        )
+        return True
+    if action in POSTS and not book.access.may_post:
+        target.notify(f"Nothing was posted: {book.access.why_not_post()}.", severity="error", timeout=10)
+        return True
+    return False
 
 
 class PackdeskScreen(Screen):
