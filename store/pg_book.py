@@ -117,20 +117,27 @@ def _schema(db, url: str, create: bool, migrate, known: set[str]) -> None:
             f"{shown(url)} was written by a newer packdesk (its schema has {newer[-1]}; this packdesk knows up to "
             f"{max(known)}): upgrade packdesk to open it; nothing was changed"
         )
-    if known <= applied:
-        if not _notifying(db, tables):
-            try:  # a book made before packdesk notified: its owner adds the triggers on opening it
-                _notify_triggers(db)
-            except DATABASE_ERRORS:
-                pass  # another role: the book works, open apps refresh when the owner next opens it
+    if known <= applied and _notifying(db, tables):
         return
+    # One process at a time brings a schema up to date (several apps and cron
+    # jobs may open a book at once after an upgrade).
     db.execute_sql("SELECT pg_advisory_lock(%d)" % SCHEMA_LOCK)
     try:
-        with db.atomic():
-            for statement in FUNCTIONS:
-                db.execute_sql(statement)
-        migrate(db)
-        _notify_triggers(db)
+        if not known <= applied:
+            with db.atomic():
+                for statement in FUNCTIONS:
+                    db.execute_sql(statement)
+            migrate(db)
+        elif _notifying(db, _tables(db)):
+            return  # another process added them while this one waited
+        try:
+            _notify_triggers(db)
+        except DATABASE_ERRORS:
+            if not known <= applied:
+                raise
+            # A book made before packdesk notified, opened by a role that may
+            # not add triggers: it works; open apps refresh once its owner opens it.
+            return
         from .roles import regrant_if_set_up  # tables a migration added get the groups' grants
 
         with db.atomic():

@@ -40,7 +40,7 @@ def translate(sql: str, with_params: bool) -> str:
         return "SELECT 'ok'" if "INTEGRITY_CHECK" in sql.upper() else "SELECT 1 WHERE false"
     if head.startswith("CREATE TRIGGER"):
         return _params(_trigger(sql))
-    if head.startswith("DROP TRIGGER"):
+    if head.startswith("DROP TRIGGER") and " ON " not in sql.upper():  # SQLite's spelling names no table
         return _params(_drop_trigger(sql.split()[2]))
     if head.startswith(("CREATE TABLE", "ALTER TABLE")):
         sql = _ddl(sql)

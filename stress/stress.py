@@ -61,7 +61,9 @@ COUNTER = re.compile(r"p(\d+)=(\d+)")
 
 
 def is_locked(exc: BaseException) -> bool:
-    return "locked" in str(exc).lower() or "busy" in str(exc).lower()
+    """SQLite's "database is locked" / busy, PostgreSQL's deadlock or lock timeout."""
+    text = str(exc).lower()
+    return any(word in text for word in ("locked", "busy", "deadlock", "lock timeout", "could not serialize"))
 
 
 # --- the book ----------------------------------------------------------------------------
@@ -192,14 +194,14 @@ def runner(path: str, index: int, days: int, start_at: float, seed: int) -> dict
     return report
 
 
-def importer(path: str, index: int, files: int, rows: int, start_at: float, seed: int) -> dict:
+def importer(path: str, index: int, files: int, rows: int, start_at: float, seed: int, work: str) -> dict:
     from store.allocation_transfer import import_allocations
     from store.models import database
     from store.usage import import_usage
 
     report = {"role": f"importer {index}", "usage_rows": 0, "allocations": 0, "files": 0, "lock_errors": 0, "errors": []}
     rng = random.Random(seed * 3000 + index)
-    folder = Path(path).parent / f"imports-{index}"
+    folder = Path(work) / f"imports-{index}"
     folder.mkdir(exist_ok=True)
     with worker(path, report):
         customers = [name for (name,) in database.execute_sql("SELECT name FROM customer").fetchall()]
@@ -254,7 +256,7 @@ def verify(path: Path, editors: list[dict], runners: list[dict], edits: int, imp
             "SELECT COUNT(*) FROM audit WHERE entity = 'package' AND action = 'update' AND field = 'description'"
         ).fetchone()[0]
         doubles = database.execute_sql(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM ledger GROUP BY allocation_id, kind, date HAVING COUNT(*) > 1)"
+            "SELECT COUNT(*) FROM (SELECT 1 FROM ledger GROUP BY allocation_id, kind, date HAVING COUNT(*) > 1) AS doubled"
         ).fetchone()[0]
         ledger_lines = database.execute_sql("SELECT COUNT(*) FROM ledger").fetchone()[0]
         unposted = len(plan_run(TODAY, TODAY, book.settings.precision).lines)
@@ -276,6 +278,28 @@ def verify(path: Path, editors: list[dict], runners: list[dict], edits: int, imp
         book.close()
 
 
+def _empty_database(url: str) -> str | None:
+    """Why the PostgreSQL database at `url` can't be used (it must be empty), or None."""
+    try:
+        import psycopg
+
+        with psycopg.connect(url, connect_timeout=10) as con:
+            tables = con.execute("SELECT COUNT(*) FROM pg_tables WHERE schemaname = current_schema()").fetchone()[0]
+    except Exception as exc:  # any reason: said in one line
+        return f"can't use {url}: {' '.join(str(exc).split())}"
+    return f"{url} is not empty ({tables} tables): stress fills an empty database" if tables else None
+
+
+def _empty_again(url: str) -> None:
+    """Drop what the stress made in the database at `url` (it was empty before)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as con:
+        schema = con.execute("SELECT current_schema()").fetchone()[0]
+        con.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        con.execute(f'CREATE SCHEMA "{schema}"')
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--edits", type=int, default=1000, help="edits per editor process (default 1000)")
@@ -291,10 +315,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=500, help="usage rows a file (an allocation file: a tenth; default 500)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="keep the book and print where it is")
+    parser.add_argument(
+        "--db", metavar="URL",
+        help="a PostgreSQL book instead of a file: an empty database (postgresql://user@host:port/dbname), "
+        "emptied again after unless --keep",
+    )
     args = parser.parse_args(argv)
 
     folder = Path(tempfile.mkdtemp(prefix="packdesk-stress-"))
     path = folder / "stress.db"
+    if args.db:
+        problem = _empty_database(args.db)
+        if problem:
+            print(f"stress: {problem}", file=sys.stderr)
+            return 2
+        path = args.db
     began = time.perf_counter()
     try:
         build(path, args.packages, args.customers, args.allocations, args.days, args.seed)
@@ -311,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
         with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
             editing = [pool.submit(editor, str(path), n, args.edits, hot, start_at, args.seed) for n in range(args.editors)]
             billing = [pool.submit(runner, str(path), n, args.days, start_at, args.seed) for n in range(args.runners)]
-            importing = [pool.submit(importer, str(path), n, args.files, args.rows, start_at, args.seed) for n in range(args.importers)]
+            importing = [pool.submit(importer, str(path), n, args.files, args.rows, start_at, args.seed, str(folder)) for n in range(args.importers)]
             editors = [f.result() for f in editing]
             runners = [f.result() for f in billing]
             importers = [f.result() for f in importing]
@@ -322,6 +357,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"book kept at {path}")
         else:
             shutil.rmtree(folder, ignore_errors=True)
+            if args.db:
+                _empty_again(args.db)
     total = time.perf_counter() - began
 
     errors = [text for r in editors + runners + importers for text in r["errors"]]
