@@ -278,28 +278,6 @@ def verify(path: Path, editors: list[dict], runners: list[dict], edits: int, imp
         book.close()
 
 
-def _empty_database(url: str) -> str | None:
-    """Why the PostgreSQL database at `url` can't be used (it must be empty), or None."""
-    try:
-        import psycopg
-
-        with psycopg.connect(url, connect_timeout=10) as con:
-            tables = con.execute("SELECT COUNT(*) FROM pg_tables WHERE schemaname = current_schema()").fetchone()[0]
-    except Exception as exc:  # any reason: said in one line
-        return f"can't use {url}: {' '.join(str(exc).split())}"
-    return f"{url} is not empty ({tables} tables): stress fills an empty database" if tables else None
-
-
-def _empty_again(url: str) -> None:
-    """Drop what the stress made in the database at `url` (it was empty before)."""
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as con:
-        schema = con.execute("SELECT current_schema()").fetchone()[0]
-        con.execute(f'DROP SCHEMA "{schema}" CASCADE')
-        con.execute(f'CREATE SCHEMA "{schema}"')
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--edits", type=int, default=1000, help="edits per editor process (default 1000)")
@@ -325,7 +303,9 @@ def main(argv: list[str] | None = None) -> int:
     folder = Path(tempfile.mkdtemp(prefix="packdesk-stress-"))
     path = folder / "stress.db"
     if args.db:
-        problem = _empty_database(args.db)
+        from stress_pg import empty_again, empty_database  # beside this file
+
+        problem = empty_database(args.db)
         if problem:
             print(f"stress: {problem}", file=sys.stderr)
             return 2
@@ -358,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             shutil.rmtree(folder, ignore_errors=True)
             if args.db:
-                _empty_again(args.db)
+                empty_again(args.db)
     total = time.perf_counter() - began
 
     errors = [text for r in editors + runners + importers for text in r["errors"]]

@@ -24,11 +24,16 @@ def people(empty_pg):
     try:
         yield empty_pg, names
     finally:
-        con = raw(empty_pg)
-        con.autocommit = True
-        for name in names.values():
+        drop_roles(empty_pg, names.values())
+
+
+def drop_roles(url: str, names) -> None:
+    """Drop login roles a test made (roles are the server's: they outlive its databases)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as con:
+        for name in names:
             con.execute(f'DROP ROLE IF EXISTS "{name}"')
-        con.close()
 
 
 def _setup(capsys, url, names):

@@ -2,8 +2,8 @@
 
 parser.py holds the arguments, common.py what the commands share, and one
 module each the command groups: transfer (import, export), charges, run,
-payments (pay, reverse), book (check, settings, demo) and config, which
-runs before any book is opened."""
+payments (pay, reverse), book (check, settings, demo), copy_book
+(copy-book) and config, which runs before any book is opened."""
 
 from __future__ import annotations
 
@@ -11,14 +11,14 @@ import gc
 
 from billing.dates import DateError
 from store.errors import DATABASE_ERRORS, StoreError, explain
-from store.files import why_read_only
 
 from ..config import Config, ConfigError, load
-from .book import cmd_check, cmd_demo, cmd_init, cmd_runs, cmd_settings
+from .book import cmd_check, cmd_demo, cmd_init, cmd_roles, cmd_runs, cmd_settings
 from .charges import cmd_charges
 from .change import cmd_change
 from .common import EXIT_FAILED, EXIT_USAGE, err, given_today, open_book
 from .config import cmd_config
+from .copy_book import cmd_copy_book
 from .parser import build_parser
 from .payments import cmd_pay, cmd_reverse
 from .run import cmd_run
@@ -38,9 +38,11 @@ COMMANDS = {
     "runs": cmd_runs,
     "settings": cmd_settings,
     "demo": cmd_demo,
+    "roles": cmd_roles,
 }
 #: Commands that need no book: they run before one is opened, and work where there is none.
-BOOKLESS = {"config": cmd_config, "init": cmd_init}
+#: (copy-book opens its two books itself: a PostgreSQL --db is refused before any connection.)
+BOOKLESS = {"config": cmd_config, "init": cmd_init, "copy-book": cmd_copy_book}
 
 
 def _open_app(book, today, config: Config) -> int:
@@ -77,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         return COMMANDS[args.command](args, book)
     except DATABASE_ERRORS as exc:
         # A book opened read-only refuses writes: say which file is in the way.
-        err(f"nothing was written: {why_read_only(book.path)}" if book.read_only else explain(exc))
+        err(f"nothing was written: {book.why_read_only()}" if book.read_only else explain(exc))
         return EXIT_FAILED
     except StoreError as exc:  # a refusal no command caught itself: still a sentence
         err(str(exc))

@@ -189,6 +189,23 @@ def build_parser() -> argparse.ArgumentParser:
     config.add_argument("--keys", action="store_true", help="list every binding id a [keymap] can remap, with its keys")
 
     commands.add_parser("demo", parents=[common], help="load demo packages into the book")
+    roles = commands.add_parser(
+        "roles", parents=[common],
+        help="PostgreSQL books: make the groups packdesk_viewer, packdesk_clerk and packdesk_billing and their grants",
+        description="Make (or set again) the three group roles of a PostgreSQL book and their grants: packdesk_viewer reads, "
+        "packdesk_clerk also keeps the catalogue, customers, allocations, usage and payments, packdesk_billing also posts "
+        "runs and changes settings. Run it as the book's owner, and again after an upgrade.",
+    )
+    roles.add_argument("--grant", nargs=2, metavar=("NAME", "GROUP"), help="make login role NAME (made if missing) a member of viewer, clerk or billing")
+    copy_book = commands.add_parser(
+        "copy-book", parents=[common],
+        help="copy the SQLite book (--db) into an empty PostgreSQL database, then prove the copy",
+        description="Copy the SQLite book of --db into an empty PostgreSQL database, in one transaction: the schema "
+        "as init makes it, then every table's rows and ids as stored (the ledger's hash chain too). Then prove it: "
+        "each table's rows counted on both, check run on the copy, and charges for the next 12 months worked out "
+        "from both and compared. A database that is not empty is refused; any difference exits 1.",
+    )
+    copy_book.add_argument("--to", metavar="URL", required=True, help="the empty PostgreSQL database: postgresql://user@host:port/dbname")
     init = commands.add_parser(
         "init", parents=[common],
         help="create a new, empty book (only this and the app create one); with --group, shared by that group's members",
