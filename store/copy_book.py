@@ -76,7 +76,7 @@ def _connect(url: str):
     the schema in transactions of its own (and binds the book's models to it:
     they stay on the source here)."""
     try:
-        pg_book._wire_driver()
+        pg_book.wire_driver()
     except ImportError:
         raise BookError(
             f"{pg_book.shown(url)} is a PostgreSQL database, and the PostgreSQL driver (psycopg) is not installed: "
@@ -88,7 +88,7 @@ def _connect(url: str):
     try:
         db.connect()
     except DATABASE_ERRORS as exc:
-        raise BookError(f"can't open the PostgreSQL database {pg_book.shown(url)}: {pg_book._reason(exc)}") from None
+        raise BookError(f"can't open the PostgreSQL database {pg_book.shown(url)}: {pg_book.reason(exc)}") from None
     return db
 
 
@@ -107,7 +107,7 @@ def _copy(source, db, where: str) -> list[tuple[str, int]]:
             cursor = db.cursor()
             # The lock `packdesk init` takes: an init racing this copy waits, then finds it.
             cursor.execute(f"SELECT pg_advisory_xact_lock({pg_book.SCHEMA_LOCK})")
-            found = pg_book._tables(db)
+            found = pg_book.book_tables(db)
             if found:
                 names = ", ".join(sorted(found)[:5]) + (", ..." if len(found) > 5 else "")
                 raise BookError(

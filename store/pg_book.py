@@ -46,7 +46,7 @@ def shown(url: str) -> str:
     return re.sub(r"^(\w+://[^:/@]*):[^@]*@", r"\1:***@", url)
 
 
-def _wire_driver() -> None:
+def wire_driver() -> None:
     """Give peewee the PostgreSQL driver (psycopg 3), which store/__init__.py
     kept it from importing at start: what peewee would have set itself."""
     import peewee
@@ -68,7 +68,7 @@ def connect(url: str, create: bool, migrate, known: set[str]):
     when `create` and the database has none). `migrate(db)` applies the
     migrations; `known` names those this packdesk has."""
     try:
-        _wire_driver()
+        wire_driver()
     except ImportError:
         raise BookError(
             f"{shown(url)} is a PostgreSQL book, and the PostgreSQL driver (psycopg) is not installed: "
@@ -83,13 +83,13 @@ def connect(url: str, create: bool, migrate, known: set[str]):
     try:
         db.connect(reuse_if_open=True)
     except DATABASE_ERRORS as exc:
-        raise BookError(f"can't open the PostgreSQL book {shown(url)}: {_reason(exc)}") from None
-    with closed_on_failure(db, shown(url), _reason):
+        raise BookError(f"can't open the PostgreSQL book {shown(url)}: {reason(exc)}") from None
+    with closed_on_failure(db, shown(url), reason):
         _schema(db, url, create, migrate, known)
     return db
 
 
-def _reason(exc: BaseException) -> str:
+def reason(exc: BaseException) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
     if "does not exist" in text and "database" in text:
         return f"{text} (create it first: createdb, or CREATE DATABASE)"
@@ -98,12 +98,12 @@ def _reason(exc: BaseException) -> str:
     return text
 
 
-def _tables(db) -> set[str]:
+def book_tables(db) -> set[str]:
     return {t for (t,) in db.execute_sql("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()").fetchall()}
 
 
 def _schema(db, url: str, create: bool, migrate, known: set[str]) -> None:
-    tables = _tables(db)
+    tables = book_tables(db)
     if not tables and not create:
         raise BookError(
             f"{shown(url)} has no packdesk book in it (the database is empty): `packdesk init --db {shown(url)}` makes one"
@@ -128,7 +128,7 @@ def _schema(db, url: str, create: bool, migrate, known: set[str]) -> None:
                 for statement in FUNCTIONS:
                     db.execute_sql(statement)
             migrate(db)
-        elif _notifying(db, _tables(db)):
+        elif _notifying(db, book_tables(db)):
             return  # another process added them while this one waited
         try:
             _notify_triggers(db)
@@ -160,7 +160,7 @@ def _notify_triggers(db) -> None:
     operator's save (store.dialect.ChangeWatch)."""
     with db.atomic():
         db.execute_sql(NOTIFY_FUNCTION)
-        for table in sorted(_tables(db) - QUIET_TABLES):
+        for table in sorted(book_tables(db) - QUIET_TABLES):
             db.execute_sql(
                 f"CREATE OR REPLACE TRIGGER packdesk_changed AFTER INSERT OR UPDATE OR DELETE ON {table} "
                 "FOR EACH STATEMENT EXECUTE FUNCTION packdesk_notify()"
