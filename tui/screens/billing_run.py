@@ -202,7 +202,13 @@ class BillingRunScreen(PackdeskScreen):
                 + (" (~ = estimate)" if later else " (usage grace days)") + "."
             )
         if plan.lines:
-            act = "a preview only: it can't be posted before its date" if later else "ctrl+s commits"
+            access = self.app.book.access
+            if later:
+                act = "a preview only: it can't be posted before its date"
+            elif not access.may_post:
+                act = f"a preview only: your database role {access.role} may not post runs (that takes packdesk_billing)"
+            else:
+                act = "ctrl+s commits"
             status.update(
                 f"Preview for {plan.run_date}: {len(plan.lines):,} charge(s) to post{shown}, retail {money(retail)}, "
                 f"cost {money(cost)}, margin {money(retail - cost)}{skipped}. {act}.{pending}"
