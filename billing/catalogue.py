@@ -33,9 +33,10 @@ PACKAGE_FIELDS = (
     "minimum_days",
 )
 
-#: Columns of a package file: every field, then what the book keeps beside
-#: them (export writes them all; import reads any of them).
-PACKAGE_COLUMNS = PACKAGE_FIELDS + ("archived",)
+#: Columns of a package file: every field, the package's kind
+#: (billing.package_kind), then what the book keeps beside them (export
+#: writes them all; import reads any of them).
+PACKAGE_COLUMNS = PACKAGE_FIELDS + ("type", "destinations", "free_minutes", "archived")
 
 
 _TRUE = {"yes", "true", "1", "y"}
@@ -69,6 +70,12 @@ class PackageDraft:
     upstream_service: str | None = None
     minimum_spend: bool = False
     minimum_days: int = 0
+    #: The package's kind (billing.package_kind): 'recurring' or
+    #: 'free_minutes', the destination prefixes it covers and its minutes per
+    #: unit per period. None: as the book has it (a new package: recurring).
+    type: str | None = None
+    destinations: tuple[str, ...] | None = None
+    free_minutes: int | None = None
 
     def terms(self) -> PackageTerms:
         return PackageTerms(

@@ -8,6 +8,7 @@ from datetime import date
 from peewee import fn
 
 from billing.accounts import AllocationDraft, largest_price, line_limit_problem, minimum_days_problem, removal_problem
+from billing.package_kind import FREE_MINUTES, check_free_minutes
 
 from .errors import AllocationConflict, FieldError, MinimumDays, NotFound, StoreError
 from .dialect import now_text
@@ -17,6 +18,8 @@ from .scan import ROW_COLUMNS, AllocationRow, RowCache
 from .sql import like_pattern
 
 PAGE = 200
+#: update_allocation's `free_minutes` when the caller leaves them as they are.
+AS_IT_IS = object()
 
 
 def get_allocation(allocation_id: int) -> AllocationRow | None:
@@ -109,18 +112,32 @@ def _check_followed(current: AllocationRow, draft: AllocationDraft) -> None:
         )
 
 
-def create_allocation(customer_id: int, package_id: int, draft: AllocationDraft) -> AllocationRow:
+def _check_free_minutes(package: Package, free_minutes: int | None) -> None:
+    """An allocation's own free minutes: a whole number, of a free-minutes package's allocation."""
+    check_free_minutes(free_minutes)
+    if free_minutes is not None and package.type != FREE_MINUTES:
+        raise FieldError("free_minutes", f"'{package.name}' is a {package.type} package: only a free_minutes package's allocation has free minutes")
+
+
+def create_allocation(customer_id: int, package_id: int, draft: AllocationDraft, *, free_minutes: int | None = None) -> AllocationRow:
+    """A new allocation; `free_minutes` its own minutes per unit per period
+    (a free-minutes package's allocation; None: the package's)."""
     with database.atomic():
         if not Customer.select().where(Customer.id == customer_id).exists():
             raise FieldError("customer", "that customer no longer exists")
         package = _check_package(package_id, new=True)
         _check_end(draft, package.minimum_days)
         _check_quantity(package, draft.quantity)
-        new_id = Allocation.insert(_values(customer_id, package_id, draft)).execute()
+        _check_free_minutes(package, free_minutes)
+        values = {**_values(customer_id, package_id, draft), Allocation.free_minutes: free_minutes}
+        new_id = Allocation.insert(values).execute()
     return get_allocation(new_id)
 
 
-def update_allocation(allocation_id: int, version: int, package_id: int, draft: AllocationDraft) -> AllocationRow:
+def update_allocation(allocation_id: int, version: int, package_id: int, draft: AllocationDraft, *, free_minutes=AS_IT_IS) -> AllocationRow:
+    """Save an edit made to `version`. `free_minutes`: its own minutes (None:
+    the package's); left out, they stay as they are (and go, with a move to a
+    package that is not a free-minutes one)."""
     with database.atomic():
         current = get_allocation(allocation_id)
         if current is None:
@@ -129,7 +146,11 @@ def update_allocation(allocation_id: int, version: int, package_id: int, draft: 
         _check_followed(current, draft)
         _check_end(draft, package.minimum_days, current.chain_start)
         _check_quantity(package, draft.quantity)
+        if free_minutes is AS_IT_IS:
+            free_minutes = current.free_minutes if package.type == FREE_MINUTES else None
+        _check_free_minutes(package, free_minutes)
         values = _values(current.customer_id, package_id, draft)
+        values[Allocation.free_minutes] = free_minutes
         values[Allocation.version] = Allocation.version + 1
         changed = (
             Allocation.update(values)

@@ -103,6 +103,8 @@ def change_allocation(
                 Allocation.follows: allocation_id,
                 Allocation.chain_start: current.first_start,
                 Allocation.updated_at: now,
+                # Its own free minutes go with it on the same package.
+                Allocation.free_minutes: current.free_minutes if package_id == current.package_id else None,
             }
         ).execute()
     return get_allocation(allocation_id), get_allocation(new_id)

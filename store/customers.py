@@ -31,13 +31,15 @@ class CustomerRow:
     balance: Decimal
     notes: str
     version: int
+    #: Usage is paid before it is used (1, the default), or billed after.
+    usage_prepaid: bool = True
 
     def draft(self) -> CustomerDraft:
         return CustomerDraft(self.name, self.status, self.tax_percent, self.notes)
 
 
 def _row(c: Customer) -> CustomerRow:
-    return CustomerRow(c.id, c.name, c.status, c.tax_percent, c.balance, c.notes, c.version)
+    return CustomerRow(c.id, c.name, c.status, c.tax_percent, c.balance, c.notes, c.version, c.usage_prepaid)
 
 
 def get_customer(customer_id: int) -> CustomerRow | None:
@@ -109,22 +111,25 @@ def _taken(name: str, except_id: int | None) -> bool:
     return query.exists()
 
 
-def create_customer(draft: CustomerDraft) -> CustomerRow:
+def create_customer(draft: CustomerDraft, *, usage_prepaid: bool = True) -> CustomerRow:
     with database.atomic():
         if _taken(draft.name, None):
             raise CustomerNameTaken(draft.name)
         try:
-            new_id = Customer.insert(_values(draft)).execute()
+            new_id = Customer.insert({**_values(draft), Customer.usage_prepaid: bool(usage_prepaid)}).execute()
         except IntegrityError:
             raise CustomerNameTaken(draft.name) from None
     return get_customer(new_id)
 
 
-def update_customer(customer_id: int, version: int, draft: CustomerDraft) -> CustomerRow:
+def update_customer(customer_id: int, version: int, draft: CustomerDraft, *, usage_prepaid: bool | None = None) -> CustomerRow:
+    """Save an edit made to `version`; `usage_prepaid` None leaves it as the book has it."""
     with database.atomic():
         if _taken(draft.name, customer_id):
             raise CustomerNameTaken(draft.name)
         values = _values(draft)
+        if usage_prepaid is not None:
+            values[Customer.usage_prepaid] = bool(usage_prepaid)
         values[Customer.version] = Customer.version + 1
         changed = Customer.update(values).where((Customer.id == customer_id) & (Customer.version == version)).execute()
         if not changed:

@@ -50,6 +50,11 @@ class Package(BaseModel):
     version = IntegerField(default=1)
     created_at = TextField()
     updated_at = TextField()
+    # Free-minutes packages (migration 0013): 'recurring' or 'free_minutes',
+    # the prefixes it covers (`^44|^91`) and its minutes per unit per period.
+    type = TextField(default="recurring")
+    destinations = TextField(default="")
+    free_minutes = IntegerField(default=0)
 
 
 class PackagePrice(BaseModel):
@@ -74,6 +79,7 @@ class Customer(BaseModel):
     version = IntegerField(default=1)
     created_at = TextField()
     updated_at = TextField()
+    usage_prepaid = FlagField(default=True)
 
 
 class Allocation(BaseModel):
@@ -95,6 +101,8 @@ class Allocation(BaseModel):
     # A change from a date: the allocation this one follows, the chain's first start.
     follows = ForeignKeyField("self", null=True, column_name="follows_id", on_delete="RESTRICT")
     chain_start = DateField(null=True)
+    #: Its own free minutes per unit per period (NULL: the package's).
+    free_minutes = IntegerField(null=True)
 
 
 class UsageImport(BaseModel):
@@ -116,6 +124,31 @@ class Usage(BaseModel):
 
     class Meta:
         table_name = "usage"
+
+
+class CallImport(BaseModel):
+    file_name = TextField()
+    rows = IntegerField()
+    skipped = IntegerField(default=0)
+    imported_at = TextField()
+    imported_by = TextField(default="")
+
+
+class Call(BaseModel):
+    """One call a switch reported (migration 0013): `start` is text in the
+    book's time zone, 'YYYY-MM-DDTHH:MM:SS'."""
+
+    call_id = TextField(unique=True)
+    customer = ForeignKeyField(Customer, backref="calls", on_delete="RESTRICT")
+    start = TextField()
+    destination = TextField()
+    seconds = IntegerField()
+    cost = MoneyField()
+    import_ref = ForeignKeyField(CallImport, null=True, column_name="import_id", on_delete="CASCADE")
+    created_at = TextField()
+
+    class Meta:
+        table_name = "call"
 
 
 class BillingRun(BaseModel):
@@ -181,4 +214,7 @@ class Audit(BaseModel):
     new = TextField(null=True)
 
 
-MODELS = [Setting, UpstreamService, Package, PackagePrice, Customer, Allocation, UsageImport, Usage, BillingRun, Ledger, Payment, Audit]
+MODELS = [
+    Setting, UpstreamService, Package, PackagePrice, Customer, Allocation, UsageImport, Usage, CallImport, Call, BillingRun, Ledger,
+    Payment, Audit,
+]

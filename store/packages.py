@@ -13,6 +13,7 @@ from peewee import JOIN, IntegrityError, Tuple, Value, fn
 from billing.accounts import largest_price, line_limit_problem
 from billing.catalogue import FieldError, PackageDraft, format_match
 from billing.charges import PackageTerms
+from billing.package_kind import RECURRING
 from billing.money import to_micros
 from billing.prices import prices_differ, version_of
 from billing.schedule import Frequency
@@ -22,6 +23,7 @@ from . import prices, settings
 from .errors import Conflict, NameTaken, NotFound, StoreError
 from .dialect import now_text
 from .models import Allocation, Package, UpstreamService, database
+from .package_kind import KIND, KIND_COLUMNS, current_kind, draft_differences, kind_of, kind_row, kind_values
 from .sql import contains, match_from_text, match_to_text
 
 PAGE = 200
@@ -45,6 +47,9 @@ class PackageRow:
     version: int
     monthly_retail: Decimal
     updated_at: str = ""
+    type: str = RECURRING  # its kind (billing.package_kind); the prefixes it covers; minutes per unit per period
+    destinations: tuple[str, ...] = ()
+    free_minutes: int = 0
 
     @property
     def margin(self) -> Decimal:
@@ -58,10 +63,11 @@ class PackageRow:
         return self.draft().terms()
 
     def draft(self) -> PackageDraft:
-        return PackageDraft(**{name: getattr(self, name) for name in DRAFT_FIELDS})
+        return PackageDraft(**{name: getattr(self, name) for name in (*DRAFT_FIELDS, *KIND)})
 
 
-DRAFT_FIELDS = [f.name for f in fields(PackageDraft)]
+#: The fields a form merges one by one; the kind (KIND) a draft leaves None is the book's.
+DRAFT_FIELDS = [f.name for f in fields(PackageDraft) if f.name not in KIND]
 
 
 _COLUMNS = (
@@ -81,6 +87,7 @@ _COLUMNS = (
     Package.version,
     Package.monthly_retail,
     Package.updated_at,
+    *KIND_COLUMNS,
 )
 
 
@@ -102,6 +109,7 @@ def _row(r: dict) -> PackageRow:
         version=r["version"],
         monthly_retail=r["monthly_retail"],
         updated_at=r["updated_at"],
+        **kind_of(r),
     )
 
 
@@ -247,7 +255,7 @@ def _values(draft: PackageDraft, *, create_service: bool = False) -> dict:
 #: The columns `row_values` gives, in order.
 ROW_COLUMNS = (
     "name", "retail", "cost", "setup_retail", "setup_cost", "frequency", "frequency_match", "description",
-    "upstream_service_id", "minimum_spend", "minimum_days", "monthly_retail",
+    "upstream_service_id", "minimum_spend", "minimum_days", "monthly_retail", "type", "destinations", "free_minutes",
 )
 
 
@@ -259,6 +267,7 @@ def row_values(draft: PackageDraft, service_id: int | None) -> tuple:
         draft.name, to_micros(draft.retail), to_micros(draft.cost), to_micros(draft.setup_retail),
         to_micros(draft.setup_cost), draft.frequency.value, match_to_text(draft.match), draft.description,
         service_id, int(draft.minimum_spend), draft.minimum_days, to_micros(per_month.quantize(Decimal("0.000001"))),
+        *kind_row(draft),
     )
 
 
@@ -270,8 +279,7 @@ def _name_taken(name: str, except_id: int | None) -> bool:
 
 
 def differences(draft: PackageDraft, current: PackageRow) -> list[tuple[str, object, object]]:
-    theirs = current.draft()
-    return [(f, getattr(draft, f), getattr(theirs, f)) for f in DRAFT_FIELDS if getattr(draft, f) != getattr(theirs, f)]
+    return draft_differences(draft, current.draft(), (*DRAFT_FIELDS, *KIND))
 
 
 def create_package(draft: PackageDraft) -> PackageRow:
@@ -279,7 +287,7 @@ def create_package(draft: PackageDraft) -> PackageRow:
         if _name_taken(draft.name, None):
             raise NameTaken(draft.name)
         try:
-            new_id = Package.insert(_values(draft)).execute()
+            new_id = Package.insert({**_values(draft), **kind_values(draft)}).execute()
         except IntegrityError:
             raise NameTaken(draft.name) from None
     return get_package(new_id)
@@ -313,6 +321,7 @@ def update_package(
             raise NameTaken(draft.name)
         check_lines(package_id, draft)
         values = {k: v for k, v in _values(draft).items() if k.name not in VERSIONED}
+        values.update(kind_values(draft, current_kind(package_id)))
         values[Package.version] = Package.version + 1
         try:
             changed = (

@@ -41,6 +41,9 @@ class AllocationRow:
     chain_start: date | None = None
     #: False for a successor of the same package: no second setup.
     setup: bool = True
+    #: Its own free minutes per unit per period (a free-minutes package's
+    #: allocation); None: the package's.
+    free_minutes: int | None = None
 
     def terms(self) -> AllocationTerms:
         return AllocationTerms(self.start, self.end, self.quantity, self.prorate, self.id, self.chain_start, self.setup)
@@ -95,24 +98,25 @@ class RowCache:
         self.load({r[2] for r in raw}, {r[1] for r in raw})
         packages, customers = self.packages, self.customers
         out = []
-        for aid, cid, pid, qty, start, end, auto, prorate, reference, version, _cf, _tf, _seq, follows, chain, before in raw:
+        for aid, cid, pid, qty, start, end, auto, prorate, reference, version, _cf, _tf, _seq, follows, chain, before, minutes in raw:
             name, terms, archived, service = packages[pid]
             out.append(
                 AllocationRow(
                     aid, cid, customers[cid], pid, name, terms, archived, service, qty,
                     as_date(start), as_date(end), bool(auto), bool(prorate), reference, version,
-                    follows, as_date(chain), before != pid,
+                    follows, as_date(chain), before != pid, minutes,
                 )
             )
         return out
 
 
 #: The allocation columns RowCache.rows reads, the marks, then its chain: the
-#: allocation it follows, the chain's first start and the package it followed.
+#: allocation it follows, the chain's first start and the package it
+#: followed; then its own free minutes.
 ROW_COLUMNS = (
     "a.id, a.customer_id, a.package_id, a.quantity, a.start_date, a.end_date, a.auto_decrement, a.prorate, "
     "a.reference, a.version, a.charges_from, a.true_ups_from, a.marks_seq, a.follows_id, a.chain_start, "
-    "(SELECT f.package_id FROM allocation f WHERE f.id = a.follows_id)"
+    "(SELECT f.package_id FROM allocation f WHERE f.id = a.follows_id), a.free_minutes"
 )
 
 

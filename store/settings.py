@@ -1,5 +1,5 @@
 """The book's settings: currency, money precision, time zone, the test
-clock, usage grace days and the post-from date. A change is checked whole
+clock, usage grace days, the post-from date and usage billing. A change is checked whole
 before anything is written, and written in one transaction: a command that
 fails changes nothing."""
 
@@ -14,7 +14,10 @@ from . import marks
 from .errors import BookError
 from .models import Setting, database
 
-DEFAULTS = {"currency": "USD", "precision": "2", "timezone": "UTC", "test_clock": "off", "usage_grace_days": "0", "post_from": ""}
+DEFAULTS = {
+    "currency": "USD", "precision": "2", "timezone": "UTC", "test_clock": "off", "usage_grace_days": "0", "post_from": "",
+    "usage_billing": "off",
+}
 GRACE_MAX = 31
 _UNSET = object()
 
@@ -30,6 +33,9 @@ class BookSettings:
     #: Days after a period ends that its true-up waits for late usage.
     usage_grace_days: int = 0
     post_from: date | None = None
+    #: On: customers' calls are billed as usage (free-minutes bundles taken
+    #: off first); off (the default): calls are kept, not billed.
+    usage_billing: bool = False
 
 
 def load() -> BookSettings:
@@ -42,6 +48,7 @@ def load() -> BookSettings:
         values["test_clock"] == "on",
         int(values["usage_grace_days"]),
         date.fromisoformat(values["post_from"]) if values["post_from"] else None,
+        values["usage_billing"] == "on",
     )
 
 
@@ -52,6 +59,7 @@ def update(
     test_clock: bool | None = None,
     usage_grace_days: int | None = None,
     post_from=_UNSET,
+    usage_billing: bool | None = None,
 ) -> BookSettings:
     """Check every change, then write them all in one transaction."""
     current = load()
@@ -84,6 +92,8 @@ def update(
         changes["usage_grace_days"] = usage_grace_days
     if post_from is not _UNSET:
         changes["post_from"] = post_from
+    if usage_billing is not None:
+        changes["usage_billing"] = bool(usage_billing)
     wanted = replace(current, **changes)
     with database.atomic():
         for key, value in _texts(wanted).items():
@@ -105,6 +115,7 @@ def _texts(settings: BookSettings) -> dict[str, str]:
         "test_clock": "on" if settings.test_clock else "off",
         "usage_grace_days": str(settings.usage_grace_days),
         "post_from": settings.post_from.isoformat() if settings.post_from else "",
+        "usage_billing": "on" if settings.usage_billing else "off",
     }
 
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from billing.catalogue import PACKAGE_COLUMNS, PackageDraft, package_texts, parse_bool, parse_package, yes_no
+from billing.catalogue import PACKAGE_COLUMNS, PackageDraft, parse_bool, yes_no
+from billing.package_kind import package_file_texts, read_package
 from billing.prices import PRICE_FIELDS, parse_effective_from
 
 from .audit import bulk
@@ -43,7 +44,7 @@ class ImportResult:
 
 def _existing(today=None) -> dict[str, tuple]:
     """name (casefolded) -> (id, its texts with today's prices, archived) of every package."""
-    return {row.name.casefold(): (row.id, package_texts(row.draft()), row.archived) for row in iter_all_packages(today)}
+    return {row.name.casefold(): (row.id, package_file_texts(row.draft()), row.archived) for row in iter_all_packages(today)}
 
 
 def import_packages(source: str | Path | TextIO, *, add_services: bool = False, today=None) -> ImportResult:
@@ -65,7 +66,7 @@ def import_packages(source: str | Path | TextIO, *, add_services: bool = False, 
         found = existing.get(name.casefold()) if name else None
         texts = dict(found[1]) if found else {}
         texts.update((k, v) for k, v in cells.items() if k not in ("archived", "effective_from"))
-        draft, errors = parse_package(texts)
+        draft, errors = read_package(texts)
         try:
             effective[line] = parse_effective_from(cells.get("effective_from", ""), None)
         except FieldError as exc:
@@ -158,7 +159,8 @@ def _with_service(values: tuple, services: dict[str, int]) -> tuple:
 
 def package_record(row) -> dict:
     """A package as export writes it: the file's columns, in order."""
-    return {**package_texts(row.draft()), "archived": yes_no(row.archived)}
+    texts = {**package_file_texts(row.draft()), "archived": yes_no(row.archived)}
+    return {column: texts[column] for column in PACKAGE_COLUMNS}
 
 
 def iter_all_packages(today=None):
@@ -175,7 +177,7 @@ def iter_all_packages(today=None):
 def _package_json_value(key: str, value: str):
     if key in ("minimum_spend", "archived"):
         return value == "yes"
-    if key == "minimum_days":
+    if key in ("minimum_days", "free_minutes"):
         return int(value)
     return value
 

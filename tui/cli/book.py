@@ -106,6 +106,8 @@ def cmd_settings(args, book) -> int:
         changes["test_clock"] = args.test_clock == "on"
     if args.usage_grace_days is not None:
         changes["usage_grace_days"] = args.usage_grace_days
+    if args.usage_billing is not None:
+        changes["usage_billing"] = args.usage_billing == "on"
     wanted = changes or any(v is not None for v in (args.currency, args.precision, args.timezone))
     if wanted and not book.access.may_post and not book.read_only:
         err(f"nothing was changed: the book's settings decide what runs post, and {book.access.why_not_post().split(': ', 1)[1]}")
@@ -121,6 +123,7 @@ def cmd_settings(args, book) -> int:
     print(f"timezone:  {settings.timezone}")
     print(f"post from: {settings.post_from or 'each allocation start'}")
     print(f"usage grace days: {settings.usage_grace_days}")
+    print(f"usage billing: {'on (calls are billed as usage)' if settings.usage_billing else 'off'}")
     print(f"test clock: {'on (runs may post up to --today)' if settings.test_clock else 'off'}")
     return EXIT_OK
 

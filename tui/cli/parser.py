@@ -75,6 +75,7 @@ def _imports(commands, common) -> None:
         ("customers", "customers; a name that exists is updated"),
         ("allocations", "allocations; customer and package by name"),
         ("usage", "usage records (customer,date,amount[,source])"),
+        ("calls", "calls (call_id,customer,start,destination,seconds,cost); a call already in the book is skipped"),
     ):
         sub = what.add_parser(name, parents=[common], help=text)
         sub.add_argument("file", metavar="FILE.csv")
@@ -95,6 +96,7 @@ def _exports(commands, common) -> None:
         ("ledger", "posted charges, oldest first", "only this customer's lines"),
         ("audit", "the audit log: who changed what, when", None),
         ("usage", "usage records, oldest first", "only this customer's usage"),
+        ("calls", "calls in start order, in the import's columns", "only this customer's calls"),
     ):
         sub = what.add_parser(name, parents=[common], help=text)
         _format(sub, "csv", "json")
@@ -182,6 +184,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="on: runs may post up to --today / PACKDESK_TODAY (sandboxes, tests); off: never past the real date",
     )
     settings.add_argument("--usage-grace-days", metavar="N", type=int, help="days a true-up waits for late usage (0-31)")
+    settings.add_argument(
+        "--usage-billing", choices=("on", "off"),
+        help="on: customers' calls are billed as usage (free-minutes bundles taken off first); off (the default): calls are kept, not billed",
+    )
 
     config = commands.add_parser(
         "config", parents=[common], help="each setting of the configuration files, its value and where it came from (opens no book)"

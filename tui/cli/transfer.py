@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import sys
 
+from billing.money import format_price
 from store.allocation_transfer import export_allocations, import_allocations
 from store.audit import export_audit
+from store.calls import export_calls, import_calls
 from store.customers import export_customers, import_customers
 from store.errors import ImportFailed
 from store.ledger import export_ledger
@@ -33,6 +35,13 @@ def _import(args) -> None:
     elif args.what == "allocations":
         result = import_allocations(args.file)
         print(f"{args.file}: {result.added} allocation(s) added, {result.updated} updated.")
+    elif args.what == "calls":
+        result = import_calls(args.file)
+        print(
+            f"{args.file}: {result.added} call(s) imported ({result.seconds} seconds, {format_price(result.cost)} in all); "
+            f"{result.already} already in the book skipped"
+            + (f", {result.repeated} repeated in the file skipped." if result.repeated else ".")
+        )
     else:
         result = import_usage(args.file, replace=args.replace)
         replaced = f", replacing {result.replaced} record(s) of the earlier import" if result.replaced else ""
@@ -68,4 +77,6 @@ def cmd_export(args, book) -> int:
     if args.what == "ledger":
         precision = book.settings.precision
         return to_stdout(lambda out: export_ledger(out, args.format, customer, args.date_from, args.date_to, precision))
+    if args.what == "calls":
+        return to_stdout(lambda out: export_calls(out, args.format, customer, args.date_from, args.date_to))
     return to_stdout(lambda out: export_usage(out, args.format, customer, args.date_from, args.date_to))
