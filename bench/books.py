@@ -58,8 +58,16 @@ def remove_book(path: Path) -> None:
             side.unlink()
 
 
+def settle_writes() -> None:
+    """Put what was just copied on disk before anything is measured on it: a
+    copy of gigabytes otherwise goes on being written back while the measure
+    runs, and each fsync of the measured run waits behind it (a cron run's
+    book has been at rest since yesterday)."""
+    os.sync()
+
+
 def copy_book(source: Path, target: Path) -> None:
-    """A consistent copy of a book (SQLite's backup API), owner-only."""
+    """A consistent copy of a book (SQLite's backup API), owner-only, on disk."""
     import sqlite3
 
     remove_book(target)
@@ -73,6 +81,7 @@ def copy_book(source: Path, target: Path) -> None:
     finally:
         src.close()
     os.chmod(target, 0o600)
+    settle_writes()
 
 
 def _move_book(source: Path, target: Path) -> None:

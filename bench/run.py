@@ -11,7 +11,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from bench.books import RUN_PATH, RUN_SPREAD_DAYS, remove_book
+from bench.books import RUN_PATH, RUN_SPREAD_DAYS, remove_book, settle_writes
 from bench.common import BENCH_DIR, TODAY
 
 RUN_WORK = BENCH_DIR / "run-500k-work.db"  # a fresh copy per run, removed after
@@ -29,6 +29,7 @@ def work_copy():
     import shutil
 
     shutil.copyfile(RUN_PATH, RUN_WORK)
+    settle_writes()
     try:
         yield RUN_WORK
     finally:
