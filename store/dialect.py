@@ -52,7 +52,25 @@ def _translated(sql: str, with_params: bool) -> str:
 
 
 class PgDatabase(PostgresqlDatabase):
-    """PostgreSQL that takes the book's SQL (see the module's docstring)."""
+    """PostgreSQL that takes the book's SQL (see the module's docstring).
+    Each thread has a connection of its own (a form saves in a thread);
+    `backends` holds their server process ids while they are open."""
+
+    def __init__(self, *args, **kwargs):
+        self.backends: set[int] = set()
+        super().__init__(*args, **kwargs)
+
+    def _connect(self):
+        conn = super()._connect()
+        self.backends.add(conn.info.backend_pid)
+        return conn
+
+    def _close(self, conn):
+        try:
+            self.backends.discard(conn.info.backend_pid)
+        except Exception:  # a broken connection: its server process has gone too
+            pass
+        super()._close(conn)
 
     def execute_sql(self, sql, params=None, *args, **kwargs):
         return super().execute_sql(_translated(sql, bool(params)), params, *args, **kwargs)
@@ -123,13 +141,14 @@ class ChangeWatch:
     SQLite: `PRAGMA data_version` moves when another connection commits.
     PostgreSQL: the tables' statement triggers NOTIFY on commit (store.pg_book),
     and a second connection of this process LISTENs; what this process's own
-    connection changed is not news. `changed()` never waits and never raises:
-    a book that is busy or gone answers False, and is asked again next time."""
+    connections changed (any thread's: PgDatabase.backends) is not news.
+    `changed()` never waits and never raises: a book that is busy or gone
+    answers False, and is asked again next time."""
 
     def __init__(self):
         self._pg = engine() == "postgresql"
         self._listener = None
-        self._own_pid = None
+        self._own = None
         self._version = None if self._pg else self._data_version()
         if self._pg:
             self._listen()
@@ -145,7 +164,8 @@ class ChangeWatch:
 
         db = database.obj
         try:
-            self._own_pid = db.connection().info.backend_pid
+            db.connection()  # this thread's, open: its backend among db.backends
+            self._own = db.backends
             self._listener = psycopg.connect(db.database, autocommit=True, **db.connect_params)
             self._listener.execute(f"LISTEN {CHANNEL}")
         except Exception:  # the server is away: try again next time
@@ -162,7 +182,7 @@ class ChangeWatch:
             self._listen()
             return False
         try:
-            return any(n.pid != self._own_pid for n in list(self._listener.notifies(timeout=0)))
+            return any(n.pid not in self._own for n in list(self._listener.notifies(timeout=0)))
         except Exception:
             self.close()
             return False
@@ -174,3 +194,21 @@ class ChangeWatch:
             except Exception:
                 pass
         self._listener = None
+
+
+def claim_rows(table: str, ids) -> list[int]:
+    """Of these rows of `table`, the ones this transaction may now update
+    without waiting: on PostgreSQL each row is locked here, in id order, and
+    a row another transaction holds is left out (`FOR UPDATE SKIP LOCKED`);
+    on SQLite the transaction holds the book's one write lock, so all of them.
+
+    For writes that may be left undone (a run's marks, which may always stay
+    behind): they never wait on a row another writer holds, so they can never
+    be one end of a deadlock."""
+    ids = sorted(ids)
+    if engine() != "postgresql" or not ids:
+        return ids
+    rows = database.execute_sql(
+        f"SELECT id FROM {table} WHERE id = ANY(%s) ORDER BY id FOR UPDATE SKIP LOCKED", (ids,)
+    ).fetchall()
+    return [i for (i,) in rows]

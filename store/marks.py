@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Iterable
 
-from .dialect import connection
+from .dialect import claim_rows, connection
 from .models import database
 from .sql import as_date, chunks, iso, marks
 
@@ -75,13 +75,16 @@ def due_ids(charges_until: date, settles_until: date, customer_id: int | None = 
 def move(new_marks: dict[int, tuple[date | None, date | None]], seqs: dict[int, int]) -> int:
     """Move marks forward after a run posted its lines, in bounded
     transactions; an allocation whose marks were moved back meanwhile (its
-    `marks_seq` differs) is left as it is. Returns how many moved."""
+    `marks_seq` differs), or that another writer holds at this moment, is left
+    as it is (marks behind are always safe: the next run reads a little more
+    and the ledger's key posts nothing twice). Returns how many moved."""
     moved = 0
-    rows = [(iso(cf), iso(tf), aid, seqs[aid]) for aid, (cf, tf) in new_marks.items() if aid in seqs]
-    for part in chunks(rows, MARKS_BATCH):
+    wanted = {aid: (iso(cf), iso(tf)) for aid, (cf, tf) in new_marks.items() if aid in seqs}
+    for part in chunks(sorted(wanted), MARKS_BATCH):
         with database.atomic():
+            rows = [(*wanted[aid], aid, seqs[aid]) for aid in claim_rows("allocation", part)]
             cursor = connection().executemany(
-                "UPDATE allocation SET charges_from = ?, true_ups_from = ? WHERE id = ? AND marks_seq = ?", part
+                "UPDATE allocation SET charges_from = ?, true_ups_from = ? WHERE id = ? AND marks_seq = ?", rows
             )
             moved += cursor.rowcount if cursor.rowcount is not None and cursor.rowcount >= 0 else 0
     return moved
