@@ -25,12 +25,11 @@ lost edits (target 0), conflicts detected and retried, double charges
 (ledger lines sharing allocation, kind and date; the UNIQUE key makes them
 impossible, they are counted anyway: target 0), balances that differ from
 the ledger (store.ledger.check_balances, target 0), charges still unposted
-after the last run (target 0), rows the importer's files brought against
-what they held (target: all of them), and the total time. Exits 1 if a target is
-missed.
-
-    /tmp/venv/bin/python stress/stress.py            # or .venv/bin/python
-    /tmp/venv/bin/python stress/stress.py --edits 200 --keep
+after the last run (target 0), hash chains broken (target 0), rows the
+importer's files brought against what they held (target: all of them), and the
+total time. Exits 1 if a target is missed. `--db URL` runs it on an empty
+PostgreSQL database instead of a file: .venv/bin/python stress/stress.py --db
+postgresql://postgres@127.0.0.1:5432/stress --editors 8 --runners 4
 """
 
 from __future__ import annotations
@@ -233,6 +232,7 @@ def csv_cell(text: str) -> str:
 
 def verify(path: Path, editors: list[dict], runners: list[dict], edits: int, importers: list[dict] = ()) -> dict:
     from store.book import Book
+    from store import chain
     from store.ledger import check_balances
     from store.models import database
     from store.packages import get_package
@@ -272,6 +272,7 @@ def verify(path: Path, editors: list[dict], runners: list[dict], edits: int, imp
             "doubles": doubles,
             "ledger_lines": ledger_lines,
             "balances": check_balances(),
+            "chains": [v.table for v in (chain.verify(t) for t in chain.TABLES) if v.broken_at is not None],
             "unposted": unposted,
         }
     finally:
@@ -365,6 +366,7 @@ def main(argv: list[str] | None = None) -> int:
         ("ledger lines (posted by the runs)", f"{result['ledger_lines']} ({posted})", None),
         ("double charges", result["doubles"], 0),
         ("balances differing from the ledger", len(result["balances"]), 0),
+        ("hash chains broken (check)", len(result["chains"]), 0),
         ("charges left unposted up to today", result["unposted"], 0),
         ("usage rows / allocations imported", "{} / {}".format(*result["imported"]), None),
         ("  in the importers' files", "{} / {}".format(*result["imports_expected"]), None),
