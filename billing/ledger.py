@@ -3,7 +3,9 @@
 A customer's balance is what they paid and were credited, less what was
 reversed, less the posted charges of allocations with auto decrement credit.
 Charges of allocations without it don't move the balance: they are unbilled,
-for invoicing. store/ keeps a running balance in the same transaction as each
+for invoicing. A usage line (a customer's calls of a day) follows the same
+rule: a prepaid customer's comes off the balance, a postpaid one's is
+unbilled. store/ keeps a running balance in the same transaction as each
 line and checks it against this rule (`packdesk check`).
 """
 
@@ -16,6 +18,8 @@ from typing import Iterable
 
 ZERO = Decimal(0)
 
+#: The kind of a usage line (billing.usage_lines): a customer's calls of a day.
+USAGE = "usage"
 PAYMENT_KINDS = ("payment", "credit")
 #: How each kind of payment line moves the balance.
 PAYMENT_SIGNS = {"payment": 1, "credit": 1, "reversal": -1}
@@ -100,12 +104,16 @@ def statement_lines(
                 event.date, event.kind, detail, -signed if signed < 0 else ZERO, signed if signed > 0 else ZERO, running, ZERO
             )
         else:
-            detail = f"{event.quantity} x {event.package} {event.kind} {event.period_start}..{event.period_end}"
+            usage = event.kind == USAGE
+            # A usage line names its calls where a charge names its package.
+            detail = event.package if usage else (
+                f"{event.quantity} x {event.package} {event.kind} {event.period_start}..{event.period_end}"
+            )
             if event.auto_decrement:
                 running += charge_effect(event.amount, True)
-                line = StatementLine(event.date, "charge", detail, event.amount, ZERO, running, ZERO)
+                line = StatementLine(event.date, "usage" if usage else "charge", detail, event.amount, ZERO, running, ZERO)
             else:
-                line = StatementLine(event.date, "unbilled", detail, ZERO, ZERO, None, event.amount)
+                line = StatementLine(event.date, "usage" if usage else "unbilled", detail, ZERO, ZERO, None, event.amount)
         if start is not None and event.date < start:
             opening = running
             continue

@@ -12,10 +12,12 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from fractions import Fraction
 from typing import Iterator
 
 from .charges import MINIMUM_SPEND, AllocationTerms, Charge, PackageTerms
 from .money import round_money
+from .net_cost import difference, exact_sum, round_total, shown
 from .schedule import ONE_DAY, Frequency, effective_match, is_schedule_date, last_day, previous_date_before, schedule_dates
 
 ZERO = Decimal(0)
@@ -195,8 +197,9 @@ def commitment(package: PackageTerms, allocation: AllocationTerms, period: Spend
     return round_money(exact_commitment(package, allocation, period), precision)
 
 
-def run_rate(last_30_days_usage: Decimal) -> Decimal:
-    """Usage per day at the pace of the last 30 days (not rounded)."""
+def run_rate(last_30_days_usage: Decimal | Fraction) -> Decimal | Fraction:
+    """Usage per day at the pace of the last 30 days (not rounded; a
+    Fraction for spend that holds the net cost of calls covered in part)."""
     return last_30_days_usage / RUN_RATE_DAYS
 
 
@@ -204,15 +207,18 @@ def true_up(
     package: PackageTerms,
     allocation: AllocationTerms,
     period: SpendPeriod,
-    known: Decimal,
+    known: Decimal | Fraction,
     today: date,
-    rate: Decimal,
+    rate: Decimal | Fraction,
     precision: int,
 ) -> Charge:
     """The true-up of one period, settled on period.end.
 
-    `known` is the usage dated in the period before today (for a period that
-    has ended: all of its usage); `rate` the run rate per day. For a period
+    `known` is the usage spend dated in the period before today (for a period
+    that has ended: all of it), exact: usage records and the net cost of
+    calls (a Fraction where a call was covered in part); `rate` the run rate
+    per day. The basis shows them as Decimals; the line is the exact
+    shortfall rounded once. For a period
     that has not ended, the rest of it is estimated at that rate.
     """
     exact = exact_commitment(package, allocation, period)
@@ -224,10 +230,10 @@ def true_up(
         rate = ZERO
     else:
         days_to_come = (period.end - max(today, period.start)).days
-        estimated = known + rate * days_to_come
+        estimated = exact_sum((known, rate * days_to_come))
     # The line is rounded once: the shortfall of the exact commitment.
-    amount = round_money(max(ZERO, exact - estimated), precision)
-    basis = TrueUpBasis(owed, known, rate, days_to_come, estimated, not ended)
+    amount = round_total(max(ZERO, difference(exact, estimated)), precision)
+    basis = TrueUpBasis(owed, shown(known), shown(rate), days_to_come, shown(estimated), not ended)
     return Charge(
         period.end,
         MINIMUM_SPEND,

@@ -88,6 +88,33 @@ def net_spend(applied: Applied, since: date, before: date) -> Decimal | Fraction
     return _exact(whole, parts)
 
 
+def exact_sum(values) -> Decimal | Fraction:
+    """Exact totals (Decimals and Fractions) added up: a Decimal whenever one
+    holds the sum exactly."""
+    whole, parts = ZERO, None
+    for value in values:
+        if isinstance(value, Fraction):
+            parts = value if parts is None else parts + value
+        else:
+            whole += value
+    return _exact(whole, parts)
+
+
+def difference(a: Decimal | Fraction, b: Decimal | Fraction) -> Decimal | Fraction:
+    """a - b, exactly."""
+    if isinstance(b, Fraction):
+        return exact_sum((a, -b))
+    return exact_sum((a, -b)) if isinstance(a, Fraction) else a - b
+
+
+def shown(amount: Decimal | Fraction) -> Decimal:
+    """An exact total as a Decimal to show beside a figure (a Fraction to 28
+    digits); never what is posted: round_total rounds the exact value once."""
+    if isinstance(amount, Fraction):
+        return Decimal(amount.numerator) / Decimal(amount.denominator)
+    return amount
+
+
 def round_total(amount: Decimal | Fraction, precision: int) -> Decimal:
     """An exact total rounded once, half up, to the book's precision."""
     if isinstance(amount, Decimal):

@@ -61,11 +61,18 @@ def customer_key(name: str) -> str:
     return name.translate(_ASCII_FOLD)
 
 
+#: Where a customer's usage line (billing.usage_lines) falls among its lines of a date: after them.
+_AFTER_ALLOCATIONS = 1 << 62
+
+
 def run_order(customer: str, allocation_id: int | None, charge: Charge) -> tuple:
     """The order a run lists and posts its lines in, and `charges` writes
     them: date, customer (customer_key), allocation, then setup, recurring,
-    true-up."""
-    return (charge.date, customer_key(customer), allocation_id or 0, KINDS.index(charge.kind))
+    true-up; a customer's usage line of the date after its allocations'."""
+    kind = charge.kind
+    if kind not in KINDS:  # a usage line: no allocation
+        return (charge.date, customer_key(customer), _AFTER_ALLOCATIONS, 0)
+    return (charge.date, customer_key(customer), allocation_id or 0, KINDS.index(kind))
 
 
 def ledger_key(allocation_id: int, charge: Charge) -> tuple[int, str, date]:
@@ -142,11 +149,23 @@ class RunPlan:
     #: date that posts it: held back by the book's usage grace days, or of a
     #: period not ended by today (an estimate, basis.estimate).
     pending: list[tuple[Any, Charge, date]] = field(default_factory=list)
+    #: Usage lines (billing.usage_lines) the run posts after the lines, as
+    #: (UsageLine, its Charge) in run order: empty while usage billing is off.
+    usage: list[tuple[Any, Charge]] = field(default_factory=list)
+    #: customer id -> (first day left owed or None, the mark's seq when planned).
+    usage_marks: dict[int, tuple[date | None, int]] = field(default_factory=dict)
+    #: The last day the usage lines cover: the run date less the usage grace days.
+    usage_through: date | None = None
 
     def totals(self) -> tuple[Decimal, Decimal]:
-        retail = sum((c.amount for _, c in self.lines), ZERO)
+        """Retail and cost of everything the run posts: lines and usage lines."""
+        retail = sum((c.amount for _, c in self.lines), ZERO) + sum((c.amount for _, c in self.usage), ZERO)
         cost = sum((c.cost for _, c in self.lines), ZERO)
         return retail, cost
+
+    def posted_count(self) -> int:
+        """How many lines (usage lines too) the run posts."""
+        return len(self.lines) + len(self.usage)
 
 
 class PlanBuilder:

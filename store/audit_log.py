@@ -76,7 +76,7 @@ def _with(row: LogRow, **changes) -> LogRow:
 
 
 def _runs(text: str, after: LogRow | None, low: str | None) -> list[LogRow]:
-    where, params = ["1"], []
+    where, params = ["1 = 1"], []  # a condition PostgreSQL takes too (not an integer)
     if after is not None:
         if after.kind == "run":
             where.append("(started_at < ? OR (started_at = ? AND id < ?))")
@@ -91,7 +91,7 @@ def _runs(text: str, after: LogRow | None, low: str | None) -> list[LogRow]:
     if text:
         pattern = like_pattern(text)
         where.append(
-            "('run' LIKE ? ESCAPE '\\' OR posted_by LIKE ? ESCAPE '\\' OR run_date LIKE ? ESCAPE '\\' "
+            "('run' LIKE ? ESCAPE '\\' OR posted_by LIKE ? ESCAPE '\\' OR CAST(run_date AS TEXT) LIKE ? ESCAPE '\\' "
             "OR COALESCE(ended, '') LIKE ? ESCAPE '\\' OR customer_id IN (SELECT id FROM customer WHERE name LIKE ? ESCAPE '\\'))"
         )
         params += [pattern] * 5

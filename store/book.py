@@ -68,7 +68,7 @@ class Book:
         in an empty database (`group` does not apply)."""
         if dialect.is_url(path):
             known = {p.stem for p in MIGRATIONS.glob("[0-9]*.py")}
-            db = pg_book.connect(str(path), create, migrate, known)
+            db = pg_book.connect(str(path), create, migrate, known, PRAGMAS["busy_timeout"])
             with closed_on_failure(db, pg_book.shown(str(path))):
                 found = roles.access()
             book = cls(pg_book.shown(str(path)), db, read_only=not found.may_write)
@@ -103,10 +103,10 @@ class Book:
                 # the side files away) and its own open: look again.
                 if not read_only or snapshot or attempt == 2 or "unable to open" not in str(exc):
                     raise
-        if not read_only:
-            with closed_on_failure(db, str(path)):
+        with closed_on_failure(db, str(path)):
+            if not read_only:
                 migrate(db)
-        book = cls(path, db, read_only)
+            book = cls(path, db, read_only)  # reads the settings: a damaged page says so in a sentence
         book.snapshot = snapshot
         return book
 

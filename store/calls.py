@@ -37,6 +37,7 @@ from .dialect import connection, engine, now_text
 from .errors import ImportFailed, RowProblem
 from .models import CallImport, database
 from .sql import chunks, marks
+from .usage_marks import calls_added
 
 PAGE = 200
 #: Rows per executemany, and call ids per lookup of those already in the book.
@@ -166,6 +167,8 @@ class CallImportResult:
     repeated: int
     seconds: int
     cost: Decimal
+    #: Calls added on days whose usage line is posted already: not billed (store.usage_lines).
+    on_posted: int = 0
 
     @property
     def skipped(self) -> int:
@@ -329,6 +332,7 @@ def import_calls(source: str | Path, *, timezone: str | None = None) -> CallImpo
     if problems:
         raise ImportFailed(sorted(problems, key=lambda p: p.line or 0))
     new = [row for row in rows if row[0] not in same] if same else rows
+    on_posted = 0
     if new:
         try:
             with database.atomic():
@@ -336,13 +340,16 @@ def import_calls(source: str | Path, *, timezone: str | None = None) -> CallImpo
                     file_name=path.name, rows=len(new), skipped=len(same) + repeated, imported_at=now_text(), imported_by=current_user()
                 ).execute()
                 _insert(new, int(import_id))
+                on_posted = calls_added(new)
         except Exception as exc:
             if not any(kind.__name__ == "IntegrityError" for kind in type(exc).__mro__):
                 raise
             raise ImportFailed(
                 [RowProblem(None, "call_id", "another import added some of these calls meanwhile; nothing was imported: run it again")]
             ) from None
-    return CallImportResult(len(new), len(same), repeated, sum(row[4] for row in new), from_micros(sum(row[5] for row in new)))
+    return CallImportResult(
+        len(new), len(same), repeated, sum(row[4] for row in new), from_micros(sum(row[5] for row in new)), on_posted
+    )
 
 
 # --- export ------------------------------------------------------------------------

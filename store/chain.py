@@ -1,7 +1,7 @@
-"""The ledger and the payments are tamper-evident.
+"""The ledger, the payments and the usage lines are tamper-evident.
 
-Posted lines and payments are append-only (the book's triggers refuse UPDATE
-and DELETE, see migration 0006). Each line also carries a hash chained to the
+Posted lines, payments and usage lines are append-only (the book's triggers
+refuse UPDATE and DELETE, see migrations 0006 and 0014). Each line also carries a hash chained to the
 line before it: sha256 of the previous line's hash and the line's own
 content. `verify` walks a chain and names the first line whose hash does not
 follow; a committed run prints the ledger's head (the last hash), so that a
@@ -29,7 +29,11 @@ LEDGER_COLUMNS = (
 PAYMENT_COLUMNS = (
     "customer_id", "date", "amount", "kind", "description", "reference", "reverses_id", "created_at", "created_by",
 )
-TABLES = {"ledger": LEDGER_COLUMNS, "payment": PAYMENT_COLUMNS}
+#: A usage line: a customer's calls of one day (migration 0014).
+USAGE_LINE_COLUMNS = (
+    "customer_id", "date", "amount", "calls", "seconds", "free_seconds", "auto_decrement", "run_id", "posted_at", "posted_by",
+)
+TABLES = {"ledger": LEDGER_COLUMNS, "payment": PAYMENT_COLUMNS, "usage_line": USAGE_LINE_COLUMNS}
 
 
 def _text(value) -> str:

@@ -1,6 +1,7 @@
 """The charges the book's allocations make: setup and recurring lines, and
-minimum-spend true-ups with usage summed by the database. The rules are
-billing's; this module only feeds them rows and usage sums."""
+minimum-spend true-ups with usage spend summed by the database (usage
+records and the net cost of calls: store.call_spend). The rules are
+billing's; this module only feeds them rows and spend sums."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from billing.minimum import SpendPeriod, known_window, run_rate, run_rate_window
 from billing.run import chargeable, chargeable_lines
 
 from .scan import AllocationRow, iter_allocations, iter_by_customer, iter_raw
-from .usage import usage_sum, usage_sums
+from .call_spend import spend_sum, spend_sums
 
 ZERO = Decimal(0)
 
@@ -93,7 +94,7 @@ def allocation_true_ups(
         key = (customer, a, b)
         total = memo.get(key)
         if total is None:
-            total = memo[key] = usage_sum(customer, a, b)
+            total = memo[key] = spend_sum(customer, a, b)
         return total
 
     rate = run_rate(usage(*run_rate_window(today)))
@@ -120,7 +121,8 @@ def true_ups_for(wanted: Iterable[tuple[AllocationRow, SpendPeriod]], precision:
     """The true-up of each (allocation, period).
 
     The database sums usage: one GROUP BY per distinct period window and one
-    for the run rate, never a Python loop over usage rows."""
+    for the run rate, never a Python loop over usage rows; calls of customers
+    with free minutes are read for their bundles' periods (store.call_spend)."""
     wanted = list(wanted)
     windows: dict[tuple[date, date], set[int]] = {}
     for allocation, period in wanted:
@@ -129,7 +131,7 @@ def true_ups_for(wanted: Iterable[tuple[AllocationRow, SpendPeriod]], precision:
     def sums(a: date, b: date, customers: set[int]) -> dict:
         if b <= a:
             return {}
-        return usage_sums(a, b, sorted(customers))
+        return spend_sums(a, b, sorted(customers))
 
     known = {window: sums(window[0], window[1], customers) for window, customers in windows.items()}
     # The run rate only estimates periods not ended yet.

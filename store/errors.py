@@ -113,7 +113,7 @@ def explain(exc: BaseException) -> str:
     """A sentence an operator can act on, for an error of the book itself."""
     text = str(exc).strip() or type(exc).__name__
     lowered = text.lower()
-    if "locked" in lowered or "busy" in lowered:
+    if "locked" in lowered or "busy" in lowered or "lock timeout" in lowered:  # SQLite's, PostgreSQL's
         return (
             "the book is busy: another packdesk (an import or a run) held it for longer than the 15 s wait; "
             "nothing was written, try again in a moment"

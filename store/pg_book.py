@@ -29,9 +29,9 @@ FUNCTIONS = [
     "rpad(rtrim(lpad((abs(v) % 1000000)::text, 6, '0'), '0'), 2, '0') FROM (SELECT value::bigint AS v) x) END $$",
 ]
 #: Tables whose changes don't notify: each change to them comes with a change
-#: to a table that does (a posted line moves a run's count and a balance), or
-#: no screen follows them.
-QUIET_TABLES = {"ledger", "audit", "schema_migration"}
+#: to a table that does (a posted line or usage line moves a run's count and a
+#: balance), or no screen follows them.
+QUIET_TABLES = {"ledger", "usage_line", "audit", "schema_migration"}
 NOTIFY_FUNCTION = (
     "CREATE OR REPLACE FUNCTION packdesk_notify() RETURNS trigger LANGUAGE plpgsql AS $fn$ BEGIN "
     "PERFORM pg_notify('packdesk_changed', TG_TABLE_NAME); RETURN NULL; END $fn$"
@@ -63,10 +63,12 @@ def wire_driver() -> None:
         adapter.txn_unknown = TransactionStatus.UNKNOWN
 
 
-def connect(url: str, create: bool, migrate, known: set[str]):
+def connect(url: str, create: bool, migrate, known: set[str], lock_timeout_ms: int = 15000):
     """The open database of the book at `url`, its schema current (made first
     when `create` and the database has none). `migrate(db)` applies the
-    migrations; `known` names those this packdesk has."""
+    migrations; `known` names those this packdesk has. A statement waits at
+    most `lock_timeout_ms` for a lock another session holds (an SQLite book's
+    busy timeout), then fails with "lock timeout": nothing written."""
     try:
         wire_driver()
     except ImportError:
@@ -78,7 +80,7 @@ def connect(url: str, create: bool, migrate, known: set[str]):
 
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://"):]
-    db = PgDatabase(url, connect_timeout=10, application_name="packdesk")
+    db = PgDatabase(url, connect_timeout=10, application_name="packdesk", options=f"-c lock_timeout={int(lock_timeout_ms)}")
     database.initialize(db)
     try:
         db.connect(reuse_if_open=True)
@@ -121,7 +123,11 @@ def _schema(db, url: str, create: bool, migrate, known: set[str]) -> None:
         return
     # One process at a time brings a schema up to date (several apps and cron
     # jobs may open a book at once after an upgrade).
-    db.execute_sql("SELECT pg_advisory_lock(%d)" % SCHEMA_LOCK)
+    db.execute_sql("SET lock_timeout = 0")  # however long another's upgrade takes
+    try:
+        db.execute_sql("SELECT pg_advisory_lock(%d)" % SCHEMA_LOCK)
+    finally:
+        db.execute_sql("RESET lock_timeout")  # the connection's again
     try:
         if not known <= applied:
             with db.atomic():

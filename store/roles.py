@@ -8,7 +8,7 @@
 A person logs in with a role of their own that is a member of one group
 (`packdesk roles --grant alice clerk`); the audit names that login role
 (session_user, which no environment variable can change). Posted lines,
-payments and the audit log are append-only for every group: only the book's
+usage lines, payments and the audit log are append-only for every group: only the book's
 owner holds UPDATE or DELETE on them (and their triggers refuse it anyway).
 The audit rows are written by the tables' triggers, which run with the
 owner's rights, so no group may write the audit log itself.
@@ -40,7 +40,7 @@ CLERK_KEEPS = ("upstream_service", "package", "package_price", "customer", "allo
 #: Tables a clerk adds to only (append-only for every group).
 CLERK_ADDS = ("payment",)
 #: What billing adds to only, and what it also updates.
-BILLING_ADDS = ("ledger",)
+BILLING_ADDS = ("ledger", "usage_line")
 BILLING_KEEPS = ("billing_run", "setting")
 #: Later tables (a newer schema) whose group is known: given as they appear.
 OPTIONAL_CLERK_KEEPS = ("call", "call_import")
@@ -129,7 +129,8 @@ def grant_all() -> None:
     for table in CLERK_ADDS:
         database.execute_sql(f"GRANT INSERT ON {_q(table)} TO {CLERK}")
     for table in BILLING_ADDS:
-        database.execute_sql(f"GRANT INSERT ON {_q(table)} TO {BILLING}")
+        if table in tables:
+            database.execute_sql(f"GRANT INSERT ON {_q(table)} TO {BILLING}")
     for table in BILLING_KEEPS:
         database.execute_sql(f"GRANT INSERT, UPDATE ON {_q(table)} TO {BILLING}")
     database.execute_sql(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {_q(schema)} TO {CLERK}")

@@ -24,7 +24,7 @@ from billing.ledger import CHARGE_SIGNS
 from billing.money import to_micros
 from billing.run import Candidate, PlanBuilder, RunPlan, periods_listed, rebuilt_marks
 
-from . import chain, marks, settings
+from . import chain, marks, settings, usage_lines
 from .dialect import connection, insert_id, lock_ledger
 from .run_log import RunRow, close_interrupted, list_runs
 from .book import PRAGMAS, current_user
@@ -148,7 +148,7 @@ def plan_run(
         seen += len(planned)
         if progress is not None:
             progress(seen)
-    return builder.finish()
+    return usage_lines.with_usage(builder.finish(), precision, customer_id, since, grace_days, from_start)
 
 
 def _plan_chunk(builder: PlanBuilder, planned, run_date: date, precision: int, today: date) -> None:
@@ -312,6 +312,7 @@ def commit_run(
     try:
         posted_lines = _post_lines(lines, batch_size, run_id, user, progress)
         marks.move(plan.marks, plan.versions)  # with the same cache: the allocation table's pages are in it
+        posted_lines += usage_lines.post_usage(plan, run_id, user)  # after the lines; none while usage billing is off
     finally:
         database.execute_sql("PRAGMA wal_autocheckpoint = 1000")
         database.execute_sql(f"PRAGMA cache_size = {PRAGMAS['cache_size']}")
@@ -323,7 +324,7 @@ def commit_run(
             "UPDATE billing_run SET finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ended = 'finished' WHERE id = ?",
             (run_id,),
         )
-    return RunResult(run_id, posted, len(lines) - posted, retail, cost, posted_lines, chain.head(), interrupted)
+    return RunResult(run_id, posted, plan.posted_count() - posted, retail, cost, posted_lines, chain.head(), interrupted)
 
 
 def marks_differences(run_date: date, today: date, precision: int, grace_days: int = 0) -> list[tuple[int, str]]:

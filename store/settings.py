@@ -72,7 +72,8 @@ def update(
     if precision is not None:
         if not 0 <= precision <= 6:
             raise BookError(f"precision: {precision} is not between 0 and 6 decimal places")
-        if precision != current.precision and database.execute_sql("SELECT 1 FROM ledger LIMIT 1").fetchone():
+        posted = "SELECT 1 FROM ledger UNION ALL SELECT 1 FROM usage_line LIMIT 1"
+        if precision != current.precision and database.execute_sql(posted).fetchone():
             raise BookError(
                 f"precision: the ledger holds lines posted at {current.precision} decimal places; "
                 "the precision is fixed once a line is posted (BILLING.md, Money)"

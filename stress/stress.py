@@ -28,8 +28,7 @@ the ledger (store.ledger.check_balances, target 0), charges still unposted
 after the last run (target 0), hash chains broken (target 0), rows the
 importer's files brought against what they held (target: all of them), and the
 total time. Exits 1 if a target is missed. `--db URL` runs it on an empty
-PostgreSQL database instead of a file: .venv/bin/python stress/stress.py --db
-postgresql://postgres@127.0.0.1:5432/stress --editors 8 --runners 4
+PostgreSQL database instead of a file (stress/README.md says how).
 """
 
 from __future__ import annotations

@@ -26,6 +26,8 @@ from tui.screens.customer import CustomerScreen
 from tui.screens.dialogs import ChoiceScreen
 from tui.screens.help import HelpScreen, key_rows
 
+pytestmark = pytest.mark.both_engines
+
 DID = "UK DID rental"  # monthly on the 1st, retail 1.50, setup 5.00, 30 minimum days
 START = date(2026, 9, 10)
 

@@ -32,6 +32,8 @@ from tests.helpers.pilot import (
     table_rows,
 )
 
+pytestmark = pytest.mark.both_engines
+
 D = Decimal
 PLACEHOLDER = "The projection appears when a package is chosen and the fields are valid."
 

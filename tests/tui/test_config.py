@@ -8,6 +8,8 @@ import pytest
 
 from tui.config import HOST_CONFIG, ConfigError, host_file, load, user_file
 
+pytestmark = pytest.mark.both_engines
+
 DB = "db"
 
 

@@ -24,6 +24,8 @@ from tests.helpers.pilot import (
     TODAY, focused_id, messages, names, opens, press, replace_text, row_count, running, static_text, table_rows,
 )
 
+pytestmark = pytest.mark.both_engines
+
 D = Decimal
 
 

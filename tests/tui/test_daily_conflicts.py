@@ -6,6 +6,8 @@ allocations."""
 
 from __future__ import annotations
 
+import pytest
+
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -23,6 +25,8 @@ from tui.screens.package_list import PackageListScreen
 
 from tests.helpers.books import acme
 from tests.helpers.pilot import focus_and_type, messages, open_row, press, running
+
+pytestmark = pytest.mark.both_engines
 
 D = Decimal
 

@@ -6,7 +6,6 @@ and says why; a read-only book and the test clock show in the title bar."""
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import threading
 from decimal import Decimal
 
@@ -23,6 +22,9 @@ from tui.screens.package_form import PackageFormScreen
 from tui.screens.package_list import PackageListScreen
 
 from tests.helpers.pilot import TODAY, focus_and_type, messages, open_row, press, running, static_text
+from tests.helpers.raw import PgRaw, raw
+
+pytestmark = pytest.mark.both_engines
 
 D = Decimal
 
@@ -91,16 +93,21 @@ async def test_ctrl_q_from_help_over_a_dirty_form_asks_too(demo_app):
 # --- a save that waits for the book ------------------------------------------------------------
 
 
-def _hold_write_lock(path: str, seconds: float) -> threading.Thread:
-    """Another writer holds the book's write lock for `seconds` (as an import or a run would)."""
+def _hold_write_lock(book, seconds: float) -> threading.Thread:
+    """Another writer holds the book's write lock for `seconds` (as an import
+    or a run would): SQLite's one lock of the file; on PostgreSQL the rows of
+    every package, as an import rewriting the catalogue holds them."""
     started = threading.Event()
 
     def hold() -> None:
-        con = sqlite3.connect(path, isolation_level=None)
-        con.execute("BEGIN IMMEDIATE")
+        con = raw(book)
+        if isinstance(con, PgRaw):
+            con.execute("SELECT id FROM package FOR UPDATE")
+        else:
+            con.execute("BEGIN IMMEDIATE")
         started.set()
         threading.Event().wait(seconds)
-        con.execute("ROLLBACK")
+        con.rollback()
         con.close()
 
     thread = threading.Thread(target=hold, daemon=True)
@@ -113,7 +120,7 @@ async def test_a_save_waiting_for_the_lock_says_so_and_the_screen_stays_live(dem
     app = demo_app
     async with running(app) as pilot:
         form = await _dirty_form(pilot)
-        holder = _hold_write_lock("book.db", 1.5)
+        holder = _hold_write_lock(app.book, 1.5)
         app.post_message(events.Key("ctrl+s", None))
         await asyncio.sleep(1.0)
         # The app is not frozen: the title bar says what it waits for.
@@ -128,11 +135,12 @@ async def test_a_save_waiting_for_the_lock_says_so_and_the_screen_stays_live(dem
 
 
 @pytest.fixture
-def quick_busy_book(tmp_path, monkeypatch):
-    """The demo book, its busy timeout 0.3 s instead of 15 s (the same path, faster)."""
+def quick_busy_book(tmp_path, monkeypatch, engine, book_location):
+    """The demo book, its busy timeout (PostgreSQL: lock timeout) 0.3 s
+    instead of 15 s (the same path, faster)."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setitem(book_module.PRAGMAS, "busy_timeout", 300)
-    opened = Book.open("book.db")
+    opened = Book.open("book.db" if engine == "sqlite" else book_location)
     load_demo()
     try:
         yield opened
@@ -144,7 +152,7 @@ async def test_a_save_that_never_gets_the_lock_keeps_the_form_and_says_why(quick
     app = PackdeskApp(quick_busy_book, today=TODAY)
     async with running(app) as pilot:
         form = await _dirty_form(pilot)
-        holder = _hold_write_lock("book.db", 2.0)
+        holder = _hold_write_lock(quick_busy_book, 2.0)
         await press(pilot, "ctrl+s")
         assert app.is_running
         assert app.screen is form
@@ -162,8 +170,9 @@ async def test_a_save_that_never_gets_the_lock_keeps_the_form_and_says_why(quick
 
 
 @pytest.fixture
-def read_only_book(tmp_path, monkeypatch):
-    """The demo book, opened the way a user who may not write it opens it."""
+def read_only_book(tmp_path, monkeypatch, engine):
+    """The demo book, opened the way a user who may not write its file opens it
+    (a PostgreSQL book's read-only role: tests/tui/test_roles.py)."""
     monkeypatch.chdir(tmp_path)
     Book.open("book.db").close()
     writable = Book.open("book.db")
@@ -178,6 +187,7 @@ def read_only_book(tmp_path, monkeypatch):
         opened.close()
 
 
+@pytest.mark.sqlite_only("the book file's permissions make it read-only")
 async def test_a_read_only_book_says_so_and_every_edit_key_says_why(read_only_book):
     app = PackdeskApp(read_only_book, today=TODAY)
     async with running(app) as pilot:

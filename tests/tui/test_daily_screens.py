@@ -31,6 +31,8 @@ from tui.widgets.paged_table import PagedTable
 from tests.helpers.books import blue
 from tests.helpers.pilot import TODAY, messages, names, open_row, press, replace_text, rows_of, running, settle
 
+pytestmark = pytest.mark.both_engines
+
 D = Decimal
 
 

@@ -3,11 +3,15 @@ whole screen), and a value wider than the field still scrolls to its cursor."""
 
 from __future__ import annotations
 
+import pytest
+
 from textual.app import App
 from textual.containers import Horizontal
 from textual.widgets import Input, Label, Static
 
 from tui.widgets.field import Field
+
+pytestmark = pytest.mark.both_engines
 
 
 class _Form(App[None]):

@@ -4,6 +4,8 @@ doesn't hide the reason of the one still wrong."""
 
 from __future__ import annotations
 
+import pytest
+
 from decimal import Decimal
 
 from billing.accounts import CustomerDraft
@@ -11,6 +13,8 @@ from store.customers import create_customer
 from tui.screens.statement import PaymentScreen
 
 from tests.helpers.pilot import focus_and_type, opens, running, static_text
+
+pytestmark = pytest.mark.both_engines
 
 
 async def test_the_shared_error_line_speaks_for_the_field_still_wrong(demo_book, make_app):

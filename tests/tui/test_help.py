@@ -4,12 +4,16 @@ of the screen is listed."""
 
 from __future__ import annotations
 
+import pytest
+
 from tui.screens.customer_list import CustomerListScreen
 from tui.screens.help import HelpScreen
 from tui.screens.package_form import PackageFormScreen
 from tui.screens.package_list import PackageListScreen
 
 from tests.helpers.pilot import press, running
+
+pytestmark = pytest.mark.both_engines
 
 
 def keys_of(help_screen: HelpScreen) -> dict[str, str]:

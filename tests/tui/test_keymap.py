@@ -4,12 +4,16 @@ A keymap entry naming no binding is said when the app starts."""
 
 from __future__ import annotations
 
+import pytest
+
 from tui.app import PackdeskApp
 from tui.config import load
 from tui.screens.package_form import PackageFormScreen
 from tui.screens.package_list import PackageListScreen
 
 from tests.helpers.pilot import TODAY, messages, press, running
+
+pytestmark = pytest.mark.both_engines
 
 
 def screen_lines(app) -> list[str]:

@@ -19,6 +19,8 @@ from tui.screens.package_form import PackageFormScreen
 from tui.widgets.paged_table import PagedTable
 from tui.widgets.tick import Tick
 
+pytestmark = pytest.mark.both_engines
+
 # Palettes the ANSI themes are read against: what the terminal itself shows.
 VGA = [(0, 0, 0), (170, 0, 0), (0, 170, 0), (170, 85, 0), (0, 0, 170), (170, 0, 170), (0, 170, 170), (170, 170, 170),
        (85, 85, 85), (255, 85, 85), (85, 255, 85), (255, 255, 85), (85, 85, 255), (255, 85, 255), (85, 255, 255), (255, 255, 255)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import re
 from datetime import date
 from decimal import Decimal
@@ -13,6 +15,8 @@ from tui.screens.package_form import PackageFormScreen
 from tui.widgets.panel import render_panel
 
 from tests.helpers.pilot import SIZE, TODAY, focus_and_type, opens, panel_text, press
+
+pytestmark = pytest.mark.both_engines
 
 D = Decimal
 CHARGE_LINE = re.compile(r"^ (\w{3} \d{4}-\d{2}-\d{2}) +(\S+)$")

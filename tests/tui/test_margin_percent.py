@@ -5,6 +5,8 @@ customer projection and the book projection alike."""
 
 from __future__ import annotations
 
+import pytest
+
 import re
 from decimal import Decimal
 
@@ -23,6 +25,8 @@ from tui.screens.package_form import PackageFormScreen
 from tui.screens.projections import BookProjectionScreen, CustomerProjectionScreen
 
 from tests.helpers.pilot import TODAY, opens, panel_text, press, rendered, running, settle
+
+pytestmark = pytest.mark.both_engines
 
 D = Decimal
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from decimal import Decimal
 
 from textual.command import CommandPalette
@@ -15,6 +17,8 @@ from tui.screens.package_list import PackageListScreen
 from tui.screens.services import PromptScreen, ServicesScreen
 
 from tests.helpers.pilot import names, opens, press, row_count, running, static_text
+
+pytestmark = pytest.mark.both_engines
 
 
 async def test_ctrl_q_exits(demo_app):

@@ -3,6 +3,8 @@ the version conflict, archive and delete."""
 
 from __future__ import annotations
 
+import pytest
+
 from decimal import Decimal
 
 from billing.schedule import Frequency
@@ -12,6 +14,8 @@ from tui.screens.package_form import PackageFormScreen
 from tui.screens.package_list import PackageListScreen
 
 from tests.helpers.pilot import focused_id, messages, names, opens, press, replace_text, row_count, running, static_text, table_rows
+
+pytestmark = pytest.mark.both_engines
 
 D = Decimal
 

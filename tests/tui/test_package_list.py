@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from decimal import Decimal
 
 from billing.catalogue import PackageDraft
@@ -11,6 +13,8 @@ from tui.screens.dialogs import ChoiceScreen
 from tui.screens.package_list import FIRST, PAGE, PREFETCH, PackageListScreen
 
 from tests.helpers.pilot import names, opens, press, row_count, running, static_text, table_rows
+
+pytestmark = pytest.mark.both_engines
 
 DEMO_NAMES_BY_NAME = [
     "Annual support plan",
@@ -47,10 +51,11 @@ async def test_opens_on_the_package_list_with_rows_sorted_by_name(demo_app):
         assert "today 2026-11-25" in status
 
 
-async def test_empty_book_offers_demo_data_and_y_loads_it(app):
+async def test_empty_book_offers_demo_data_and_y_loads_it(app, engine, book_location):
+    where = "book.db" if engine == "sqlite" else book_location  # the path as opened, or the URL (no password in it)
     async with running(app) as pilot:
         assert isinstance(app.screen, ChoiceScreen)
-        assert "This book is empty (book.db)" in app.screen.message
+        assert f"This book is empty ({where})" in app.screen.message
         assert row_count(app.screen_stack[-2]) == 0
 
         await opens(pilot, PackageListScreen, "y")

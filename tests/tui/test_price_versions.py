@@ -5,6 +5,8 @@ price history."""
 
 from __future__ import annotations
 
+import pytest
+
 from decimal import Decimal
 
 from store import prices
@@ -14,6 +16,8 @@ from tui.screens.package_list import PackageListScreen
 from tui.screens.price_history import PriceHistoryScreen
 
 from tests.helpers.pilot import TODAY, focused_id, names, opens, panel_text, press, replace_text, running, table_rows
+
+pytestmark = pytest.mark.both_engines
 
 D = Decimal
 

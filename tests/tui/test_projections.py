@@ -28,6 +28,8 @@ from tui.screens.projections import BookProjectionScreen, CustomerProjectionScre
 
 from tests.helpers.pilot import SIZE, TODAY, money, open_customer, opens, press, rendered, running, settle
 
+pytestmark = pytest.mark.both_engines
+
 D = Decimal
 START = TODAY
 END = add_months(TODAY, 12) - timedelta(days=1)  # 2027-11-24

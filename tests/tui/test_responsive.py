@@ -19,8 +19,8 @@ from billing.accounts import AllocationDraft, CustomerDraft
 from billing.catalogue import PackageDraft
 from billing.schedule import Frequency
 from store.allocations import create_allocation
-from store.book import Book
 from store.customers import create_customer
+from store.dialect import connection
 from store.models import database
 from store.usage import add_usage
 from tests.helpers.pilot import TODAY
@@ -31,28 +31,28 @@ from tui.screens.dialogs import ChoiceScreen
 from tui.screens.projections import BookProjectionScreen
 from tui.widgets.line_table import LineTable
 
+pytestmark = pytest.mark.both_engines
+
 SIZE = (80, 24)
 ALLOCATIONS = 3000
 
 
 @pytest.fixture
-def big_book(tmp_path):
+def big_book(book):
     """3,000 daily allocations over 300 customers, started 60 days ago and
     never run: a preview has 180,000 lines to work out."""
-    book = Book.open(tmp_path / "big.db")
     did = create_package_daily()
     start = (TODAY - timedelta(days=60)).isoformat()
     with database.atomic():
         first = create_customer(CustomerDraft("Customer 000")).id
-        conn = database.connection()
+        conn = connection()
         conn.executemany("INSERT INTO customer (name) VALUES (?)", [(f"Customer {n:03d}",) for n in range(1, 300)])
         conn.executemany(
             "INSERT INTO allocation (customer_id, package_id, quantity, start_date, auto_decrement) VALUES (?, ?, 1, ?, 1)",
             [(first + n % 300, did, start) for n in range(ALLOCATIONS)],
         )
     book.update_settings(test_clock=True)  # TODAY is this book's today: its runs may post
-    yield book
-    book.close()
+    return book
 
 
 def create_package_daily():
@@ -125,51 +125,47 @@ async def test_the_book_projection_shows_running_totals_before_it_is_done(big_bo
         assert app.screen.shown == (ALLOCATIONS, True)
 
 
-async def test_a_daily_commitment_lists_every_line_and_draws_only_what_is_on_screen(tmp_path):
-    book = Book.open(tmp_path / "book.db")
-    try:
-        from store.packages import create_package
+async def test_a_daily_commitment_lists_every_line_and_draws_only_what_is_on_screen(book):
+    from store.packages import create_package
 
-        package = create_package(
-            PackageDraft("Daily commitment", Decimal("5"), Decimal("1"), frequency=Frequency.DAILY, minimum_spend=True)
-        )
-        acme = create_customer(CustomerDraft("Acme"))
-        for n in range(1, 60):
-            add_usage(acme.id, TODAY - timedelta(days=n), Decimal("3"))
-        allocation = create_allocation(acme.id, package.id, AllocationDraft(1, TODAY - timedelta(days=10)))
-        app = PackdeskApp(book, today=TODAY)
-        async with app.run_test(size=SIZE) as pilot:
-            from store.customers import get_customer
+    package = create_package(
+        PackageDraft("Daily commitment", Decimal("5"), Decimal("1"), frequency=Frequency.DAILY, minimum_spend=True)
+    )
+    acme = create_customer(CustomerDraft("Acme"))
+    for n in range(1, 60):
+        add_usage(acme.id, TODAY - timedelta(days=n), Decimal("3"))
+    allocation = create_allocation(acme.id, package.id, AllocationDraft(1, TODAY - timedelta(days=10)))
+    app = PackdeskApp(book, today=TODAY)
+    async with app.run_test(size=SIZE) as pilot:
+        from store.customers import get_customer
 
-            app.push_screen(AllocationFormScreen(get_customer(acme.id), allocation))
-            await wait_for(pilot, lambda: isinstance(app.screen, AllocationFormScreen))
+        app.push_screen(AllocationFormScreen(get_customer(acme.id), allocation))
+        await wait_for(pilot, lambda: isinstance(app.screen, AllocationFormScreen))
+        await pilot.pause()
+        lines = app.screen.query_one("#projection-lines", LineTable)
+        trueups = app.screen.query_one("#projection-trueups", LineTable)
+        assert len(lines._rows) > 700 and len(trueups._rows) > 360
+        drawn = []
+        original = LineTable.render_line
+
+        def counting(self, y):
+            drawn.append(y)
+            return original(self, y)
+
+        quantity = app.screen.query_one("#quantity", Input)
+        quantity.focus()
+        app.screen.query_one("#allocation-projection").scroll_to_widget(lines, animate=False)
+        await pilot.pause()
+        LineTable.render_line = counting
+        try:
+            await pilot.press("end", "backspace", "2")
             await pilot.pause()
-            lines = app.screen.query_one("#projection-lines", LineTable)
-            trueups = app.screen.query_one("#projection-trueups", LineTable)
-            assert len(lines._rows) > 700 and len(trueups._rows) > 360
-            drawn = []
-            original = LineTable.render_line
-
-            def counting(self, y):
-                drawn.append(y)
-                return original(self, y)
-
-            quantity = app.screen.query_one("#quantity", Input)
-            quantity.focus()
-            app.screen.query_one("#allocation-projection").scroll_to_widget(lines, animate=False)
-            await pilot.pause()
-            LineTable.render_line = counting
-            try:
-                await pilot.press("end", "backspace", "2")
-                await pilot.pause()
-            finally:
-                LineTable.render_line = original
-            assert quantity.value == "2"
-            assert 0 < len(drawn) < 100  # a screenful, not 1,100 lines
-            assert "10.00" in trueups.text()  # quantity 2: each day's commitment is 2 x 5.00
-            assert "~7.00" in lines.text()  # less the 3.00 a day the customer spends
-    finally:
-        book.close()
+        finally:
+            LineTable.render_line = original
+        assert quantity.value == "2"
+        assert 0 < len(drawn) < 100  # a screenful, not 1,100 lines
+        assert "10.00" in trueups.text()  # quantity 2: each day's commitment is 2 x 5.00
+        assert "~7.00" in lines.text()  # less the 3.00 a day the customer spends
 
 
 def test_today_is_fixed():

@@ -4,6 +4,8 @@ estimated (~) for a date after today, which ctrl+s refuses to post."""
 
 from __future__ import annotations
 
+import pytest
+
 from datetime import date
 
 from billing.schedule import Frequency
@@ -13,6 +15,8 @@ from tests.helpers.pilot import SIZE, TODAY, messages, rows_of
 from tests.helpers.raw import count
 
 from .test_run_screens import open_run, preview_with, run_status
+
+pytestmark = pytest.mark.both_engines
 
 
 def commitment(book) -> None:

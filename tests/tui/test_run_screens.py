@@ -1,13 +1,16 @@
 """The billing run (f5), the customer statement with payments and reversals
 (s on a customer), the audit log (f6), and lists refreshing on their own when
-another connection commits to the book (PRAGMA data_version).
+another connection commits to the book (SQLite's PRAGMA data_version,
+PostgreSQL's LISTEN/NOTIFY).
 
-What the book holds is always read back with a plain sqlite3 connection, so
-the tests see what is in the file, not what a store function says is there.
+What the book holds is always read back with a plain connection (sqlite3, or
+psycopg on PostgreSQL: tests/helpers/raw.py), so the tests see what is in the
+book, not what a store function says is there.
 """
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from decimal import Decimal
 
@@ -22,6 +25,7 @@ from store.book import current_user
 from store.runs import commit_run, plan_run
 from tui.screens.customer import CustomerScreen
 from tui.screens.billing_run import BillingRunScreen
+from tui.screens.customer_form import CustomerFormScreen
 from tui.screens.customer_list import CustomerListScreen
 from tui.screens.dialogs import ChoiceScreen
 from tui.screens.package_list import PackageListScreen
@@ -34,6 +38,8 @@ from tests.helpers.pilot import (
     SIZE, TODAY, focus_and_type, messages, money, names, opens, press, replace_text, rows_of, running, settle,
     static_text,
 )
+
+pytestmark = pytest.mark.both_engines
 
 D = Decimal
 AFTER_TODAY = date(2026, 12, 20)
@@ -509,3 +515,68 @@ async def test_an_open_statement_shows_another_connections_payment_without_a_key
         assert len(rows) == rows_before + 1
         assert rows[-1][1] == "payment" and rows[-1][4] == "100.00"
         assert balance_now(screen) == -ACME_RETAIL + D("100")
+
+
+async def _until(pilot, seen, limit: float) -> float:
+    """Wait (the app running) until `seen()`, at most `limit` seconds: how long it took."""
+    started = time.monotonic()
+    while not seen() and time.monotonic() - started < limit:
+        await pilot.pause(0.05)
+    return time.monotonic() - started
+
+
+def _rename_elsewhere(book, old: str, new: str) -> None:
+    """Another connection (not packdesk's) renames a customer and commits."""
+    con = raw(book, user="other-op")
+    try:
+        with con:
+            con.execute("UPDATE customer SET name = ?, version = version + 1 WHERE name = ?", (new, old))
+    finally:
+        con.close()
+
+
+async def test_an_open_customer_list_shows_another_connections_edit_within_two_seconds(demo_customers_book, make_app):
+    app = make_app(demo_customers_book)
+    async with running(app) as pilot:
+        screen = await opens(pilot, CustomerListScreen, "f3")
+        assert names(screen) == ["Acme Telecom", "Blue Fish Ltd"]
+
+        _rename_elsewhere(demo_customers_book, "Acme Telecom", "Acme Telecom Group")
+        waited = await _until(pilot, lambda: "Acme Telecom Group" in names(screen), 2.0)
+        assert names(screen) == ["Acme Telecom Group", "Blue Fish Ltd"], f"not shown after {waited:.1f} s"
+        assert waited < 2.0
+        assert app.screen is screen
+        assert "2 of 2 shown" in static_text(screen, "#status")
+
+
+async def test_the_apps_own_save_is_not_taken_for_another_connections_change(demo_customers_book, make_app, engine):
+    app = make_app(demo_customers_book)
+    async with running(app) as pilot:
+        screen = await opens(pilot, CustomerListScreen, "f3")
+        refreshed: list[float] = []
+        refresh = screen.refresh_from_book
+
+        def counted() -> None:
+            refreshed.append(time.monotonic())
+            refresh()
+
+        screen.refresh_from_book = counted  # what the app calls when the book changed elsewhere
+
+        await opens(pilot, CustomerFormScreen, "n")
+        await press(pilot, *"Cobalt Networks")
+        await opens(pilot, CustomerListScreen, "ctrl+s")  # saved in a thread: a connection of its own
+        assert app.screen is screen and "Cobalt Networks" in names(screen)
+        await pilot.pause(2.0)  # more than one look at the book
+        if engine == "postgresql":
+            # The save's notification comes from one of the app's own connections: not news.
+            assert refreshed == []
+        # (SQLite's data_version moves for a commit on any other connection, the
+        # save thread's too: there the list reads itself once more, harmlessly.)
+        before = len(refreshed)
+
+        # Another's commit after it is still seen, once.
+        _rename_elsewhere(demo_customers_book, "Blue Fish Ltd", "Blue Fish Group")
+        waited = await _until(pilot, lambda: "Blue Fish Group" in names(screen), 2.0)
+        assert names(screen) == ["Acme Telecom", "Blue Fish Group", "Cobalt Networks"], f"not shown after {waited:.1f} s"
+        await pilot.pause(1.6)
+        assert len(refreshed) == before + 1

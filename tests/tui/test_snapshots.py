@@ -4,7 +4,9 @@ and a customer statement.
 
 Nothing may vary between runs: today is fixed (conftest), the book is the
 relative `book.db`, the Input cursor does not blink, thread workers have
-finished and no notification is left on screen.
+finished and no notification is left on screen. No screen here shows where
+the book is, so a PostgreSQL book draws the same pictures: each test's
+`[sqlite]` and `[postgresql]` snapshots are the same file twice.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from store.payments import record_payment
 from store.runs import commit_run, plan_run
 from tests.helpers.books import customer
 from tests.helpers.pilot import SIZE, TODAY, settle
+
+pytestmark = pytest.mark.both_engines
 
 D = Decimal
 

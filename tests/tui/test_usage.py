@@ -28,6 +28,8 @@ from tests.helpers.pilot import (
     SIZE, TODAY, messages, names, open_row, opens, panel_text, press, rendered, replace_text, static_text, table_rows,
 )
 
+pytestmark = pytest.mark.both_engines
+
 D = Decimal
 YESTERDAY = TODAY - timedelta(days=1)  # 2026-11-24, a Tuesday
 PERIOD_START = date(2026, 11, 1)  # the bundle's current period: [11-01, 12-01)

@@ -16,6 +16,7 @@ from store.files import SHARED_FILE_MODE, SHARED_FOLDER_MODE, share
 from store.ledger import check_balances
 from store.run_log import list_runs
 from store.runs import marks_differences, rebuild_marks
+from store.usage_marks import first_usage_owed, rebuild_usage_marks
 from store.dialect import engine, is_url
 
 from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, book_path, err, given_today
@@ -23,7 +24,7 @@ from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, book_path, err, given_toda
 
 def _chains(args) -> list[str]:
     problems = []
-    for table, what in (("ledger", "ledger"), ("payment", "payments")):
+    for table, what in (("ledger", "ledger"), ("payment", "payments"), ("usage_line", "usage lines")):
         verdict = chain.verify(table, args.head if table == "ledger" else None)
         if verdict.broken_at is not None:
             problems.append(
@@ -54,11 +55,13 @@ def cmd_check(args, book) -> int:
     if differences:
         problems.append(f"{len(differences)} balance(s) differ from the ledger")
     elif not problems:
-        print("Every balance equals payments and credits less posted auto-decrement charges.")
+        print("Every balance equals payments and credits less posted auto-decrement charges and prepaid usage lines.")
     today = given_today(args) or book.today()
     if args.rebuild_marks and not problems:
         count = rebuild_marks(today, today, p, book.settings.usage_grace_days)
         print(f"Run marks of {count} allocation(s) worked out again from the ledger.")
+        count = rebuild_usage_marks()
+        print(f"Usage marks worked out again from the calls and the usage lines: {count} customer(s) with calls not posted.")
     if args.marks and not problems:
         missing = marks_differences(today, today, p, book.settings.usage_grace_days)
         for allocation_id, line in missing[:50]:
@@ -124,6 +127,11 @@ def cmd_settings(args, book) -> int:
     print(f"post from: {settings.post_from or 'each allocation start'}")
     print(f"usage grace days: {settings.usage_grace_days}")
     print(f"usage billing: {'on (calls are billed as usage)' if settings.usage_billing else 'off'}")
+    if settings.usage_billing and changes.get("usage_billing"):
+        first = first_usage_owed()
+        if first is not None:
+            print(f"  the next run bills calls from {max(first, settings.post_from or first)} on "
+                  "(the first day not billed yet); --post-from DATE bills only from a date")
     print(f"test clock: {'on (runs may post up to --today)' if settings.test_clock else 'off'}")
     return EXIT_OK
 

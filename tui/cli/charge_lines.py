@@ -173,9 +173,12 @@ class ChargeWriter:
                 f"cost {money(self.cost)}   margin {money(self.retail - self.cost)}\n"
             )
             if self.estimates:
+                what = (
+                    "estimate(s): minimum-spend true-ups of periods not ended yet and usage of days to come"
+                    if getattr(self.settings, "usage_billing", False) else "minimum-spend true-up(s) of periods not ended yet"
+                )
                 self.out.write(
-                    f"{ESTIMATE_MARK} {self.estimates} minimum-spend true-up(s) of periods not ended yet: estimated "
-                    "from usage known so far plus the last 30 days' run rate.\n"
+                    f"{ESTIMATE_MARK} {self.estimates} {what}: estimated from usage known so far plus the last 30 days' run rate.\n"
                 )
         return self.count
 

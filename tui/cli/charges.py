@@ -1,12 +1,15 @@
 """`packdesk charges`: every charge of a date range, in run order, as a
 table, CSV or JSON (charge_lines), a year at a time, on every core for a
-whole large book (charges_parallel)."""
+whole large book (charges_parallel). While usage billing is on, the usage
+lines too: days before today as a run posts them, the days to come
+estimated at the run rate (store.call_spend)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from billing.projection import add_months
+from store.call_spend import with_usage
 from store.charges import charges_by_customer
 
 from .charge_lines import ChargeWriter, write_window
@@ -34,7 +37,8 @@ def cmd_charges(args, book) -> int:
             if shares > 1:
                 write_window_shared(writer, book.path, start, stop, as_of, shares)
             else:
-                write_window(writer, charges_by_customer(start, stop, precision, customer, as_of), start)
+                groups = charges_by_customer(start, stop, precision, customer, as_of)
+                write_window(writer, with_usage(groups, start, stop, precision, as_of, customer), start)
             start = stop + timedelta(days=1)
         writer.close()
 

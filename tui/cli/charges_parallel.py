@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from store.call_spend import with_usage
 from store.charges import charges_by_customer
 from store.scan import customer_cuts
 
@@ -27,7 +28,8 @@ def _file_share(path: str, fmt: str, precision: int, start: date, stop: date, as
 
     book = Book.open(path, create=False)
     try:
-        filed = Filed(fmt, precision, folder).take(charges_by_customer(start, stop, precision, None, as_of, names=names))
+        groups = charges_by_customer(start, stop, precision, None, as_of, names=names)
+        filed = Filed(fmt, precision, folder).take(with_usage(groups, start, stop, precision, as_of, names=names))
         return filed.files(), filed.count, filed.retail, filed.cost, filed.estimates
     finally:
         book.close()
@@ -43,8 +45,9 @@ def write_window_shared(writer: ChargeWriter, path: Path, start: date, stop: dat
                 pool.submit(_file_share, str(path), writer.fmt, writer.precision, start, stop, as_of, names, folder)
                 for names in cuts[1:]
             ]
+            groups = charges_by_customer(start, stop, writer.precision, None, as_of, names=cuts[0])
             mine = Filed(writer.fmt, writer.precision).take(
-                charges_by_customer(start, stop, writer.precision, None, as_of, names=cuts[0])
+                with_usage(groups, start, stop, writer.precision, as_of, names=cuts[0])
             )
             add_counts(writer, mine.count, mine.retail, mine.cost, mine.estimates)
             spilled = []

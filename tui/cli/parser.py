@@ -163,11 +163,11 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser(
         "check",
         parents=[common],
-        help="check the book: SQLite's integrity check (on an SQLite book), the ledger's and payments' hash chains, every balance",
+        help="check the book: SQLite's integrity check (on an SQLite book), the ledger's, payments' and usage lines' hash chains, every balance",
     )
     check.add_argument("--head", metavar="HASH", help="also prove the ledger still extends this head (printed by a committed run)")
     check.add_argument("--marks", action="store_true", help="also compare each allocation's run marks with its whole history (slow on a large book)")
-    check.add_argument("--rebuild-marks", action="store_true", help="work every allocation's run marks out again from the ledger")
+    check.add_argument("--rebuild-marks", action="store_true", help="work every allocation's run marks (and every customer's usage mark) out again from the ledger")
 
     runs = commands.add_parser("runs", parents=[common], help="the latest billing runs: finished, interrupted or running")
     runs.add_argument("--limit", metavar="N", type=int, default=20, help="how many (default 20)")

@@ -38,7 +38,7 @@ def write_preview(plan, out, fmt: str, settings) -> int:
     """A simulation: the lines a run would post, then (table and JSON) the
     true-ups it lists but does not post, with the date each is due from."""
     writer = ChargeWriter(out, fmt, settings)
-    writer.write(plan.lines)
+    writer.write(plan.lines + plan.usage)  # usage lines (kind usage) among them, in run order
     if fmt == "json":
         for row, charge, due in plan.pending:
             record = json.loads(writer.format.line(row, charge))
@@ -82,7 +82,8 @@ def cmd_run(args, book) -> int:
     table = args.format == "table"
     if not args.commit:
         if table:
-            print(f"Simulation for {args.run_date}: nothing is written. These {len(plan.lines)} charge(s) would be posted:")
+            usage = f", {len(plan.usage)} of them usage line(s)" if plan.usage else ""
+            print(f"Simulation for {args.run_date}: nothing is written. These {plan.posted_count()} charge(s) would be posted{usage}:")
         if plan.pending:
             _say(pending_note(plan, as_of) + ("" if args.format != "csv" else " (--format table or json lists them)"))
         return to_stdout(lambda out: write_preview(plan, out, args.format, book.settings))

@@ -42,6 +42,9 @@ def _import(args) -> None:
             f"{result.already} already in the book skipped"
             + (f", {result.repeated} repeated in the file skipped." if result.repeated else ".")
         )
+        if result.on_posted:
+            print(f"{result.on_posted} call(s) fall on days whose usage line is already posted: not billed "
+                  "(a posted line never changes).")
     else:
         result = import_usage(args.file, replace=args.replace)
         replaced = f", replacing {result.replaced} record(s) of the earlier import" if result.replaced else ""

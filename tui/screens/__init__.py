@@ -29,6 +29,7 @@ SCREENS: dict[str, tuple[str, str]] = {
     "statement": ("statement", "StatementScreen"),
     "payment": ("statement", "PaymentScreen"),
     "usage": ("usage", "UsageScreen"),
+    "calls": ("calls", "CallsScreen"),
     "usage_form": ("usage", "UsageFormScreen"),
     "audit": ("audit", "AuditScreen"),
 }

@@ -33,6 +33,7 @@ from ..widgets.projection_tables import TRUE_UP_COLUMNS, TRUE_UP_TITLE, charge_r
 from ..widgets.tick import Tick
 from ..widgets.title_bar import FORM_HINT, TitleBar
 from .allocation_change import KEY_CHANGE_FROM, ChangeFromDate
+from .allocation_minutes import OwnMinutes
 from .form import FormScreen, show_value
 
 PLACEHOLDER = "The projection appears when a package is chosen and the fields are valid."
@@ -42,9 +43,11 @@ FLAGS = ("auto_decrement", "prorate")
 DRAFT_FIELDS = ("quantity", "start", "end", "auto_decrement", "prorate", "reference")
 FIELD_OF = {"start": "start_date", "end": "end_date"}
 ATTRIBUTE_OF = {v: k for k, v in FIELD_OF.items()}
+#: Merged fields the draft doesn't hold: the form does (the package chosen, the own minutes typed).
+FORM_HELD = ("package", "free_minutes")
 
 
-class AllocationFormScreen(ChangeFromDate, FormScreen):
+class AllocationFormScreen(OwnMinutes, ChangeFromDate, FormScreen):
     """Add or edit an allocation; the projection below recomputes on every keystroke."""
 
     BINDINGS = [KEY_CHANGE_FROM]
@@ -55,7 +58,9 @@ class AllocationFormScreen(ChangeFromDate, FormScreen):
         "matches; archived packages are not offered). Dates are YYYY-MM-DD, t for today, +N "
         "for N days from today. The projection below shows the setup line and every charge of "
         "the next 12 months (or to the end date), month by month with tax and a bar chart. "
-        "Space ticks auto decrement and prorate. On an allocation, f7 changes its quantity or package "
+        "Space ticks auto decrement and prorate. For a free-minutes package, Minutes gives this "
+        "allocation its own minutes per unit a period (blank: the package's, shown greyed). "
+        "On an allocation, f7 changes its quantity or package "
         "from a date: the old terms end the day before (posted charges stay) and a successor follows; "
         "the projection shows both sides while the date is typed, enter saves, escape goes back."
     )
@@ -94,6 +99,7 @@ class AllocationFormScreen(ChangeFromDate, FormScreen):
             yield Label("Options", classes="label")
             yield Tick("auto decrement", value=bool(a and a.auto_decrement), id="auto_decrement", compact=True)
             yield Tick("prorate", value=bool(a and a.prorate), id="prorate", compact=True)
+            yield from self.minutes_widgets(a)
         with Horizontal(classes="row"):
             yield Label("Reference", classes="label")
             yield Field(a.reference if a else "", placeholder="DID number, site…", id="reference", compact=True,
@@ -125,6 +131,7 @@ class AllocationFormScreen(ChangeFromDate, FormScreen):
         for key in FLAGS:
             raw[key] = "yes" if self.query_one(f"#{key}", Checkbox).value else "no"
         raw["package"] = str(self.package.id) if self.package else ""
+        raw["free_minutes"] = self.minutes_typed()
         return raw
 
     def read(self) -> tuple[AllocationDraft | None, list[FieldError]]:
@@ -133,6 +140,10 @@ class AllocationFormScreen(ChangeFromDate, FormScreen):
         if self.package is None:
             message = self._search_error or "choose a package: type part of its name"
             errors = [FieldError("package", message)] + errors
+        try:
+            self.own_minutes()
+        except FieldError as exc:
+            errors.append(exc)
         return draft, errors + self.check_change(draft)
 
     def _start(self) -> date | None:
@@ -204,6 +215,7 @@ class AllocationFormScreen(ChangeFromDate, FormScreen):
     def _show_details(self) -> None:
         details = self.query_one("#details", Static)
         p = self.package
+        self.sync_minutes()
         if p is None:
             details.update("No package chosen yet.")
             return
@@ -216,13 +228,13 @@ class AllocationFormScreen(ChangeFromDate, FormScreen):
         kind = "minimum spend commitment" if p.minimum_spend else "retail"
         details.update(
             f"{p.name}: {kind} {format_price(p.retail)}, cost {format_price(p.cost)}, {schedule}; {setup}; "
-            f"minimum days {p.minimum_days}; upstream {p.upstream_service or 'none'}"
+            f"minimum days {p.minimum_days}; upstream {p.upstream_service or 'none'}{self.minutes_words()}"
             + (f"\n{p.description}" if p.description else "")
         )
 
     # --- live projection -------------------------------------------------------------
 
-    @on(Input.Changed, "#quantity, #start_date, #end_date, #reference, #change_from")
+    @on(Input.Changed, "#quantity, #start_date, #end_date, #reference, #change_from, #free_minutes")
     @on(Checkbox.Changed)
     def _field_changed(self) -> None:
         # The key echoes first: the projection is worked out after the next
@@ -316,9 +328,10 @@ class AllocationFormScreen(ChangeFromDate, FormScreen):
     def write(self, draft: AllocationDraft, version: int | None) -> AllocationRow:
         if self.changing:
             return self.write_change(draft, version)
+        minutes = self.own_minutes()
         if self.allocation is None:
-            return create_allocation(self.customer.id, self.package.id, draft)
-        return update_allocation(self.allocation.id, version, self.package.id, draft)
+            return create_allocation(self.customer.id, self.package.id, draft, free_minutes=minutes)
+        return update_allocation(self.allocation.id, version, self.package.id, draft, free_minutes=minutes)
 
     def saved_message(self, saved: AllocationRow) -> str:
         return self.change_message(saved) or f"Saved {saved.quantity} x '{saved.package}'."
@@ -335,15 +348,15 @@ class AllocationFormScreen(ChangeFromDate, FormScreen):
         if record is None:
             return None
         values = {FIELD_OF.get(f, f): getattr(record, f) for f in DRAFT_FIELDS}
-        return {"package": record.package_id, **values}
+        return {"package": record.package_id, **values, "free_minutes": record.free_minutes}
 
     def draft_values(self, draft: AllocationDraft) -> dict:
         values = {FIELD_OF.get(f, f): getattr(draft, f) for f in DRAFT_FIELDS}
-        return {"package": self.package.id if self.package else None, **values}
+        return {"package": self.package.id if self.package else None, **values, "free_minutes": self.own_minutes()}
 
     def with_values(self, draft: AllocationDraft, values: dict) -> AllocationDraft:
-        # The package is the form's own (put() chose theirs when it is theirs).
-        return replace(draft, **{ATTRIBUTE_OF.get(f, f): v for f, v in values.items() if f != "package"})
+        # The package and the own minutes are the form's (put() took theirs where they are theirs).
+        return replace(draft, **{ATTRIBUTE_OF.get(f, f): v for f, v in values.items() if f not in FORM_HELD})
 
     def show_field(self, field: str, values: dict) -> str:
         value = values[field]
@@ -352,6 +365,8 @@ class AllocationFormScreen(ChangeFromDate, FormScreen):
             return package.name if package else f"#{value} (removed)"
         if field == "end_date" and value is None:
             return "none"
+        if field == "free_minutes" and value is None:
+            return "(the package's)"
         return show_value(value.isoformat() if isinstance(value, date) else value)
 
     def put(self, values: dict) -> None:
@@ -360,6 +375,8 @@ class AllocationFormScreen(ChangeFromDate, FormScreen):
                 self._choose(get_package(value), move=False)
             elif field in FLAGS:
                 self.query_one(f"#{field}", Checkbox).value = value
+            elif field == "free_minutes":
+                self.put_minutes(value)
             else:
                 text = value.isoformat() if isinstance(value, date) else "" if value is None else str(value)
                 self.query_one(f"#{field}", Input).value = text

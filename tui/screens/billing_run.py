@@ -19,6 +19,7 @@ from billing.catalogue import FieldError
 from billing.labels import kind_label, marked
 from billing.money import format_money
 from store.customers import find_customer
+from store.errors import StoreError
 from store.runs import commit_run, plan_run
 from store.settings import posting_limit
 
@@ -60,7 +61,8 @@ class BillingRunScreen(PackdeskScreen):
     KEY_HELP = {"open": ""}
     HELP_ABOUT = (
         "Finds every charge dated on or before the run date that is not posted yet (missed days are "
-        "caught up) and previews it: the lines, and totals per customer. Committing posts them, in "
+        "caught up) and previews it: the lines, and totals per customer. With usage billing on, each "
+        "customer's calls of a day are a usage line (free minutes taken off). Committing posts them, in "
         "batches, each exactly once however often or by how many operators it is run. Charges dated "
         "after today can be previewed but not posted. Tab moves between the fields."
     )
@@ -149,8 +151,21 @@ class BillingRunScreen(PackdeskScreen):
             plan = plan_run(run_date, app.today, settings.precision, customer_id, None, progress, settings.usage_grace_days)
         except _Left:
             return  # the operator left the screen: stop reading
+        except StoreError as exc:  # a line the book can't take (a day's calls past the largest line): said, nothing planned
+            if not worker.is_cancelled:
+                app.call_from_thread(self._plan_refused, str(exc))
+            return
         if not worker.is_cancelled:
             app.call_from_thread(self._show_plan, plan, customer_id)
+
+    def _plan_refused(self, message: str) -> None:
+        if not self.is_attached:
+            return
+        self.busy = False
+        self.plan = None
+        status = self.query_one("#run-status", Static)
+        status.update(message)
+        status.add_class("bad")
 
     def _planning(self, seen: int) -> None:
         if self.is_attached:
@@ -171,6 +186,12 @@ class BillingRunScreen(PackdeskScreen):
                 charge.date.isoformat(), allocation.customer, allocation.package, kind_label(charge.kind),
                 Text(money(charge.amount), justify="right"), Text(money(charge.cost), justify="right"),
             )
+        for line, charge in plan.usage[: max(0, LISTED - len(plan.lines))]:
+            # A customer's calls of a day: what they were instead of a package.
+            lines.add_row(
+                charge.date.isoformat(), line.customer, line.package, kind_label(charge.kind),
+                Text(money(charge.amount), justify="right"), Text(money(charge.cost), justify="right"),
+            )
         for allocation, charge, due in plan.pending[:LISTED]:
             # Listed, not posted: held back by the grace days, or an estimate (~).
             estimate = getattr(charge.basis, "estimate", False)
@@ -179,7 +200,7 @@ class BillingRunScreen(PackdeskScreen):
                 Text(marked(money(charge.amount), estimate), justify="right"), Text(money(charge.cost), justify="right"),
             )
         per: dict[str, list] = defaultdict(lambda: [0, Decimal(0), Decimal(0)])
-        for allocation, charge in plan.lines:
+        for allocation, charge in plan.lines + plan.usage:
             entry = per[allocation.customer]
             entry[0] += 1
             entry[1] += charge.amount
@@ -190,7 +211,9 @@ class BillingRunScreen(PackdeskScreen):
             totals.add_row(name, Text(str(count), justify="right"), Text(money(retail), justify="right"),
                            Text(money(cost), justify="right"), Text(money(retail - cost), justify="right"))
         retail, cost = plan.totals()
-        shown = "" if len(plan.lines) <= LISTED else f" (first {LISTED:,} listed)"
+        count = plan.posted_count()
+        shown = "" if count <= LISTED else f" (first {LISTED:,} listed)"
+        usage = f" ({len(plan.usage):,} of them usage lines)" if plan.usage else ""
         skipped = f" · {plan.skipped_count:,} skipped (before {plan.since})" if plan.skipped_count else ""
         status = self.query_one("#run-status", Static)
         later = plan.run_date > self.posting_limit() or plan.run_date > self.app.today
@@ -201,7 +224,7 @@ class BillingRunScreen(PackdeskScreen):
                 f" {len(plan.pending):,} true-up(s) not posted by this run, due from {first} on"
                 + (" (~ = estimate)" if later else " (usage grace days)") + "."
             )
-        if plan.lines:
+        if count:
             access = self.app.book.access
             if later:
                 act = "a preview only: it can't be posted before its date"
@@ -210,7 +233,7 @@ class BillingRunScreen(PackdeskScreen):
             else:
                 act = "ctrl+s commits"
             status.update(
-                f"Preview for {plan.run_date}: {len(plan.lines):,} charge(s) to post{shown}, retail {money(retail)}, "
+                f"Preview for {plan.run_date}: {count:,} charge(s) to post{usage}{shown}, retail {money(retail)}, "
                 f"cost {money(cost)}, margin {money(retail - cost)}{skipped}. {act}.{pending}"
             )
         else:
@@ -236,7 +259,7 @@ class BillingRunScreen(PackdeskScreen):
         if plan.run_date > limit:
             self.notify(f"Can't post charges dated after today ({limit}); this preview only simulates.", severity="error", timeout=8)
             return
-        if not plan.lines:
+        if not plan.posted_count():
             self.notify("Nothing to post.")
             return
         retail, _cost = plan.totals()
@@ -259,8 +282,8 @@ class BillingRunScreen(PackdeskScreen):
         self.app.push_screen(
             confirm(
                 "Commit billing run",
-                f"Post {len(plan.lines):,} charge(s), retail {money} {self.app.book.settings.currency}, "
-                f"dated up to {plan.run_date}? Each is posted once; auto-decrement charges come off balances.",
+                f"Post {plan.posted_count():,} charge(s), retail {money} {self.app.book.settings.currency}, "
+                f"dated up to {plan.run_date}? Each is posted once; auto-decrement charges and prepaid usage come off balances.",
                 "Post them",
             ),
             decided,

@@ -6,9 +6,11 @@ from datetime import date
 from itertools import islice
 
 from rich.text import Text
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Static
+from textual.worker import get_current_worker
 
 from billing.charges import Charge, allocation_charges
 from billing.labels import marked
@@ -18,8 +20,11 @@ from store.allocations import (
 )
 from store.charges import allocation_true_ups
 from store.customers import CustomerRow, get_customer
+from store.errors import DATABASE_ERRORS, explain
 from store.scan import AllocationRow
 
+from ..bundles import BundleAllocation, left_text, minutes_left
+from ..widgets.paged_table import PagedTable
 from ..widgets.projection_tables import is_estimate
 from ..widgets.title_bar import TitleBar
 from .base import key_back, key_find, key_new, key_remove
@@ -39,6 +44,20 @@ def next_charge(allocation: AllocationRow, today: date, precision: int, memo: di
     return first
 
 
+#: Bundles listed above the allocations (the rest: the cursor's row says in the status line).
+BUNDLES_SHOWN = 3
+NAME_SHOWN = 24
+
+
+def bundle_line(bundle: BundleAllocation, left) -> str:
+    """' UK 100 x2 (HQ): 40 used, 160 left to 12-24'."""
+    a = bundle.allocation
+    name = a.package if len(a.package) <= NAME_SHOWN else a.package[: NAME_SHOWN - 1] + "…"
+    quantity = f" x{a.quantity}" if a.quantity != 1 else ""
+    reference = f" ({a.reference[:12]})" if a.reference else ""
+    return f"{name}{quantity}{reference}: {left_text(left)}"
+
+
 def _amount(charge: Charge | None, precision: int) -> str:
     """A charge's amount as listed, marked while it is an estimate."""
     if charge is None:
@@ -56,6 +75,7 @@ class CustomerScreen(PagedListScreen):
         Binding("p", "projection", "Proj", id="projection", tooltip="the customer's projection, month by month"),
         Binding("u", "usage", "Usage", id="usage", tooltip="the customer's usage: add, correct, by day and by month"),
         Binding("s", "statement", "Statement", id="statement", tooltip="the customer's statement: ledger, payments, balance"),
+        Binding("c", "calls", "Calls", id="calls", tooltip="the customer's calls, newest first, those a bundle covers marked"),
         key_find("filter by package or reference"),
         key_back("back to customers (or clear the filter)"),
     ]
@@ -63,7 +83,8 @@ class CustomerScreen(PagedListScreen):
     HELP_TITLE = "Customer"
     HELP_ABOUT = (
         "The customer's allocations: next charge date and amount from today, and the "
-        "upstream services their active allocations switch on."
+        "upstream services their active allocations switch on. Free-minutes bundles: the minutes "
+        "used and left this period, over the allocations (and for the cursor's row in the status line)."
     )
     KEY_HELP = {"open": "edit the allocation"}
     PALETTE = (
@@ -72,6 +93,7 @@ class CustomerScreen(PagedListScreen):
         ("Edit customer", "Name, status, tax, notes", "edit_customer"),
         ("Customer usage", "Usage records, by day and by month", "usage"),
         ("Customer statement", "Ledger, payments and balance", "statement"),
+        ("Customer calls", "Calls, newest first, with what bundles cover", "calls"),
     )
 
     TABLE_ID = "allocations"
@@ -87,10 +109,15 @@ class CustomerScreen(PagedListScreen):
         super().__init__()
         self.customer = customer
         self._memo: dict = {}
+        #: Allocation id -> (bundle, its minutes this period), once counted.
+        self._minutes: dict = {}
 
     def compose(self) -> ComposeResult:
         yield TitleBar(f"Customer · {self.customer.name}")
         yield Static("", id="customer-info", markup=False)
+        minutes = Static("", id="customer-minutes", markup=False)
+        minutes.display = False  # until the customer's bundles are counted (none: it stays hidden)
+        yield minutes
         yield from self.list_widgets()
         yield Footer(compact=True, show_command_palette=False)
 
@@ -135,12 +162,54 @@ class CustomerScreen(PagedListScreen):
             f" Switched on today: {switched}"
         )
         self.query_one("#title", Static).update(f"Customer · {c.name}")
+        self._count_minutes(self.app.today)
 
     def status_parts(self) -> list[str]:
         parts = [f"{len(self.rows):,} of {self.total:,} allocation(s)"]
         if self.text:
             parts.append(f"filter '{self.text}'")
+        row = self.current()
+        found = self._minutes.get(row.id) if row is not None else None
+        if found is not None:
+            parts.append(f"minutes {left_text(found[1])}")
         return parts + ["enter: edit"]
+
+    @on(PagedTable.RowHighlighted)
+    def _cursor_moved(self) -> None:
+        self.show_status()
+
+    # --- free minutes this period (counted in a thread: a period's calls may be many) ---
+
+    @work(thread=True, exclusive=True, group="minutes")
+    def _count_minutes(self, today: date) -> None:
+        worker = get_current_worker()
+        try:
+            found = minutes_left(self.customer.id, today, lambda: worker.is_cancelled)
+        except DATABASE_ERRORS as exc:
+            self.app.call_from_thread(self._minutes_failed, explain(exc))
+            return
+        if found is not None and not worker.is_cancelled:
+            self.app.call_from_thread(self._minutes_counted, found)
+
+    def _minutes_counted(self, found: list) -> None:
+        if not self.is_attached:
+            return  # the screen was left meanwhile
+        self._minutes = {bundle.allocation.id: (bundle, left) for bundle, left in found}
+        lines = [bundle_line(bundle, left) for bundle, left in found]
+        if len(lines) > BUNDLES_SHOWN:
+            more = len(lines) - (BUNDLES_SHOWN - 1)
+            lines = lines[: BUNDLES_SHOWN - 1] + [f"and {more} more bundles: the cursor's row says in the status line"]
+        box = self.query_one("#customer-minutes", Static)
+        box.update("\n".join(f" Minutes {line}" for line in lines))
+        box.display = bool(lines)
+        self.show_status()
+
+    def _minutes_failed(self, reason: str) -> None:
+        if not self.is_attached:
+            return
+        box = self.query_one("#customer-minutes", Static)
+        box.update(f" Minutes this period: not counted ({reason})")
+        box.display = True
 
     # --- actions ----------------------------------------------------------------------
 
@@ -181,6 +250,9 @@ class CustomerScreen(PagedListScreen):
 
     def action_statement(self) -> None:
         self.app.open_screen("statement", self.customer, callback=lambda _: self.reload())
+
+    def action_calls(self) -> None:
+        self.app.open_screen("calls", self.customer)
 
     def action_usage(self) -> None:
         self.app.open_screen("usage", self.customer, callback=lambda _: self.reload())

@@ -21,10 +21,12 @@ from billing.catalogue import (
 from billing.labels import form_label
 from billing.charges import with_prices
 from billing.money import format_price
+from billing.package_kind import read_package
 from billing.prices import price_effect, prices_differ, terms_with_change, version_of
 from billing.schedule import Frequency
 from store.errors import NotFound
 from store import prices
+from store.package_kind import KIND
 from store.packages import DRAFT_FIELDS, PackageRow, create_package, update_package
 from store.services import service_names
 
@@ -35,6 +37,7 @@ from ..widgets.panel import render_panel
 from ..widgets.tick import Tick
 from ..widgets.title_bar import FORM_HINT, TitleBar
 from .form import FormScreen, show_value
+from .package_kind import PackageKindFields
 
 NO_SERVICE = "__none__"
 FREQUENCY_OPTIONS = [
@@ -50,8 +53,10 @@ MONEY_FIELDS = ("retail", "cost", "setup_cost", "setup_retail")
 #: A draft's attribute -> the form's field, where they differ (and back).
 FIELD_OF = {"match": "frequency_match"}
 ATTRIBUTE_OF = {v: k for k, v in FIELD_OF.items()}
-#: Errors of these fields don't stop the panel's figures.
-NOT_BILLING = ("name", "description", "upstream_service")
+#: Errors of these fields don't stop the panel's figures (the kind's are the bundle line's).
+NOT_BILLING = ("name", "description", "upstream_service", *KIND)
+#: The fields a save merges one by one with someone else's: the package's and its kind's.
+MERGED_FIELDS = (*DRAFT_FIELDS, *KIND)
 
 
 def _draft_fields(draft: PackageDraft | None) -> dict[str, str]:
@@ -69,7 +74,7 @@ def _draft_fields(draft: PackageDraft | None) -> dict[str, str]:
     }
 
 
-class PackageFormScreen(FormScreen):
+class PackageFormScreen(PackageKindFields, FormScreen):
     """One form for new and existing packages. Dismisses with the saved id."""
 
     BINDINGS = [
@@ -84,11 +89,14 @@ class PackageFormScreen(FormScreen):
         "Frequency and upstream service are drop-downs; Days is a grid of the days picked "
         "(none picked: the start's day). Prices have versions: when a price of a package that has "
         "allocations changes, 'From' asks when the new prices take effect (t today, +N in N days), and "
-        "the panel shows the next charges of its allocations before and after. Posted lines never change."
+        "the panel shows the next charges of its allocations before and after. Posted lines never change. "
+        "Type 'free minutes' makes the package a bundle: its destinations (prefixes, ^44|^91|^1 or 44 91 1) "
+        "and the minutes each unit gives a period (an allocation may give its own); the panel says what it gives."
     )
     WHAT = "package"
     INPUT_OF = {"match": "frequency_match"}
-    MERGE_TOGETHER = (("frequency", "frequency_match"),)
+    #: A frequency and its days; a package's kind (the minutes and destinations only mean something together with it).
+    MERGE_TOGETHER = (("frequency", "frequency_match"), KIND)
 
     def __init__(self, package: PackageRow | None = None):
         super().__init__()
@@ -142,6 +150,8 @@ class PackageFormScreen(FormScreen):
                     spend = bool(draft and draft.minimum_spend)
                     yield Tick(MIN_SPEND_LABELS[spend], value=spend, id="minimum_spend", compact=True)
                 yield from self.input_row("minimum_days", texts["minimum_days"], parse_minimum_days, classes="money", max_length=20)
+                # The package's kind last: a free-minutes bundle is a package with charges, and minutes besides.
+                yield from self.kind_rows(draft)
             yield Static(id="panel")
         yield Footer(compact=True, show_command_palette=False)
 
@@ -150,7 +160,9 @@ class PackageFormScreen(FormScreen):
 
     def mounted(self) -> None:
         self.query_one("#name", Input).focus()
+        self.query_one("#free_minutes", Input).placeholder = "per unit"
         self._sync_days_row()
+        self.sync_bundle_rows()
         # The panel's error text is drawn in the theme's colour: a new theme redraws it.
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self.refresh_panel())
         self.refresh_panel()
@@ -165,10 +177,10 @@ class PackageFormScreen(FormScreen):
         service = self.query_one("#upstream_service", Select).value
         raw["upstream_service"] = "" if service in (NO_SERVICE, Select.NULL) else str(service)
         raw["minimum_spend"] = "yes" if self.query_one("#minimum_spend", Checkbox).value else "no"
-        return raw
+        return raw | self.kind_raw()
 
     def read(self) -> tuple[PackageDraft | None, list[FieldError]]:
-        draft, errors = parse_package(self.raw())
+        draft, errors = read_package(self.raw())
         if self._asks_when(draft):
             try:
                 self._effective()
@@ -223,7 +235,7 @@ class PackageFormScreen(FormScreen):
 
     def refresh_panel(self) -> None:
         raw = self.raw()
-        draft, errors = parse_package(raw)
+        draft, errors = read_package(raw)
         billing_errors = [e for e in errors if e.field not in NOT_BILLING]
         terms = None
         if draft is not None:
@@ -235,17 +247,23 @@ class PackageFormScreen(FormScreen):
         terms = self._priced(draft, terms)
         settings = self.app.book.settings
         change = self._change(draft)
-        # The panel's size is fixed by the stylesheet: no layout pass needed.
-        self.query_one("#panel", Static).update(
+        text = self.bundle_text(raw, errors, settings.precision)
+        text.append_text(
             render_panel(
                 terms, billing_errors, self.app.today, settings.precision, settings.currency, error_style(self.app), change
-            ),
-            layout=False,
+            )
         )
+        # The panel's size is fixed by the stylesheet: no layout pass needed.
+        self.query_one("#panel", Static).update(text, layout=False)
 
     @on(Input.Changed)
     @on(Select.Changed, "#upstream_service")
     def _changed(self) -> None:
+        self.refresh_panel()
+
+    @on(Select.Changed, "#type")
+    def _type_changed(self) -> None:
+        self.sync_bundle_rows()
         self.refresh_panel()
 
     @on(Select.Changed, "#frequency")
@@ -300,7 +318,7 @@ class PackageFormScreen(FormScreen):
         return self.draft_values(record.draft()) if record is not None else None
 
     def draft_values(self, draft: PackageDraft) -> dict:
-        return {FIELD_OF.get(f, f): getattr(draft, f) for f in DRAFT_FIELDS}
+        return {FIELD_OF.get(f, f): getattr(draft, f) for f in MERGED_FIELDS}
 
     def with_values(self, draft: PackageDraft, values: dict) -> PackageDraft:
         return draft.with_(**{ATTRIBUTE_OF.get(f, f): v for f, v in values.items()})
@@ -313,7 +331,8 @@ class PackageFormScreen(FormScreen):
             return format_match(value, values["frequency"]) or "(the start's)"
         if field == "upstream_service":
             return value or "(none)"
-        return show_value(value)
+        kind = self.show_kind(field, value)
+        return kind if kind is not None else show_value(value)
 
     def put(self, values: dict) -> None:
         picker = self.query_one(DayPicker)
@@ -335,7 +354,10 @@ class PackageFormScreen(FormScreen):
                 checkbox = self.query_one("#minimum_spend", Checkbox)
                 checkbox.value = value
                 checkbox.label = MIN_SPEND_LABELS[value]
+            else:
+                self.put_kind(field, value)
         self._sync_days_row()
+        self.sync_bundle_rows()
         self.refresh_panel()
 
     def _put_service(self, name: str | None) -> None:

@@ -182,7 +182,10 @@ class PagedListScreen(PackdeskScreen):
             status.update(" · ".join(self.status_parts()))
 
     def refresh_from_book(self) -> None:
-        """Someone else saved: reload, keeping the cursor on the same row."""
+        """Someone else saved: reload, keeping the cursor on the same row.
+        A screen still being put up has no table yet: it reads the book as it mounts."""
+        if not self.is_mounted:
+            return
         row = self.current()
         self.reload(keep_id=getattr(row, "id", None) if row is not None else None)
 

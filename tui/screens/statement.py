@@ -43,6 +43,8 @@ class StatementScreen(PagedListScreen):
     HELP_ABOUT = (
         "Posted charges and payments in date order with the running balance. Charges of allocations "
         "without auto decrement don't move the balance: they are unbilled, for invoicing (marked u). "
+        "A usage line is a day's calls (free minutes taken off): a prepaid customer's comes off the "
+        "balance, a postpaid one's is unbilled. "
         "The from and to fields above the lines filter the period."
     )
     KEY_HELP = {"open": ""}

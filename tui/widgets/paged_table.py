@@ -37,8 +37,8 @@ class PagedTable(ScrollView, can_focus=True):
     millisecond and rows can be appended a page at a time.
 
     The subset of DataTable's API packdesk's lists use: add_column, add_row,
-    clear, row_count, cursor_row, move_cursor, get_row_at, set_label, and the
-    RowHighlighted / RowSelected / HeaderSelected messages.
+    update_row, clear, row_count, cursor_row, move_cursor, get_row_at,
+    set_label, and the RowHighlighted / RowSelected / HeaderSelected messages.
     """
 
     BINDINGS = [
@@ -129,20 +129,32 @@ class PagedTable(ScrollView, can_focus=True):
         self._line_cache.clear()
         self.refresh()
 
-    def add_row(self, *cells, key: str | None = None) -> None:
+    @staticmethod
+    def _prepared(cells) -> tuple[tuple[str, str], ...]:
+        """Each cell's plain text and style, as render_line draws them."""
         prepared = []
         for cell in cells:
             if isinstance(cell, Text):
                 prepared.append((cell.plain, str(cell.style) if cell.style else ""))
             else:
                 prepared.append((str(cell), ""))
-        self._rows.append(tuple(prepared))
+        return tuple(prepared)
+
+    def add_row(self, *cells, key: str | None = None) -> None:
+        self._rows.append(self._prepared(cells))
         self._cells.append(cells)
         self._keys.append(key)
         if not self._resize_pending:
             # One resize for a whole page of rows, not one per row.
             self._resize_pending = True
             self.call_later(self._resize)
+
+    def update_row(self, index: int, *cells) -> None:
+        """New cells for the row at `index` (a figure worked out after the row was added)."""
+        self._rows[index] = self._prepared(cells)
+        self._cells[index] = cells
+        self._line_cache.clear()
+        self.refresh()
 
     def clear(self) -> None:
         self._rows.clear()
