@@ -1,7 +1,8 @@
 """packdesk benchmark: first frame on a 100k book, the live panel per keystroke,
 opening customers on a 50k-customer book, a 12-month charges run, the book's
 minimum-spend true-ups and the usage view over 10 million usage records, and a
-committed billing run of 500,000 charges.
+committed billing run of 500,000 charges; and the run and the charges again on
+PostgreSQL (step 10, bench/pg.py).
 
 Speed is printed as ratios against a baseline measured in the same run (a bare
 Textual app, a plain loop building as many tuples, one raw GROUP BY, raw
@@ -13,6 +14,7 @@ the table at the end says PASS or FAIL beside each target.
     python bench/bench.py --rebuild        # rebuild the four books in bench/
     python bench/bench.py --profile        # also show where startup, the screens, charges, true-ups and commit_run go
     python bench/bench.py --cli-timeout 0  # let the 12-month charges CLI run to the end
+    python bench/bench.py --only 10        # the run and the charges on PostgreSQL (PACKDESK_BENCH_PG)
 
 This file is only the entry point; the parts are modules of the bench package
 (see bench/README.md). It is also the child process of the first-frame runs
@@ -70,7 +72,9 @@ def main(argv: list[str]) -> int:
 
     rows: list[report.Row] = []
     measure, error_row = report.measure, report.error_row
-    wanted = {int(s) for s in args.only.split(",")} if args.only else set(range(1, 9))
+    wanted = {int(s) for s in args.only.split(",")} if args.only else set(range(1, 10))
+    if not args.only:
+        wanted.add(10)  # PostgreSQL: skipped, and said so, when the server can't be reached
     ff = None
     if 2 in wanted:
         ff = measure(rows, "first frame", lambda: first_frame(args.runs), report.first_frame_rows, error_row("first frame, 100k book (median)", report.FIRST_FRAME), catch=RuntimeError, named=False)
@@ -100,6 +104,17 @@ def main(argv: list[str]) -> int:
         print(f"   Book: mature-500k.db, {'built' if built else 'reused'} in {seconds:.0f} s")
         per_line = run["seconds_per_line"] if run else None
         measure(rows, "mature book", lambda: mature_bench(per_line), report.mature_rows, error_row("mature book: next day's run", "<= 2x per line"))
+    if 9 in wanted:
+        from bench.calls import CALLS_TARGET, calls_bench, calls_rows
+
+        measure(rows, "importing calls", calls_bench, calls_rows, error_row("import calls, 1000k", f">= {CALLS_TARGET:.2f}x raw"))
+
+    if 10 in wanted:
+        from bench.pg import PG_RUN_TARGET, pg_bench
+
+        sqlite = {"run": run, "cli": charged["cli"] if charged else None}  # this run's SQLite figures, for information
+        measure(rows, "PostgreSQL", lambda: pg_bench(args.cli_timeout or None, args.rebuild, args.profile, sqlite=sqlite), report.pg_rows,
+                error_row("PG: billing run commit, 500k charges", f">= {PG_RUN_TARGET:.2f}x raw"))
 
     if args.profile:
         from bench import profiles

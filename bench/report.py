@@ -183,3 +183,60 @@ def table(rows: list[Row]) -> None:
     print("-" * len(line))
     for row in rows:
         print("  ".join(str(c).ljust(w) if i in (0, 4, 5) else str(c).rjust(w) for i, (c, w) in enumerate(zip(row, widths))))
+
+
+def pg_rows(pg: dict) -> list[Row]:
+    """Step 10's rows: the run, the charges and the mature book on PostgreSQL
+    (a part that failed gets an error row)."""
+    from bench.mature import CUSTOMER_PREVIEW_TARGET, MEMORY_TARGET_MB, RATIO_TARGET
+    from bench.pg import PG_RUN_TARGET
+
+    rows: list[Row] = []
+    if "skipped" in pg:
+        return [("PG: run and charges on PostgreSQL", "skipped", "-", "-", "a server to reach", "skip")]
+    run = pg.get("run")
+    if run:
+        n = run["lines"]
+        rate, faster = n / run["commit"], run["faster"]
+        raw = {how: n / s for how, s in run["raw"].items()}
+        rows.append((f"PG: billing run commit, {n // 1000}k charges", f"{rate:,.0f} lines/s", f"{raw[faster]:,.0f} rows/s {faster}",
+                     f"{rate / raw[faster]:.2f}x", f">= {PG_RUN_TARGET:.2f}x raw", verdict(rate / raw[faster] >= PG_RUN_TARGET)))
+        for how in sorted(raw):
+            if how != faster:
+                rows.append((f"  the same against raw {how}", f"{rate:,.0f} lines/s", f"{raw[how]:,.0f} rows/s", f"{rate / raw[how]:.2f}x", NONE, "info"))
+        own = n / run["own"]
+        rows.append(("  against raw executemany into the book's ledger", f"{rate:,.0f} lines/s", f"{own:,.0f} rows/s", f"{rate / own:.2f}x", NONE, "info"))
+        rows.append((f"PG: billing run plan_run, {run['due'] // 1000}k lines due", f"{run['plan']:.1f} s", "-", "-", NONE, "info"))
+        for key, label in (("commit", "  commit_run lines/s over SQLite's (step 7)"), ("plan", "  plan_run time over SQLite's (step 7)")):
+            if key in pg.get("sqlite", {}):
+                rows.append((label, f"{pg['sqlite'][key]:.2f}x", "-", "-", NONE, "info"))
+    elif "run" in pg:
+        rows.append(error_row("PG: billing run commit, 500k charges", f">= {PG_RUN_TARGET:.2f}x raw"))
+    ch = pg.get("charges")
+    if ch:
+        cli = ch["cli"]
+        finished = not cli["stopped"] and not cli["exit"]
+        if cli["stopped"]:
+            value = f"> {cli['wall']:.0f} s (stopped)"
+        elif cli["exit"]:
+            value = f"error (exit {cli['exit']})"
+        else:
+            value = f"{cli['lines'] / cli['wall']:,.0f} lines/s"
+        cli_rate = cli["lines"] / cli["wall"] if finished and cli["wall"] else 0
+        rows.append((f"PG: charges, reading {ALLOCATIONS // 1000}k allocations", f"{ch['read']:.1f} s", f"{ch['baseline']:.1f} s", f"{ch['read'] / ch['baseline']:.2f}x", NONE, "info"))
+        rows.append(("PG: charges CLI, 12 months, CSV end to end", value, f"{cli['wall']:.1f} s", "-", CLI, verdict(cli_rate >= CLI_TARGET)))
+        rows.append(("  its peak memory (the server's not counted)", f"{cli['rss_mb']:,.0f} MB", "-", "-", CLI_MEMORY, verdict(finished and cli["rss_mb"] < CLI_MEMORY_TARGET_MB)))
+        if "cli" in pg.get("sqlite", {}):
+            rows.append(("  its lines/s over SQLite's (step 5)", f"{pg['sqlite']['cli']:.2f}x", "-", "-", NONE, "info"))
+    elif "charges" in pg:
+        rows.append(error_row("PG: charges CLI, 12 months, CSV end to end", CLI))
+    m = pg.get("mature")
+    if m:
+        ratio = m["ratio"]
+        rows.append((f"PG: mature book: next day's run, {m['posted']:,} lines", f"{m['daily']:.1f} s", "fresh run book, PG",
+                     f"{ratio:.2f}x per line" if ratio else "-", f"<= {RATIO_TARGET:g}x per line", verdict(ratio is not None and ratio <= RATIO_TARGET)))
+        rows.append(("  its peak memory (the server's not counted)", f"{m['peak_mb']:.0f} MB", "-", "-", f"< {MEMORY_TARGET_MB} MB", verdict(m["peak_mb"] < MEMORY_TARGET_MB)))
+        rows.append(("PG: mature book: one customer's run preview", f"{m['preview']:.2f} s", "-", "-", f"< {CUSTOMER_PREVIEW_TARGET:g} s", verdict(m["preview"] < CUSTOMER_PREVIEW_TARGET)))
+    elif "mature" in pg:
+        rows.append(error_row("PG: mature book: next day's run", f"<= {RATIO_TARGET:g}x per line"))
+    return rows
