@@ -18,13 +18,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Iterable
 
-from .dialect import claim_rows, connection
+from .dialect import claim_rows, connection, update_rows
 from .models import database
 from .sql import as_date, chunks, iso, marks
 
 #: Marks written per transaction after a run (a few bytes each: a day's run
 #: moves them in one commit, which on a large book costs more than the rows).
 MARKS_BATCH = 50_000
+#: The marks' columns and their PostgreSQL types (store.dialect.update_rows).
+MARK_TYPES = {"charges_from": "date", "true_ups_from": "date"}
 
 
 def reset_all() -> None:
@@ -83,10 +85,7 @@ def move(new_marks: dict[int, tuple[date | None, date | None]], seqs: dict[int, 
     for part in chunks(sorted(wanted), MARKS_BATCH):
         with database.atomic():
             rows = [(*wanted[aid], aid, seqs[aid]) for aid in claim_rows("allocation", part)]
-            cursor = connection().executemany(
-                "UPDATE allocation SET charges_from = ?, true_ups_from = ? WHERE id = ? AND marks_seq = ?", rows
-            )
-            moved += cursor.rowcount if cursor.rowcount is not None and cursor.rowcount >= 0 else 0
+            moved += update_rows("allocation", MARK_TYPES, {"id": "bigint", "marks_seq": "bigint"}, rows)
     return moved
 
 

@@ -25,7 +25,7 @@ from billing.money import to_micros
 from billing.run import Candidate, PlanBuilder, RunPlan, periods_listed, rebuilt_marks
 
 from . import chain, marks, settings, usage_lines
-from .dialect import connection, insert_id, lock_ledger
+from .dialect import connection, insert_id, lock_ledger, values_table
 from .run_log import RunRow, close_interrupted, list_runs
 from .book import PRAGMAS, current_user
 from .charges import true_ups_for
@@ -80,17 +80,17 @@ def _posted_keys(candidates: list[Candidate], until: date) -> set[tuple[int, str
     """Ledger keys of these allocations dated from each one's earliest mark to
     `until`: seeks in the unique index, never an allocation's whole history
     unless its marks are back at its start."""
-    values, params = [], []
+    marks_low = []
     for c in candidates:
         lows = [d for d in (c.charges_from, c.true_ups_from) if d is not None]
         if lows and min(lows) <= until:
-            values.append("(?, date(?))")  # a date on every engine (a VALUES text stays text on PostgreSQL)
-            params += [c.id, iso(min(lows))]
-    if not values:
+            marks_low.append((c.id, iso(min(lows))))
+    if not marks_low:
         return set()
+    table, params = values_table(["bigint", "date"], marks_low)
     kinds = ",".join(f"'{k}'" for k in KINDS)
     rows = database.execute_sql(
-        f"WITH m(id, low) AS (VALUES {','.join(values)}) SELECT l.allocation_id, l.kind, l.date FROM m "
+        f"WITH m(id, low) AS ({table}) SELECT l.allocation_id, l.kind, l.date FROM m "
         f"JOIN ledger l ON l.allocation_id = m.id AND l.kind IN ({kinds}) AND l.date >= m.low AND l.date <= ?",
         [*params, iso(until)],
     ).fetchall()
