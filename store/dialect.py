@@ -248,3 +248,22 @@ def values_table(types: list[str], rows: list[tuple]) -> tuple[str, list]:
         return f"VALUES {', '.join([one] * len(rows))}", [v for row in rows for v in row]
     arrays = ", ".join(f"CAST(? AS {t}[])" for t in types)
     return f"SELECT * FROM unnest({arrays})", [list(column) for column in zip(*rows)]
+
+
+def insert_rows(table: str, columns: dict[str, str], rows: list[tuple], conflict: tuple[str, ...]) -> int:
+    """INSERT `rows` into `table` (`columns`: each column's PostgreSQL type, in
+    the rows' order), skipping any whose `conflict` key the table holds (ON
+    CONFLICT DO NOTHING). Returns how many went in.
+
+    SQLite: executemany of one INSERT. PostgreSQL: one INSERT ... SELECT over
+    the rows as arrays (`values_table`): one round trip for the batch."""
+    if not rows:
+        return 0
+    names = ", ".join(columns)
+    tail = f" ON CONFLICT ({', '.join(conflict)}) DO NOTHING"
+    if engine() != "postgresql":
+        marks = ", ".join("?" * len(columns))
+        cursor = connection().executemany(f"INSERT INTO {table} ({names}) VALUES ({marks}){tail}", rows)
+        return cursor.rowcount
+    source, params = values_table(list(columns.values()), rows)
+    return database.execute_sql(f"INSERT INTO {table} ({names}) {source}{tail}", params).rowcount

@@ -20,12 +20,12 @@ from decimal import Decimal
 from typing import Callable, Iterable
 
 from billing.charges import KINDS, Charge, price_day
-from billing.ledger import CHARGE_SIGNS
 from billing.money import to_micros
 from billing.run import Candidate, PlanBuilder, RunPlan, periods_listed, rebuilt_marks
 
 from . import chain, marks, settings, usage_lines
-from .dialect import connection, insert_id, lock_ledger, values_table
+from .dialect import insert_id, lock_ledger, values_table
+from .posting import LEDGER, insert_chained, insert_sql, move_balances
 from .run_log import RunRow, close_interrupted, list_runs
 from .book import PRAGMAS, current_user
 from .charges import true_ups_for
@@ -158,18 +158,8 @@ def _plan_chunk(builder: PlanBuilder, planned, run_date: date, precision: int, t
         builder.add(candidate, true_ups.get(candidate.id, ()), posted, seq)
 
 
-_INSERT = (
-    f"INSERT INTO ledger ({', '.join(chain.LEDGER_COLUMNS)}, hash) VALUES ({', '.join('?' * (len(chain.LEDGER_COLUMNS) + 1))}) "
-    "ON CONFLICT (allocation_id, kind, date) DO NOTHING"
-)
-#: Which of a batch's keys the ledger holds already (another run posted them).
-_HELD = (
-    "WITH k(a, kind, d) AS (VALUES {values}) SELECT l.allocation_id, l.kind, l.date FROM k "
-    "JOIN ledger l ON l.allocation_id = k.a AND l.kind = k.kind AND l.date = k.d"
-)
-# The balance moves by billing.ledger's rule: an auto-decrement charge takes
-# its amount off, any other moves nothing.
-_BALANCE = f"UPDATE customer SET balance = balance + ({CHARGE_SIGNS[True]}) * ? WHERE id = ?"
+#: A line's INSERT as a batch runs it on SQLite (the bench's raw baseline runs the same).
+_INSERT = insert_sql(LEDGER)
 
 
 def _ledger_rows(
@@ -206,36 +196,17 @@ def _ledger_rows(
 
 
 def _post_batch(rows: list[tuple]) -> list[int]:
-    """Post one batch in the caller's transaction: the lines the ledger does
-    not hold yet, each chained to the one before; the balances they move.
-    Returns the positions (in `rows`) of the lines posted.
-
-    Optimistic: the batch is chained as if every line were new and inserted;
-    if another run posted some of them meanwhile (the unique key skipped
-    them, so the chain would have a gap), that is undone and the batch is
-    chained again without them."""
-    conn = connection()
+    """Post one batch in the caller's transaction (store.posting): the lines
+    the ledger does not hold yet, each chained to the one before, and the
+    balances they move. Returns the positions (in `rows`) of those posted."""
     lock_ledger()
-    previous = chain.head()
-    conn.execute("SAVEPOINT batch")
-    if conn.executemany(_INSERT, chain.chained_plain(previous, rows)).rowcount == len(rows):
-        conn.execute("RELEASE batch")
-        fresh = list(range(len(rows)))
-    else:
-        conn.execute("ROLLBACK TO batch")
-        conn.execute("RELEASE batch")
-        values = ",".join("(?, ?, date(?))" for _ in rows)
-        params = [v for r in rows for v in (r[0], r[3], r[4])]
-        held = {(a, k, str(d)) for a, k, d in conn.execute(_HELD.format(values=values), params).fetchall()}
-        fresh = [i for i, r in enumerate(rows) if (r[0], r[3], r[4]) not in held]
-        conn.executemany(_INSERT, chain.chained_plain(previous, (rows[i] for i in fresh)))
+    fresh = insert_chained(LEDGER, rows)
     totals: dict[int, int] = {}
     for i in fresh:
         row = rows[i]
         if row[14]:
             totals[row[1]] = totals.get(row[1], 0) + row[8]
-    if totals:
-        conn.executemany(_BALANCE, [(total, customer) for customer, total in totals.items()])
+    move_balances(totals)
     return fresh
 
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from billing.calls import day_start
-from billing.ledger import CHARGE_SIGNS
 from billing.money import to_micros
 from billing.run import RunPlan, SKIPPED_KEPT, customer_key
 from billing.usage_lines import due_lines, last_usage_day
@@ -28,6 +27,7 @@ from billing.usage_lines import due_lines, last_usage_day
 from . import chain, settings
 from .call_days import bundle_rows, customer_days, plain_days
 from .dialect import connection, lock_ledger
+from .posting import USAGE_LINES, insert_chained, move_balances
 from .errors import RunRefused
 from .models import database
 from .scan import RowCache
@@ -117,48 +117,12 @@ def with_usage(
 
 # --- posting --------------------------------------------------------------------
 
-_COLUMNS = chain.USAGE_LINE_COLUMNS
-_INSERT = (
-    f"INSERT INTO usage_line ({', '.join(_COLUMNS)}, hash) VALUES ({', '.join('?' * (len(_COLUMNS) + 1))}) "
-    "ON CONFLICT (customer_id, date) DO NOTHING"
-)
-_HELD = (
-    "WITH k(c, d) AS (VALUES {values}) SELECT u.customer_id, u.date FROM k "
-    "JOIN usage_line u ON u.customer_id = k.c AND u.date = k.d"
-)
-_BALANCE = f"UPDATE customer SET balance = balance + ({CHARGE_SIGNS[True]}) * ? WHERE id = ?"
 # Forward: to the first day left owed, else the first day with calls after
 # the days covered; only where no import moved the mark back meanwhile.
 _MARK = (
     "UPDATE customer SET usage_from = COALESCE(date(?), (SELECT date(substr(MIN(c.start), 1, 10)) FROM call c "
     "WHERE c.customer_id = ? AND c.start >= ?)) WHERE id = ? AND usage_seq = ?"
 )
-
-
-def _insert_chained(rows: list[tuple]) -> list[int]:
-    """Insert `rows` chained to the chain's head (inside the caller's
-    transaction, the ledger's lock held); the positions of those posted.
-    Optimistic as store.runs posts: if another run posted some meanwhile,
-    that is undone and the rest chained again without them."""
-    if not rows:
-        return []
-    conn = connection()
-    previous = chain.head("usage_line")
-    conn.execute("SAVEPOINT usage_batch")
-    if conn.executemany(_INSERT, chain.chained_plain(previous, rows)).rowcount == len(rows):
-        conn.execute("RELEASE usage_batch")
-        return list(range(len(rows)))
-    conn.execute("ROLLBACK TO usage_batch")
-    conn.execute("RELEASE usage_batch")
-    values = ",".join("(?, date(?))" for _ in rows)
-    held = {
-        (c, iso(as_date(d)))
-        for c, d in conn.execute(_HELD.format(values=values), [v for r in rows for v in (r[0], r[1])]).fetchall()
-    }
-    fresh = [i for i, r in enumerate(rows) if (r[0], r[1]) not in held]
-    if fresh:
-        conn.executemany(_INSERT, chain.chained_plain(previous, (rows[i] for i in fresh)))
-    return fresh
 
 
 def post_usage(plan: RunPlan, run_id: int, user: str, batch_size: int = BATCH) -> list[tuple]:
@@ -186,13 +150,12 @@ def post_usage(plan: RunPlan, run_id: int, user: str, batch_size: int = BATCH) -
         ]
         with database.atomic():
             lock_ledger()
-            fresh = _insert_chained(rows)
+            fresh = insert_chained(USAGE_LINES, rows)
             totals: dict[int, int] = {}
             for i in fresh:
                 if rows[i][6]:
                     totals[rows[i][0]] = totals.get(rows[i][0], 0) + rows[i][2]
-            if totals:
-                connection().executemany(_BALANCE, [(total, cid) for cid, total in totals.items()])
+            move_balances(totals)
             moves = [
                 (iso(owed), cid, day_start(plan.usage_through + ONE_DAY), cid, seq)
                 for cid in group
