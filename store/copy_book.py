@@ -75,21 +75,7 @@ def _connect(url: str):
     """The target database, connected: not store.pg_book.connect, which makes
     the schema in transactions of its own (and binds the book's models to it:
     they stay on the source here)."""
-    try:
-        pg_book.wire_driver()
-    except ImportError:
-        raise BookError(
-            f"{pg_book.shown(url)} is a PostgreSQL database, and the PostgreSQL driver (psycopg) is not installed: "
-            "pip install 'packdesk[postgres]'"
-        ) from None
-    if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://"):]
-    db = dialect.PgDatabase(url, connect_timeout=10, application_name="packdesk copy-book")
-    try:
-        db.connect()
-    except DATABASE_ERRORS as exc:
-        raise BookError(f"can't open the PostgreSQL database {pg_book.shown(url)}: {pg_book.reason(exc)}") from None
-    return db
+    return pg_book.open_database(url, "packdesk copy-book")
 
 
 def _failures() -> tuple[type[BaseException], ...]:

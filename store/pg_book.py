@@ -69,25 +69,33 @@ def connect(url: str, create: bool, migrate, known: set[str], lock_timeout_ms: i
     migrations; `known` names those this packdesk has. A statement waits at
     most `lock_timeout_ms` for a lock another session holds (an SQLite book's
     busy timeout), then fails with "lock timeout": nothing written."""
+    db = open_database(url, "packdesk", "book", options=f"-c lock_timeout={int(lock_timeout_ms)}")
+    database.initialize(db)
+    with closed_on_failure(db, shown(url), reason):
+        _schema(db, url, create, migrate, known)
+    return db
+
+
+def open_database(url: str, application: str, what: str = "database", **options):
+    """A PostgreSQL database at `url`, connected (not bound to the book's
+    models: the caller does that, or keeps it apart, as copy-book does).
+    BookError, in a sentence, for a missing driver or a server that refuses."""
     try:
         wire_driver()
     except ImportError:
         raise BookError(
-            f"{shown(url)} is a PostgreSQL book, and the PostgreSQL driver (psycopg) is not installed: "
+            f"{shown(url)} is a PostgreSQL {what}, and the PostgreSQL driver (psycopg) is not installed: "
             "pip install 'packdesk[postgres]'"
         ) from None
     from .dialect import PgDatabase
 
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://"):]
-    db = PgDatabase(url, connect_timeout=10, application_name="packdesk", options=f"-c lock_timeout={int(lock_timeout_ms)}")
-    database.initialize(db)
+    db = PgDatabase(url, connect_timeout=10, application_name=application, **options)
     try:
         db.connect(reuse_if_open=True)
     except DATABASE_ERRORS as exc:
-        raise BookError(f"can't open the PostgreSQL book {shown(url)}: {reason(exc)}") from None
-    with closed_on_failure(db, shown(url), reason):
-        _schema(db, url, create, migrate, known)
+        raise BookError(f"can't open the PostgreSQL {what} {shown(url)}: {reason(exc)}") from None
     return db
 
 
