@@ -67,11 +67,12 @@ def settle_writes() -> None:
 
 
 def copy_book(source: Path, target: Path) -> None:
-    """A consistent copy of a book (SQLite's backup API), owner-only, on disk."""
+    """A consistent copy of a book (SQLite's backup API, the book opened
+    read-only: it is never changed), owner-only, on disk."""
     import sqlite3
 
     remove_book(target)
-    src = sqlite3.connect(source)
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=15)
     try:
         dst = sqlite3.connect(target)
         try:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from bench.books import ACCOUNTS_PATH, RUN_PATH, remove_book
+from bench.books import ACCOUNTS_PATH, RUN_PATH, copy_book, remove_book
 from bench.common import BENCH_DIR
 
 PG_ENV = "PACKDESK_BENCH_PG"
@@ -173,7 +173,6 @@ def _readable_source(path: Path):
     and .db), never written: opened read-only when its schema is this
     packdesk's; else a copy (SQLite's backup API, read from a read-only
     connection) brought up to date by Book.open, removed after."""
-    import sqlite3
     from types import SimpleNamespace
 
     from peewee import SqliteDatabase
@@ -188,17 +187,7 @@ def _readable_source(path: Path):
     from store.book import Book
 
     t0 = time.perf_counter()
-    remove_book(MIGRATING)
-    src = _read_only(path)
-    try:
-        dst = sqlite3.connect(MIGRATING)
-        try:
-            src.backup(dst)
-        finally:
-            dst.close()
-    finally:
-        src.close()
-    os.chmod(MIGRATING, 0o600)
+    copy_book(path, MIGRATING)
     book = Book.open(MIGRATING, create=False)
     print(f"    ({path.name}'s schema is behind this packdesk's: copied to {MIGRATING.name} and brought up to date, {time.perf_counter() - t0:.0f} s)", flush=True)
     try:

@@ -31,7 +31,7 @@ from billing.minimum import run_rate_window
 from . import settings
 from .call_days import bundle_rows, customer_days, plain_days
 from .models import database
-from .scan import RowCache
+from .scan import RowCache, name_range
 from .sql import chunks, marks
 from .usage import usage_sums
 
@@ -90,13 +90,7 @@ def _customers(since: date, until: date, customer_id: int | None, names: tuple[s
     if customer_id is not None:
         where.append("c.id = ?")
         params.append(customer_id)
-    low, high = names
-    if low is not None:
-        where.append("c.name >= ? COLLATE NOCASE")
-        params.append(low)
-    if high is not None:
-        where.append("c.name < ? COLLATE NOCASE")
-        params.append(high)
+    name_range(where, params, names)
     return database.execute_sql(
         f"SELECT c.id, c.name, c.usage_prepaid FROM customer c WHERE {' AND '.join(where)} ORDER BY c.name COLLATE NOCASE",
         params,

@@ -157,6 +157,18 @@ def iter_raw(
         after = raw[-1][0]
 
 
+def name_range(conditions: list[str], params: list, names: tuple[str | None, str | None]) -> None:
+    """Add to a query's conditions: the customer `c`'s name in [low, high)
+    (NOCASE, the run's order), either end open when None."""
+    low, high = names
+    if low is not None:
+        conditions.append("c.name >= ? COLLATE NOCASE")
+        params.append(low)
+    if high is not None:
+        conditions.append("c.name < ? COLLATE NOCASE")
+        params.append(high)
+
+
 def iter_by_customer(
     customer_id: int | None = None, batch: int = 5000, names: tuple[str | None, str | None] = (None, None)
 ) -> Iterator[list[AllocationRow]]:
@@ -171,13 +183,7 @@ def iter_by_customer(
     if customer_id is not None:
         conditions.append("a.customer_id = ?")
         params.append(customer_id)
-    low, high = names
-    if low is not None:
-        conditions.append("c.name >= ? COLLATE NOCASE")
-        params.append(low)
-    if high is not None:
-        conditions.append("c.name < ? COLLATE NOCASE")
-        params.append(high)
+    name_range(conditions, params, names)
     where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
     cursor = database.execute_sql(
         f"SELECT {ROW_COLUMNS} FROM allocation a JOIN customer c ON c.id = a.customer_id {where} "
